@@ -1,0 +1,1 @@
+"""Typed model of layouts and task definitions, with validation that lists every problem."""

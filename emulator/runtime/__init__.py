@@ -1,0 +1,1 @@
+"""Container runtimes: the Protocol the engine uses, and Docker behind it."""

@@ -1,0 +1,131 @@
+"""echo: the demo app and test subject of ecsdev.
+
+Answers every request with JSON describing what it received and the URL a client would use
+to reach this path again, computed ONLY from standard proxy headers (Forwarded first, then
+X-Forwarded-Proto/Host/Port/Prefix, then Host). Standard library only.
+
+Environment: PORT (default 8080), PATH_PREFIX (default ""), ECS_CONTAINER_METADATA_URI_V4.
+Paths (below PATH_PREFIX): /health, /health/fail, /health/ok, /exit/N, /sleep/N; anything
+else echoes. Sending SIGUSR1 flips health too.
+"""
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT = int(os.environ.get("PORT", "8080"))
+PREFIX = os.environ.get("PATH_PREFIX", "").rstrip("/")
+STATE = {"healthy": True}
+
+
+def task_arn():
+    uri = os.environ.get("ECS_CONTAINER_METADATA_URI_V4")
+    if uri:
+        try:
+            with urllib.request.urlopen(uri + "/task", timeout=1) as r:
+                return json.load(r).get("TaskARN")
+        except Exception:
+            pass
+    return os.environ.get("ECS_TASK_ARN")
+
+
+def parse_forwarded(value):
+    """First element of an RFC 7239 Forwarded header as a dict (the viewer's hop)."""
+    first = value.split(",")[0]
+    out = {}
+    for pair in first.split(";"):
+        if "=" in pair:
+            k, v = pair.split("=", 1)
+            out[k.strip().lower()] = v.strip().strip('"')
+    return out
+
+
+def return_path(headers, path):
+    h = {k.lower(): v for k, v in headers.items()}
+    proto = host = port = None
+    prefix = h.get("x-forwarded-prefix", "").split(",")[0].strip().rstrip("/")
+    if "forwarded" in h:
+        fwd = parse_forwarded(h["forwarded"])
+        proto, host = fwd.get("proto"), fwd.get("host")
+    if not proto and "x-forwarded-proto" in h:
+        proto = h["x-forwarded-proto"].split(",")[0].strip()
+    if not host and "x-forwarded-host" in h:
+        host = h["x-forwarded-host"].split(",")[0].strip()
+    if "x-forwarded-port" in h and host and ":" not in host.rsplit("]", 1)[-1]:
+        port = h["x-forwarded-port"].split(",")[0].strip()
+    host = host or h.get("host", "localhost")
+    proto = proto or "http"
+    if port and not ((proto == "http" and port == "80") or (proto == "https" and port == "443")):
+        host = f"{host}:{port}"
+    return f"{proto}://{host}{prefix}{path}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "echo/1"
+
+    def log_message(self, fmt, *args):
+        sys.stdout.write("%s %s\n" % (self.address_string(), fmt % args))
+        sys.stdout.flush()
+
+    def reply(self, status, body):
+        data = json.dumps(body, indent=2, sort_keys=True).encode() + b"\n"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def handle_any(self):
+        path = self.path.split("?", 1)[0]
+        local = path[len(PREFIX):] if PREFIX and path.startswith(PREFIX) else path
+        status = 200
+        if local == "/health":
+            status = 200 if STATE["healthy"] else 503
+        elif local in ("/health/fail", "/health/ok"):
+            STATE["healthy"] = local == "/health/ok"
+        elif local.startswith("/exit/"):
+            code = int(local.split("/")[2] or 0)
+            threading.Timer(0.1, lambda: os._exit(code)).start()
+        elif local.startswith("/sleep/"):
+            time.sleep(float(local.split("/")[2] or 0))
+        self.reply(
+            status,
+            {
+                "served-by": socket.gethostname(),
+                "task": task_arn(),
+                "status-code": status,
+                "healthy": STATE["healthy"],
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "method": self.command,
+                "path": self.path,
+                "incoming-headers": {k.lower(): v for k, v in self.headers.items()},
+                "calculated-return-path": return_path(self.headers, self.path),
+            },
+        )
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = handle_any
+
+
+def flip(*_):
+    STATE["healthy"] = not STATE["healthy"]
+
+
+def main():
+    signal.signal(signal.SIGUSR1, flip)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    server = ThreadingHTTPServer(("", PORT), Handler)
+    server.daemon_threads = True
+    print(f"echo listening on :{PORT} prefix={PREFIX or '/'}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
