@@ -1,0 +1,163 @@
+"""The stack's controller: the loop that carries tasks (and services) on.
+
+One controller runs per stack, in the background, holding an exclusive lock in the stack's
+state directory so a second one hands over instead of running twice. Each tick it observes
+Docker (labels are the truth), steps every task (dependsOn, essential exits, stops) and,
+when the stack has services, runs the scheduler. It emits events and never prints; events
+are also stored, so ``ecsdev events`` and the dashboard read them. Kill it at any moment and
+start it again: it adopts what runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from emulator.arns import Account
+from emulator.errors import EcsdevError
+from emulator.events import Event, EventSink, discard
+from emulator.runtime.base import ContainerRuntime
+from emulator.store import Store, stack_dir
+from emulator.tasks import TaskRunner
+
+TICK_SECONDS = 1.0
+
+
+class StackLock:
+    """An exclusive, process-lifetime lock: at most one controller per stack."""
+
+    def __init__(self, stack: str) -> None:
+        self.path = stack_dir(stack) / "controller.lock"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        fh = open(self.path, "a+")  # noqa: SIM115 - held for the process lifetime
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+        return True
+
+    def holder(self) -> int | None:
+        """PID of the running controller, or None."""
+        try:
+            with open(self.path, "a+") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    fh.seek(0)
+                    text = fh.read().strip()
+                    return int(text) if text.isdigit() else -1
+                fcntl.flock(fh, fcntl.LOCK_UN)
+                return None
+        except OSError:
+            return None
+
+
+class Controller:
+    """Runs one stack: ``tick`` is one reconcile pass; ``run`` loops until told to stop."""
+
+    def __init__(
+        self,
+        stack: str,
+        runtime: ContainerRuntime,
+        store: Store,
+        *,
+        cluster: str = "default",
+        account: Account | None = None,
+        sink: EventSink = discard,
+        idle_exit: float | None = 30.0,
+    ) -> None:
+        self.stack = stack
+        self.runtime = runtime
+        self.store = store
+        self.sink = sink
+        self.tasks = TaskRunner(runtime, store, stack, cluster, account, sink)
+        self.idle_exit = idle_exit
+        self._idle_since: float | None = None
+        self.stopping = threading.Event()
+        self.extensions: list[Any] = []  # objects with tick(now, observed) (services, ALB)
+
+    def tick(self, now: float | None = None) -> None:
+        now = now or time.time()
+        observed = self.tasks.step(now)
+        for ext in self.extensions:
+            ext.tick(now, observed)
+        busy = bool(observed) or bool(self.store.services()) or any(
+            getattr(e, "busy", False) for e in self.extensions
+        )
+        self._idle_since = None if busy else (self._idle_since or now)
+
+    @property
+    def idle_for(self) -> float:
+        return 0.0 if self._idle_since is None else time.time() - self._idle_since
+
+    def run(self) -> None:
+        docker_down_reported = False
+        while not self.stopping.is_set():
+            try:
+                self.tick()
+                if docker_down_reported:
+                    self._event("Docker engine is back; reconciling", "info")
+                    docker_down_reported = False
+            except EcsdevError as e:
+                if not docker_down_reported:
+                    self._event(f"controller: {e.message}", "error")
+                    docker_down_reported = True
+            if self.idle_exit is not None and self.idle_for > self.idle_exit:
+                self._event("controller: nothing left to run; exiting", "info")
+                break
+            self.stopping.wait(TICK_SECONDS)
+        self.tasks.close()
+
+    def _event(self, message: str, level: str) -> None:
+        ev = Event(message=message, level=level, kind="controller", subject=self.stack)  # type: ignore[arg-type]
+        self.store.add_event(ev)
+        self.sink(ev)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the background controller process (started by the CLI)."""
+    ap = argparse.ArgumentParser(prog="ecsdev-controller")
+    ap.add_argument("--stack", required=True)
+    ap.add_argument("--cluster", default="default")
+    ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--account-id", default="000000000000")
+    ap.add_argument("--idle-exit", type=float, default=30.0)
+    args = ap.parse_args(argv)
+    lock = StackLock(args.stack)
+    if not lock.acquire():
+        return 0  # another controller runs this stack: hand over to it
+    from emulator.runtime.docker import DockerRuntime
+
+    store = Store(args.stack)
+    ctl = Controller(
+        args.stack, DockerRuntime(), store, cluster=args.cluster,
+        account=Account(args.region, args.account_id), idle_exit=args.idle_exit,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: ctl.stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: ctl.stopping.set())
+    ctl.run()
+    return 0
+
+
+def log_path(stack: str) -> Path:
+    return stack_dir(stack) / "controller.log"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""The stack's memory: what Docker cannot remember.
+
+Docker labels are the truth for what runs. This SQLite file (WAL, one per stack, in the state
+directory: ``$ECSDEV_STATE_DIR`` or ``$XDG_STATE_HOME/ecsdev``) keeps the rest: task-definition
+revisions, tasks' desired status and stop reasons, stopped tasks with their containers' exit
+codes, reasons and last logs (kept until the user purges them, unlike ECS's one hour), events,
+services and target-health history. Every write is one short transaction, so a kill -9 at any
+moment loses nothing that was recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from emulator.arns import Account
+from emulator.events import Event
+from emulator.model.taskdef import TaskDefinition, content_hash, strip_describe_output
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS task_definitions (
+  family TEXT NOT NULL, revision INTEGER NOT NULL, arn TEXT NOT NULL, hash TEXT NOT NULL,
+  body TEXT NOT NULL, registered_at REAL NOT NULL, PRIMARY KEY (family, revision));
+CREATE TABLE IF NOT EXISTS tasks (
+  task_arn TEXT PRIMARY KEY, task_definition_arn TEXT NOT NULL, grp TEXT NOT NULL,
+  started_by TEXT NOT NULL DEFAULT '', desired_status TEXT NOT NULL, stop_code TEXT,
+  stopped_reason TEXT, stopping_since REAL, created_at REAL NOT NULL, stopped_at REAL,
+  snapshot TEXT);
+CREATE INDEX IF NOT EXISTS tasks_stopped ON tasks (stopped_at);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, level TEXT NOT NULL,
+  kind TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS services (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS target_health (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, target_group TEXT NOT NULL,
+  target TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, description TEXT);
+"""
+
+STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def state_home() -> Path:
+    if os.environ.get("ECSDEV_STATE_DIR"):
+        return Path(os.environ["ECSDEV_STATE_DIR"])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "ecsdev"
+
+
+def stack_dir(stack: str) -> Path:
+    return state_home() / "stacks" / stack
+
+
+def known_stacks() -> list[str]:
+    root = state_home() / "stacks"
+    return sorted(p.name for p in root.iterdir() if (p / "state.db").exists()) if root.exists() else []
+
+
+class Store:
+    """One stack's SQLite state. Safe to open from several processes at once."""
+
+    def __init__(self, stack: str, directory: Path | None = None) -> None:
+        self.stack = stack
+        self.dir = directory or stack_dir(stack)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / "state.db"
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.dir / "logs"
+
+    @property
+    def awslogs_dir(self) -> Path:
+        return self.dir / "awslogs"
+
+    # task definitions -------------------------------------------------------------
+    def register_task_definition(self, td: TaskDefinition, account: Account) -> tuple[str, int]:
+        """Register like ECS, but only when the content changed: same content as the
+        latest revision of the family returns that revision."""
+        digest = td.content_hash
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT revision, arn, hash FROM task_definitions WHERE family=? "
+                "ORDER BY revision DESC LIMIT 1",
+                (td.family,),
+            ).fetchone()
+            if row and row[2] == digest:
+                return str(row[1]), int(row[0])
+            revision = (int(row[0]) if row else 0) + 1
+            arn = account.task_definition_arn(td.family, revision)
+            db.execute(
+                "INSERT INTO task_definitions VALUES (?,?,?,?,?,?)",
+                (td.family, revision, arn, digest, json.dumps(td.raw), time.time()),
+            )
+            return arn, revision
+
+    def task_definition(self, family: str, revision: int | None = None) -> tuple[dict[str, Any], int, str] | None:
+        if revision is None:
+            q = "SELECT body, revision, arn FROM task_definitions WHERE family=? ORDER BY revision DESC LIMIT 1"
+            row = self._db.execute(q, (family,)).fetchone()
+        else:
+            q = "SELECT body, revision, arn FROM task_definitions WHERE family=? AND revision=?"
+            row = self._db.execute(q, (family, revision)).fetchone()
+        return (json.loads(row[0]), int(row[1]), str(row[2])) if row else None
+
+    def task_definition_by_arn(self, arn: str) -> tuple[dict[str, Any], int] | None:
+        row = self._db.execute("SELECT body, revision FROM task_definitions WHERE arn=?", (arn,)).fetchone()
+        return (json.loads(row[0]), int(row[1])) if row else None
+
+    def task_definitions(self) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT family, revision, arn, body, registered_at FROM task_definitions ORDER BY family, revision"
+        ).fetchall()
+        return [
+            {"family": r[0], "revision": r[1], "taskDefinitionArn": r[2], "body": json.loads(r[3]), "registeredAt": r[4]}
+            for r in rows
+        ]
+
+    # tasks --------------------------------------------------------------------------
+    def record_task(self, task_arn: str, task_definition_arn: str, group: str, started_by: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO tasks (task_arn, task_definition_arn, grp, started_by, "
+                "desired_status, created_at) VALUES (?,?,?,?, 'RUNNING', ?)",
+                (task_arn, task_definition_arn, group, started_by, time.time()),
+            )
+
+    def request_stop(self, task_arn: str, stop_code: str, reason: str) -> bool:
+        """Mark a task to stop. The first reason wins, as in ECS. Returns True if this call
+        set it (the caller should carry out the stop)."""
+        with self._tx() as db:
+            row = db.execute("SELECT desired_status FROM tasks WHERE task_arn=?", (task_arn,)).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO tasks (task_arn, task_definition_arn, grp, desired_status, stop_code, "
+                    "stopped_reason, stopping_since, created_at) VALUES (?, '', '', 'STOPPED', ?, ?, ?, ?)",
+                    (task_arn, stop_code, reason, time.time(), time.time()),
+                )
+                return True
+            if row[0] == "STOPPED":
+                return False
+            db.execute(
+                "UPDATE tasks SET desired_status='STOPPED', stop_code=?, stopped_reason=?, "
+                "stopping_since=? WHERE task_arn=?",
+                (stop_code, reason, time.time(), task_arn),
+            )
+            return True
+
+    def task_row(self, task_arn: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT task_arn, task_definition_arn, grp, started_by, desired_status, stop_code, "
+            "stopped_reason, stopping_since, created_at, stopped_at, snapshot FROM tasks WHERE task_arn=?",
+            (task_arn,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ["taskArn", "taskDefinitionArn", "group", "startedBy", "desiredStatus", "stopCode",
+                "stoppedReason", "stoppingSince", "createdAt", "stoppedAt", "snapshot"]
+        out = dict(zip(keys, row, strict=True))
+        out["snapshot"] = json.loads(out["snapshot"]) if out["snapshot"] else None
+        return out
+
+    def save_stopped(self, task_arn: str, snapshot: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO tasks (task_arn, task_definition_arn, grp, desired_status, created_at) "
+                "VALUES (?, ?, ?, 'STOPPED', ?) ON CONFLICT(task_arn) DO NOTHING",
+                (task_arn, snapshot.get("taskDefinitionArn", ""), snapshot.get("group", ""), time.time()),
+            )
+            db.execute(
+                "UPDATE tasks SET desired_status='STOPPED', stopped_at=?, snapshot=?, "
+                "stop_code=COALESCE(stop_code, ?), stopped_reason=COALESCE(stopped_reason, ?) WHERE task_arn=?",
+                (time.time(), json.dumps(snapshot), snapshot.get("stopCode"),
+                 snapshot.get("stoppedReason"), task_arn),
+            )
+
+    def stopped_tasks(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT snapshot FROM tasks WHERE snapshot IS NOT NULL ORDER BY stopped_at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def forget_task(self, task_arn: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM tasks WHERE task_arn=?", (task_arn,))
+
+    # events ---------------------------------------------------------------------------
+    def add_event(self, event: Event) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO events (at, level, kind, subject, message) VALUES (?,?,?,?,?)",
+                (event.at, event.level, event.kind, event.subject, event.message),
+            )
+
+    def events(self, subject: str | None = None, since_id: int = 0, limit: int = 200) -> list[tuple[int, Event]]:
+        q = "SELECT id, at, level, kind, subject, message FROM events WHERE id > ?"
+        args: list[Any] = [since_id]
+        if subject:
+            q += " AND subject = ?"
+            args.append(subject)
+        q += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        rows = self._db.execute(q, args).fetchall()
+        return [
+            (int(r[0]), Event(message=r[5], level=r[2], subject=r[4], kind=r[3], at=r[1]))
+            for r in reversed(rows)
+        ]
+
+    # services and misc -----------------------------------------------------------------
+    def save_service(self, name: str, body: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO services VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET body=excluded.body",
+                (name, json.dumps(body)),
+            )
+
+    def services(self) -> dict[str, dict[str, Any]]:
+        return {r[0]: json.loads(r[1]) for r in self._db.execute("SELECT name, body FROM services")}
+
+    def delete_service(self, name: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM services WHERE name=?", (name,))
+
+    def put(self, key: str, value: Any) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def record_target_health(self, target_group: str, target: str, state: str, reason: str | None, description: str | None, at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO target_health (at, target_group, target, state, reason, description) VALUES (?,?,?,?,?,?)",
+                (at, target_group, target, state, reason, description),
+            )
+
+    def target_health_history(self, target_group: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        q = "SELECT at, target_group, target, state, reason, description FROM target_health"
+        args: list[Any] = []
+        if target_group:
+            q += " WHERE target_group=?"
+            args.append(target_group)
+        q += " ORDER BY id DESC LIMIT ?"
+        args.append(limit)
+        keys = ["at", "targetGroup", "target", "state", "reason", "description"]
+        return [dict(zip(keys, r, strict=True)) for r in self._db.execute(q, args).fetchall()]
+
+    def purge(self) -> None:
+        """Forget everything of this stack (``ecsdev down --purge``)."""
+        self.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def as_register_input(doc: dict[str, Any]) -> dict[str, Any]:
+    return strip_describe_output(doc)
+
+
+__all__ = ["Store", "state_home", "stack_dir", "known_stacks", "content_hash", "as_register_input"]

@@ -1,0 +1,424 @@
+"""One ECS task on Docker: launch, carry through its lifecycle, stop, remember.
+
+``TaskRunner`` turns a task definition into containers (a pause container owning the network
+namespace in awsvpc mode, every task container created up front so the whole task is visible
+in Docker from the first moment), then ``step`` carries every task of the stack on from what
+Docker shows (see ``lifecycle``): dependsOn start order, essential exits, stop in reverse
+dependency order (SIGTERM, then SIGKILL after stopTimeout), and finally the stopped task with
+its exit codes, reasons and logs is recorded in the store and its containers are removed.
+The service scheduler launches and stops tasks through this same API.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from emulator import labels as L
+from emulator.arns import Account, new_task_id, task_id_of
+from emulator.containers import TaskContext, container_spec, docker_name, task_labels, volume_names
+from emulator.errors import EcsdevError, NotFound, RuntimeOperationError
+from emulator.events import Event, EventSink, discard
+from emulator.lifecycle import (
+    FinishTask,
+    ObservedTask,
+    StartContainer,
+    StopTask,
+    group_by_task,
+    decide,
+    parse_time,
+    stop_order,
+    task_status,
+)
+from emulator.model.taskdef import TaskDefinition
+from emulator.runtime.base import ContainerRuntime, ContainerSpec
+from emulator.store import Store
+
+PAUSE_IMAGE = "ecsdev/pause:latest"
+
+
+def iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a task's network lives: a subnet's Docker network (awsvpc), or Docker's own
+    bridge/host modes."""
+
+    network: str | None = None  # Docker network name for awsvpc
+    subnet: str | None = None
+
+
+class TaskRunner:
+    """Launches, supervises and stops the tasks of one stack."""
+
+    def __init__(
+        self,
+        runtime: ContainerRuntime,
+        store: Store,
+        stack: str,
+        cluster: str = "default",
+        account: Account | None = None,
+        sink: EventSink = discard,
+    ) -> None:
+        self.runtime = runtime
+        self.store = store
+        self.stack = stack
+        self.cluster = cluster
+        self.account = account or Account()
+        self.sink = sink
+        self._stopping: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="task-stop")
+
+    def _emit(self, message: str, subject: str = "", level: str = "info") -> None:
+        ev = Event(message=message, subject=subject, kind="task", level=level)  # type: ignore[arg-type]
+        self.store.add_event(ev)
+        self.sink(ev)
+
+    # launch -----------------------------------------------------------------------------
+    def ensure_image(self, image: str) -> None:
+        """Prefer what is cached locally (locally built images are the point), like the ECS
+        agent's prefer-cached behaviour; pull only when missing."""
+        if not self.runtime.image_present(image):
+            self._emit(f"pulling image {image}")
+            self.runtime.pull(image)
+
+    def launch(
+        self,
+        td: TaskDefinition,
+        task_definition_arn: str,
+        revision: int,
+        *,
+        base_dir: str,
+        placement: Placement,
+        group: str = "",
+        started_by: str = "",
+        service: str = "",
+        extra_labels: dict[str, str] | None = None,
+    ) -> str:
+        """Create the task's containers and start what can start. Returns the task ARN.
+        On any failure nothing of the task is left behind."""
+        task_id = new_task_id()
+        task_arn = self.account.task_arn(self.cluster, task_id)
+        created = str(time.time())
+        ctx = TaskContext(
+            stack=self.stack, cluster=self.cluster, task_arn=task_arn, task_id=task_id,
+            task_definition_arn=task_definition_arn, revision=revision,
+            region=self.account.region, base_dir=base_dir, network_mode="",
+            group=group or f"family:{td.family}", started_by=started_by, service=service,
+            extra_labels={**(extra_labels or {}), L.CREATED_AT: created},
+        )
+        self.store.record_task(task_arn, task_definition_arn, ctx.group, started_by)
+        made: list[str] = []
+        try:
+            for image in dict.fromkeys(c.image for c in td.container_definitions):
+                self.ensure_image(image)
+            mode = td.network_mode
+            if mode == "awsvpc":
+                if not self.runtime.image_present(PAUSE_IMAGE):
+                    raise RuntimeOperationError(
+                        f"the pause image {PAUSE_IMAGE} is missing", "Run scripts/images.sh (make images)."
+                    )
+                labels = task_labels(ctx, td) | {L.ROLE: "pause", L.SUBNET: placement.subnet or ""}
+                pause = ContainerSpec(
+                    name=f"{self.stack}-{td.family}-{revision}-pause-{task_id[:12]}",
+                    image=PAUSE_IMAGE, labels=labels, network_mode=placement.network,
+                    hostname=f"ip-{task_id[:8]}", stop_timeout=1,
+                )
+                pid = self.runtime.create(pause)
+                made.append(pid)
+                self.runtime.start(pid)
+                net_mode = f"container:{pid}"
+            elif mode == "host":
+                net_mode = "host"
+            elif mode == "none":
+                net_mode = "none"
+            else:
+                net_mode = "bridge"
+            ctx = TaskContext(**{**_ctx_dict(ctx), "network_mode": net_mode})
+            for vol in volume_names(td, ctx):
+                self.runtime.ensure_volume(vol, {L.STACK: self.stack, L.TASK_ARN: task_arn})
+            names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
+            for c in td.container_definitions:
+                made.append(self.runtime.create(container_spec(c, td, ctx, names)))
+        except EcsdevError as e:
+            for cid in reversed(made):
+                self.runtime.remove(cid)
+            reason = e.message if e.message.startswith(("CannotPull", "Resource")) else f"ResourceInitializationError: {e.message}"
+            self.store.save_stopped(task_arn, self._failed_snapshot(task_arn, task_definition_arn, td, ctx.group, reason))
+            self._emit(f"task {task_id} failed to start: {reason}", task_arn, "error")
+            raise
+        self._emit(f"task {task_id} provisioning ({td.family}:{revision})", task_arn)
+        self.step_task(task_arn)
+        return task_arn
+
+    def _failed_snapshot(self, arn: str, td_arn: str, td: TaskDefinition, group: str, reason: str) -> dict[str, Any]:
+        now = iso(time.time())
+        return {
+            "taskArn": arn, "clusterArn": self.account.cluster_arn(self.cluster),
+            "taskDefinitionArn": td_arn, "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
+            "healthStatus": "UNKNOWN", "stopCode": "TaskFailedToStart", "stoppedReason": reason,
+            "createdAt": now, "stoppedAt": now, "group": group,
+            "containers": [
+                {"name": c.name, "image": c.image, "lastStatus": "STOPPED", "reason": reason,
+                 "healthStatus": "UNKNOWN", "taskArn": arn}
+                for c in td.container_definitions
+            ],
+        }
+
+    # supervision ------------------------------------------------------------------------
+    def observe(self) -> dict[str, ObservedTask]:
+        return group_by_task(self.runtime.list({L.STACK: self.stack}))
+
+    def step(self, now: float | None = None) -> dict[str, ObservedTask]:
+        """Carry every task of the stack one step on. Returns what it observed."""
+        tasks = self.observe()
+        for arn, task in tasks.items():
+            self._step(task, now or time.time())
+        return tasks
+
+    def step_task(self, task_arn: str) -> None:
+        task = self.observe().get(task_arn)
+        if task is not None:
+            self._step(task, time.time())
+
+    def _step(self, task: ObservedTask, now: float) -> None:
+        arn = task.task_arn
+        with self._lock:
+            if arn in self._stopping:
+                return
+        row = self.store.task_row(arn) or {}
+        desired = row.get("desiredStatus") or "RUNNING"
+        created = float(task.labels.get(L.CREATED_AT) or now)
+        if desired == "STOPPED" and row.get("stoppingSince") and any(c.state.running for c in task.containers):
+            # a stop that an earlier process began and did not finish
+            if now - float(row["stoppingSince"]) > max([c.stop_timeout for c in task.containers] + [0]) + 5:
+                self._stop_async(task, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or "")
+            return
+        for action in decide(task, desired, created, now):
+            match action:
+                case StartContainer(container_id=cid, name=name):
+                    try:
+                        self.runtime.start(cid)
+                    except RuntimeOperationError as e:
+                        self._emit(f"container {name} failed to start: {e.message}", arn, "error")
+                case StopTask(stop_code=code, reason=reason, container_reasons=creasons):
+                    if creasons:
+                        self.store.put(f"container-reasons/{arn}", dict(creasons))
+                    if self.store.request_stop(arn, code, reason):
+                        self._emit(f"task {task_id_of(arn)} stopping: {reason}", arn, "warning")
+                    self._stop_async(task, code, reason)
+                case FinishTask():
+                    self._finish(task)
+
+    # stopping ---------------------------------------------------------------------------
+    def stop(self, task_arn: str, stop_code: str = "UserInitiated", reason: str = "Task stopped by user", wait: bool = True) -> None:
+        task = self.observe().get(task_arn)
+        if task is None:
+            if self.store.task_row(task_arn):
+                return  # already stopped and recorded
+            raise NotFound(f"task {task_id_of(task_arn)} not found in stack {self.stack}")
+        self.store.request_stop(task_arn, stop_code, reason)
+        if wait:
+            self._stop_now(task)
+        else:
+            self._stop_async(task, stop_code, reason)
+
+    def _stop_async(self, task: ObservedTask, code: str, reason: str) -> None:
+        with self._lock:
+            if task.task_arn in self._stopping:
+                return
+            self._stopping.add(task.task_arn)
+        self._pool.submit(self._stop_now, task, True)
+
+    def _stop_now(self, task: ObservedTask, claimed: bool = False) -> None:
+        with self._lock:
+            if not claimed and task.task_arn in self._stopping:
+                return
+            self._stopping.add(task.task_arn)
+        try:
+            if self.store.get(f"health/{task.task_arn}") is None:
+                self.store.put(f"health/{task.task_arn}", {c.name: c.health_status for c in task.containers})
+            for layer in stop_order(task):
+                running = [c for c in layer if c.state.running]
+                threads = [
+                    threading.Thread(target=self._stop_container, args=(c.state.id, c.stop_timeout))
+                    for c in running
+                ]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+            fresh = self.observe().get(task.task_arn)
+            if fresh is not None:
+                self._finish(fresh)
+        finally:
+            with self._lock:
+                self._stopping.discard(task.task_arn)
+
+    def _stop_container(self, cid: str, timeout: int) -> None:
+        try:
+            self.runtime.stop(cid, timeout)
+        except (NotFound, RuntimeOperationError):
+            pass
+
+    def _finish(self, task: ObservedTask) -> None:
+        """Record the stopped task with its containers' exit codes, reasons and logs, then
+        remove its containers and task-scoped volumes."""
+        arn = task.task_arn
+        logs_dir = self.store.logs_dir / task_id_of(arn)
+        logs_dir.mkdir(parents=True, exist_ok=True)
+        for c in task.containers:
+            try:
+                text = self.runtime.logs(c.state.id, timestamps=False)
+            except EcsdevError:
+                text = ""
+            (logs_dir / f"{c.name}.log").write_text(text)
+            group, stream = c.state.labels.get(L.LOG_GROUP), c.state.labels.get(L.LOG_STREAM)
+            if group:
+                p = self.store.awslogs_dir / group.strip("/") / (stream or c.state.id)
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_text(text)
+        snapshot = self.describe(task, stopped=True)
+        self.store.save_stopped(arn, snapshot)
+        for c in task.containers:
+            self.runtime.remove(c.state.id)
+        if task.pause is not None:
+            self.runtime.remove(task.pause.id)
+        for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
+            try:
+                self.runtime.remove_volume(vol)
+            except EcsdevError:
+                pass
+        self._emit(
+            f"task {task_id_of(arn)} stopped: {snapshot.get('stoppedReason') or 'stopped'}", arn,
+            "info" if snapshot.get("stopCode") == "UserInitiated" else "warning",
+        )
+
+    # describing -------------------------------------------------------------------------
+    def describe(self, task: ObservedTask, stopped: bool = False) -> dict[str, Any]:
+        """The task as DescribeTasks shows it."""
+        arn = task.task_arn
+        row = self.store.task_row(arn) or {}
+        desired = "STOPPED" if stopped else (row.get("desiredStatus") or "RUNNING")
+        st = task_status(task, desired)
+        lb = task.labels
+        reasons: dict[str, str] = self.store.get(f"container-reasons/{arn}", {}) or {}
+        health_before: dict[str, str] = self.store.get(f"health/{arn}", {}) or {}
+        now = time.time()
+        ip = None
+        subnet = None
+        if task.pause is not None:
+            ips = list(task.pause.ip_addresses.values())
+            ip = ips[0] if ips else None
+            subnet = task.pause.labels.get(L.SUBNET)
+        containers = []
+        for c in task.containers:
+            s = c.state
+            item: dict[str, Any] = {
+                "containerArn": self.account.container_arn(self.cluster, task_id_of(arn), c.name),
+                "taskArn": arn,
+                "name": c.name,
+                "image": s.image,
+                "runtimeId": s.id,
+                "lastStatus": "STOPPED" if stopped and not s.running else c.last_status,
+                "healthStatus": health_before.get(c.name, c.health_status) if stopped else c.health_status,
+                "essential": c.essential,
+            }
+            if c.exited:
+                item["exitCode"] = s.exit_code
+            reason = reasons.get(c.name) or c.reason
+            if reason:
+                item["reason"] = reason
+            if s.ports:
+                item["networkBindings"] = [
+                    {"bindIP": hip, "containerPort": cp, "hostPort": hp, "protocol": proto}
+                    for cp, proto, hip, hp in s.ports
+                ]
+            if ip:
+                item["networkInterfaces"] = [{"attachmentId": f"eni-{task_id_of(arn)[:17]}", "privateIpv4Address": ip}]
+            containers.append(item)
+        out: dict[str, Any] = {
+            "taskArn": arn,
+            "clusterArn": self.account.cluster_arn(self.cluster),
+            "taskDefinitionArn": lb.get(L.TASK_DEFINITION_ARN, ""),
+            "lastStatus": "STOPPED" if stopped else st.last_status,
+            "desiredStatus": desired,
+            "healthStatus": _task_health(containers) if stopped else st.health_status,
+            "launchType": "FARGATE" if lb.get(L.NETWORK_MODE) == "awsvpc" else "EC2",
+            "group": lb.get(L.GROUP, ""),
+            "createdAt": iso(float(lb.get(L.CREATED_AT) or now)),
+            "containers": containers,
+            "tags": [],
+            "version": 1,
+        }
+        if lb.get(L.STARTED_BY):
+            out["startedBy"] = lb[L.STARTED_BY]
+        starts = [parse_time(c.state.started_at) for c in task.containers if c.started]
+        if st.last_status in ("RUNNING", "STOPPING", "STOPPED", "DEPROVISIONING") and starts:
+            out["startedAt"] = iso(max(t for t in starts if t is not None))
+        if row.get("stopCode") or desired == "STOPPED":
+            out["stopCode"] = row.get("stopCode") or "EssentialContainerExited"
+            out["stoppedReason"] = row.get("stoppedReason") or "Essential container in task exited"
+            if row.get("stoppingSince"):
+                out["stoppingAt"] = iso(float(row["stoppingSince"]))
+        if stopped:
+            out["stoppedAt"] = iso(now)
+            out["lastStatus"] = "STOPPED"
+        if ip:
+            out["attachments"] = [
+                {
+                    "id": f"eni-attach-{task_id_of(arn)[:12]}",
+                    "type": "ElasticNetworkInterface",
+                    "status": "DELETED" if stopped else "ATTACHED",
+                    "details": [
+                        {"name": "subnetId", "value": subnet or ""},
+                        {"name": "networkInterfaceId", "value": f"eni-{task_id_of(arn)[:17]}"},
+                        {"name": "privateIPv4Address", "value": ip},
+                    ],
+                }
+            ]
+        return out
+
+    def describe_tasks(self, include_stopped: bool = True, observed: dict[str, ObservedTask] | None = None) -> list[dict[str, Any]]:
+        tasks = observed if observed is not None else self.observe()
+        out = [self.describe(t) for t in tasks.values()]
+        if include_stopped:
+            running = set(tasks)
+            out += [s for s in self.store.stopped_tasks() if s["taskArn"] not in running]
+        return out
+
+    def find(self, ref: str) -> str:
+        """A task ARN from an ARN, an ID, or a unique ID prefix (running or stopped)."""
+        arns = list(self.observe()) + [s["taskArn"] for s in self.store.stopped_tasks(1000)]
+        hits = [a for a in dict.fromkeys(arns) if a == ref or task_id_of(a).startswith(ref)]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise NotFound(f"no task {ref!r} in stack {self.stack}", "List tasks with `ecsdev ps`.")
+        raise NotFound(f"{ref!r} matches {len(hits)} tasks", "Give more of the task ID.")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _task_health(containers: list[dict[str, Any]]) -> str:
+    ess = [c["healthStatus"] for c in containers if c.get("essential") and c["healthStatus"] != "UNKNOWN"]
+    if "UNHEALTHY" in ess:
+        return "UNHEALTHY"
+    return "HEALTHY" if ess and all(h == "HEALTHY" for h in ess) else "UNKNOWN"
+
+
+def _ctx_dict(ctx: TaskContext) -> dict[str, Any]:
+    return {f: getattr(ctx, f) for f in ctx.__dataclass_fields__}
+
+
+def container_log_path(store: Store, task_arn: str, container: str) -> Path:
+    return store.logs_dir / task_id_of(task_arn) / f"{container}.log"

@@ -1,0 +1,60 @@
+"""Real-engine fixtures: a unique stack per test, and a teardown that removes everything
+labelled with it (containers, networks, volumes) and stops its controller, as compose's
+integration tests clean up by label."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from emulator import labels as L
+from emulator.arns import Account
+from emulator.model.layout import Subnet, Vpc
+from emulator.networks import ensure_networks, remove_networks
+from emulator.runtime.docker import DockerRuntime
+from emulator.store import Store
+from emulator.tasks import Placement, TaskRunner
+
+
+@dataclass
+class Stack:
+    name: str
+    runtime: DockerRuntime
+    store: Store
+    runner: TaskRunner
+    networks: dict[str, str]
+
+    def placement(self, subnet: str = "public") -> Placement:
+        return Placement(self.networks[subnet], subnet)
+
+
+def cleanup_stack(runtime: DockerRuntime, name: str) -> None:
+    from ecsdev.agent import stop_controller
+
+    stop_controller(name, timeout=5)
+    for c in runtime.list({L.STACK: name}):
+        runtime.remove(c.id)
+    remove_networks(runtime, name)
+    for v in runtime.list_volumes({L.STACK: name}):
+        runtime.remove_volume(v)
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    name = "t-" + secrets.token_hex(4)
+    rt = DockerRuntime()
+    store = Store(name)
+    nets = ensure_networks(
+        rt, name, Vpc(subnets=(Subnet("public", public=True), Subnet("private", public=False)))
+    )
+    runner = TaskRunner(rt, store, name, "default", Account())
+    try:
+        yield Stack(name, rt, store, runner, nets)
+    finally:
+        runner.close()
+        cleanup_stack(rt, name)
+        leftovers = rt.list({L.STACK: name})
+        assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
