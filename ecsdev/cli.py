@@ -175,9 +175,11 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
 
     rt = _runtime()
     tasks: list[dict[str, Any]] = []
+    services: list[dict[str, Any]] = []
     stack_of: dict[str, str] = {}
     stopped_hidden = 0
     for name in _stacks_for(file, stack, rt):
+        services += service_rows(Store(name), rt, name)
         runner = TaskRunner(rt, Store(name), name)
         for t in runner.describe_tasks(include_stopped=True):
             if t["lastStatus"] == "STOPPED" and not show_all and not as_json:
@@ -187,8 +189,11 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
             stack_of[t["taskArn"]] = name
         runner.close()
     if as_json:
-        click.echo(json.dumps({"tasks": tasks, "failures": []}, indent=2, default=str))
+        click.echo(json.dumps({"services": services, "tasks": tasks, "failures": []}, indent=2, default=str))
         return
+    if services:
+        render.out.print(status_table(services, []))
+        render.out.print()
     if not tasks:
         render.out.print("no tasks" + (f" running ({stopped_hidden} stopped: ecsdev ps -a)" if stopped_hidden else ""))
         return
@@ -313,6 +318,12 @@ def _local_sources() -> list[Any]:
     except ImportError:
         return []
     return list(local_sources())
+
+
+from ecsdev.stackcmds import down, events, redeploy, scale, service_rows, status_table, up  # noqa: E402
+
+for _cmd in (up, down, events, scale, redeploy):
+    cli.add_command(_cmd)
 
 
 def main() -> None:

@@ -90,14 +90,17 @@ class Controller:
         self.idle_exit = idle_exit
         self._idle_since: float | None = None
         self.stopping = threading.Event()
-        self.extensions: list[Any] = []  # objects with tick(now, observed) (services, ALB)
+        from emulator.services import ServiceManager
+
+        self.services = ServiceManager(self.tasks, store, account or Account(), cluster, sink)
+        self.extensions: list[Any] = [self.services]  # objects with tick(now, observed)
 
     def tick(self, now: float | None = None) -> None:
         now = now or time.time()
         observed = self.tasks.step(now)
         for ext in self.extensions:
             ext.tick(now, observed)
-        busy = bool(observed) or bool(self.store.services()) or any(
+        busy = bool(observed) or any(
             getattr(e, "busy", False) for e in self.extensions
         )
         self._idle_since = None if busy else (self._idle_since or now)
@@ -118,10 +121,12 @@ class Controller:
                 if not docker_down_reported:
                     self._event(f"controller: {e.message}", "error")
                     docker_down_reported = True
-            if self.idle_exit is not None and self.idle_for > self.idle_exit:
+            if self.idle_exit is not None and self.idle_exit > 0 and self.idle_for > self.idle_exit:
                 self._event("controller: nothing left to run; exiting", "info")
                 break
             self.stopping.wait(TICK_SECONDS)
+        for ext in self.extensions:
+            ext.close()
         self.tasks.close()
 
     def _event(self, message: str, level: str) -> None:

@@ -65,3 +65,11 @@ class RuntimeOperationError(EcsdevError):
 
 class AwsAccessError(EcsdevError):
     """An AWS (or LocalStack, or moto) API call failed; the message names the call."""
+
+
+class TaskFailedToStart(RuntimeOperationError):
+    """A task could not be created or started; it is recorded as STOPPED with this reason."""
+
+    def __init__(self, message: str, task_arn: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.task_arn = task_arn

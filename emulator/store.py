@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,6 +73,7 @@ class Store:
         self.dir = directory or stack_dir(stack)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / "state.db"
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -82,13 +84,22 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _row(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
 
     @property
     def logs_dir(self) -> Path:
@@ -122,20 +133,20 @@ class Store:
     def task_definition(self, family: str, revision: int | None = None) -> tuple[dict[str, Any], int, str] | None:
         if revision is None:
             q = "SELECT body, revision, arn FROM task_definitions WHERE family=? ORDER BY revision DESC LIMIT 1"
-            row = self._db.execute(q, (family,)).fetchone()
+            row = self._row(q, (family,))
         else:
             q = "SELECT body, revision, arn FROM task_definitions WHERE family=? AND revision=?"
-            row = self._db.execute(q, (family, revision)).fetchone()
+            row = self._row(q, (family, revision))
         return (json.loads(row[0]), int(row[1]), str(row[2])) if row else None
 
     def task_definition_by_arn(self, arn: str) -> tuple[dict[str, Any], int] | None:
-        row = self._db.execute("SELECT body, revision FROM task_definitions WHERE arn=?", (arn,)).fetchone()
+        row = self._row("SELECT body, revision FROM task_definitions WHERE arn=?", (arn,))
         return (json.loads(row[0]), int(row[1])) if row else None
 
     def task_definitions(self) -> list[dict[str, Any]]:
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT family, revision, arn, body, registered_at FROM task_definitions ORDER BY family, revision"
-        ).fetchall()
+        )
         return [
             {"family": r[0], "revision": r[1], "taskDefinitionArn": r[2], "body": json.loads(r[3]), "registeredAt": r[4]}
             for r in rows
@@ -172,11 +183,11 @@ class Store:
             return True
 
     def task_row(self, task_arn: str) -> dict[str, Any] | None:
-        row = self._db.execute(
+        row = self._row(
             "SELECT task_arn, task_definition_arn, grp, started_by, desired_status, stop_code, "
             "stopped_reason, stopping_since, created_at, stopped_at, snapshot FROM tasks WHERE task_arn=?",
             (task_arn,),
-        ).fetchone()
+        )
         if row is None:
             return None
         keys = ["taskArn", "taskDefinitionArn", "group", "startedBy", "desiredStatus", "stopCode",
@@ -200,10 +211,10 @@ class Store:
             )
 
     def stopped_tasks(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT snapshot FROM tasks WHERE snapshot IS NOT NULL ORDER BY stopped_at DESC LIMIT ?",
             (limit,),
-        ).fetchall()
+        )
         return [json.loads(r[0]) for r in rows]
 
     def forget_task(self, task_arn: str) -> None:
@@ -226,7 +237,7 @@ class Store:
             args.append(subject)
         q += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
-        rows = self._db.execute(q, args).fetchall()
+        rows = self._rows(q, args)
         return [
             (int(r[0]), Event(message=r[5], level=r[2], subject=r[4], kind=r[3], at=r[1]))
             for r in reversed(rows)
@@ -241,11 +252,15 @@ class Store:
             )
 
     def services(self) -> dict[str, dict[str, Any]]:
-        return {r[0]: json.loads(r[1]) for r in self._db.execute("SELECT name, body FROM services")}
+        return {r[0]: json.loads(r[1]) for r in self._rows("SELECT name, body FROM services")}
 
     def delete_service(self, name: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM services WHERE name=?", (name,))
+
+    def keys(self, prefix: str) -> list[str]:
+        rows = self._rows("SELECT key FROM kv WHERE key LIKE ? ORDER BY key", (prefix.replace("%", "") + "%",))
+        return [str(r[0]) for r in rows]
 
     def put(self, key: str, value: Any) -> None:
         with self._tx() as db:
@@ -255,7 +270,7 @@ class Store:
             )
 
     def get(self, key: str, default: Any = None) -> Any:
-        row = self._db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+        row = self._row("SELECT value FROM kv WHERE key=?", (key,))
         return json.loads(row[0]) if row else default
 
     def record_target_health(self, target_group: str, target: str, state: str, reason: str | None, description: str | None, at: float) -> None:
@@ -274,7 +289,7 @@ class Store:
         q += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
         keys = ["at", "targetGroup", "target", "state", "reason", "description"]
-        return [dict(zip(keys, r, strict=True)) for r in self._db.execute(q, args).fetchall()]
+        return [dict(zip(keys, r, strict=True)) for r in self._rows(q, args)]
 
     def purge(self) -> None:
         """Forget everything of this stack (``ecsdev down --purge``)."""

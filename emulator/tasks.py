@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 from emulator import labels as L
 from emulator.arns import Account, new_task_id, task_id_of
 from emulator.containers import TaskContext, container_spec, docker_name, task_labels, volume_names
-from emulator.errors import EcsdevError, NotFound, RuntimeOperationError
+from emulator.errors import EcsdevError, NotFound, RuntimeOperationError, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
 from emulator.lifecycle import (
     FinishTask,
@@ -76,6 +76,7 @@ class TaskRunner:
         self._stopping: set[str] = set()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="task-stop")
+        self._launch_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="task-launch")
 
     def _emit(self, message: str, subject: str = "", level: str = "info") -> None:
         ev = Event(message=message, subject=subject, kind="task", level=level)  # type: ignore[arg-type]
@@ -117,6 +118,7 @@ class TaskRunner:
         )
         self.store.record_task(task_arn, task_definition_arn, ctx.group, started_by)
         made: list[str] = []
+        pause_started: Future[None] | None = None
         try:
             for image in dict.fromkeys(c.image for c in td.container_definitions):
                 self.ensure_image(image)
@@ -134,7 +136,7 @@ class TaskRunner:
                 )
                 pid = self.runtime.create(pause)
                 made.append(pid)
-                self.runtime.start(pid)
+                pause_started = self._launch_pool.submit(self.runtime.start, pid)
                 net_mode = f"container:{pid}"
             elif mode == "host":
                 net_mode = "host"
@@ -146,15 +148,29 @@ class TaskRunner:
             for vol in volume_names(td, ctx):
                 self.runtime.ensure_volume(vol, {L.STACK: self.stack, L.TASK_ARN: task_arn})
             names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
-            for c in td.container_definitions:
-                made.append(self.runtime.create(container_spec(c, td, ctx, names)))
+            specs = [container_spec(c, td, ctx, names) for c in td.container_definitions]
+            if any(s.volumes_from for s in specs):
+                for spec in specs:  # volumesFrom sources must exist first
+                    made.append(self.runtime.create(spec))
+            else:
+                futures = [self._launch_pool.submit(self.runtime.create, spec) for spec in specs]
+                errors = []
+                for f in futures:
+                    try:
+                        made.append(f.result())
+                    except EcsdevError as err:
+                        errors.append(err)
+                if errors:
+                    raise errors[0]
+            if pause_started is not None:
+                pause_started.result()
         except EcsdevError as e:
             for cid in reversed(made):
                 self.runtime.remove(cid)
             reason = e.message if e.message.startswith(("CannotPull", "Resource")) else f"ResourceInitializationError: {e.message}"
             self.store.save_stopped(task_arn, self._failed_snapshot(task_arn, task_definition_arn, td, ctx.group, reason))
             self._emit(f"task {task_id} failed to start: {reason}", task_arn, "error")
-            raise
+            raise TaskFailedToStart(reason, task_arn, e.hint) from e
         self._emit(f"task {task_id} provisioning ({td.family}:{revision})", task_arn)
         self.step_task(task_arn)
         return task_arn
@@ -185,7 +201,7 @@ class TaskRunner:
         return tasks
 
     def step_task(self, task_arn: str) -> None:
-        task = self.observe().get(task_arn)
+        task = self.observe_task(task_arn)
         if task is not None:
             self._step(task, time.time())
 
@@ -219,8 +235,11 @@ class TaskRunner:
                     self._finish(task)
 
     # stopping ---------------------------------------------------------------------------
+    def observe_task(self, task_arn: str) -> ObservedTask | None:
+        return group_by_task(self.runtime.list({L.TASK_ARN: task_arn})).get(task_arn)
+
     def stop(self, task_arn: str, stop_code: str = "UserInitiated", reason: str = "Task stopped by user", wait: bool = True) -> None:
-        task = self.observe().get(task_arn)
+        task = self.observe_task(task_arn)
         if task is None:
             if self.store.task_row(task_arn):
                 return  # already stopped and recorded
@@ -256,7 +275,7 @@ class TaskRunner:
                     t.start()
                 for t in threads:
                     t.join()
-            fresh = self.observe().get(task.task_arn)
+            fresh = self.observe_task(task.task_arn)
             if fresh is not None:
                 self._finish(fresh)
         finally:
@@ -407,6 +426,7 @@ class TaskRunner:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._launch_pool.shutdown(wait=True)
 
 
 def _task_health(containers: list[dict[str, Any]]) -> str:

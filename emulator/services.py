@@ -1,0 +1,281 @@
+"""ECS services on the task runtime: the controller's service layer.
+
+The CLI (``ecsdev up``, ``scale``, ``redeploy``) writes what the user wants as a *spec* in the
+store; only the controller writes the scheduler's ``ServiceRecord``, so the two never race.
+Each tick this layer turns the stack's tasks into ``TaskObservation``s, asks the pure planner
+(``emulator.scheduler``) what to do, launches and stops tasks through ``TaskRunner``, reports
+what it did back to the record, and stores it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from emulator import labels as L
+from emulator.arns import Account, task_id_of
+from emulator.errors import EcsdevError, TaskFailedToStart
+from emulator.events import Event, EventSink, discard
+from emulator.lifecycle import ObservedTask, parse_time, task_status
+from emulator.model.taskdef import parse_task_definition
+from emulator.scheduler import (
+    SchedulerSettings,
+    ServiceRecord,
+    StartTasks,
+    StopTask,
+    TargetObservation,
+    TaskObservation,
+    create_service,
+    describe_service,
+    plan,
+    record_started,
+    record_stopped,
+    update_service,
+)
+from emulator.scheduler.state import deployment_configuration_from_dict
+from emulator.store import Store
+from emulator.tasks import Placement, TaskRunner
+
+DEPLOYMENT = "ecsdev.deployment"
+SPEC_PREFIX = "service-spec/"
+
+
+class TargetHealthView(Protocol):
+    """What the ALB layer tells the scheduler about a task's targets."""
+
+    def targets_of(self, task_arn: str) -> tuple[TargetObservation, ...]: ...
+
+
+@dataclass
+class ServiceSpec:
+    """What the user asked for (written by the CLI, read by the controller)."""
+
+    name: str
+    task_definition: str  # ARN
+    desired_count: int
+    deployment_configuration: dict[str, Any]
+    health_check_grace_period_seconds: int = 0
+    placements: list[dict[str, str]] = field(default_factory=list)  # [{network, subnet}]
+    base_dir: str = "."
+    load_balancers: list[dict[str, Any]] = field(default_factory=list)
+    generation: int = 0
+    force_token: int = 0
+    active: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ServiceSpec:
+        return cls(**d)
+
+
+def save_spec(store: Store, spec: ServiceSpec) -> None:
+    old = load_spec(store, spec.name)
+    spec.generation = (old.generation + 1) if old else 1
+    store.put(SPEC_PREFIX + spec.name, spec.to_dict())
+
+
+def load_spec(store: Store, name: str) -> ServiceSpec | None:
+    d = store.get(SPEC_PREFIX + name)
+    return ServiceSpec.from_dict(d) if d else None
+
+
+def service_names(store: Store) -> list[str]:
+    names = set(store.services())
+    names |= {k[len(SPEC_PREFIX) :] for k in store.keys(SPEC_PREFIX)}
+    return sorted(names)
+
+
+def observe(task: ObservedTask, row: dict[str, Any] | None, targets: tuple[TargetObservation, ...]) -> TaskObservation:
+    desired = (row or {}).get("desiredStatus") or "RUNNING"
+    st = task_status(task, desired)
+    starts = [parse_time(c.state.started_at) for c in task.containers if c.started]
+    started = max((t for t in starts if t is not None), default=None) if st.last_status == "RUNNING" else None
+    return TaskObservation(
+        task_id=task_id_of(task.task_arn),
+        deployment_id=task.labels.get(DEPLOYMENT, ""),
+        last_status=st.last_status,
+        desired_status=desired,
+        created_at=float(task.labels.get(L.CREATED_AT) or 0),
+        started_at=started,
+        reached_running=st.last_status == "RUNNING",
+        health_status=st.health_status,
+        has_health_check=any(c.has_health_check and c.essential for c in task.containers),
+        targets=targets,
+        stop_code=(row or {}).get("stopCode"),
+        stopped_reason=(row or {}).get("stoppedReason"),
+    )
+
+
+def stopped_observation(task_id: str, deployment_id: str, row: dict[str, Any]) -> TaskObservation:
+    snap = row.get("snapshot") or {}
+    return TaskObservation(
+        task_id=task_id,
+        deployment_id=deployment_id,
+        last_status="STOPPED",
+        desired_status="STOPPED",
+        created_at=float(row.get("createdAt") or 0),
+        started_at=parse_time(snap.get("startedAt")),
+        stopped_at=float(row.get("stoppedAt") or time.time()),
+        stop_code=row.get("stopCode"),
+        stopped_reason=row.get("stoppedReason"),
+        reached_running=snap.get("startedAt") is not None,
+        health_status=snap.get("healthStatus", "UNKNOWN"),
+    )
+
+
+class ServiceManager:
+    """The controller extension that runs every service of the stack."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        store: Store,
+        account: Account,
+        cluster: str,
+        sink: EventSink = discard,
+        settings: SchedulerSettings | None = None,
+        targets: TargetHealthView | None = None,
+    ) -> None:
+        self.runner = runner
+        self.store = store
+        self.account = account
+        self.cluster = cluster
+        self.sink = sink
+        self.settings = settings or SchedulerSettings()
+        self.targets = targets
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="svc-launch")
+        self._rr = itertools.count()
+        self.busy = False
+
+    def tick(self, now: float, observed: dict[str, ObservedTask]) -> None:
+        by_service: dict[str, list[ObservedTask]] = {}
+        for t in observed.values():
+            if t.labels.get(L.SERVICE):
+                by_service.setdefault(t.labels[L.SERVICE], []).append(t)
+        records = self.store.services()
+        busy = False
+        for name in service_names(self.store):
+            spec = load_spec(self.store, name)
+            busy = busy or bool(spec and spec.active)
+            body = records.get(name)
+            try:
+                self._tick_service(name, spec, body, by_service.get(name, []), now)
+            except EcsdevError as e:
+                self._event(Event(f"(service {name}) controller error: {e.message}", "error", name, "service"))
+        self.busy = busy
+
+    def _tick_service(self, name: str, spec: ServiceSpec | None, body: dict[str, Any] | None, tasks: list[ObservedTask], now: float) -> None:
+        record = ServiceRecord.from_dict(body["record"]) if body else None
+        applied = int(body.get("applied", 0)) if body else 0
+        force_seen = int(body.get("forceToken", 0)) if body else 0
+        if spec is None:
+            return
+        config = deployment_configuration_from_dict(spec.deployment_configuration)
+        desired = spec.desired_count if spec.active else 0
+        if record is None:
+            if not spec.active:
+                return
+            record = create_service(
+                name, spec.task_definition, desired_count=desired, now=now,
+                deployment_configuration=config,
+                health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
+                has_load_balancer=bool(spec.load_balancers),
+                service_arn=self.account.service_arn(self.cluster, name),
+                cluster_arn=self.account.cluster_arn(self.cluster),
+            )
+        elif spec.generation != applied:
+            record = update_service(
+                record, now=now, task_definition=spec.task_definition, desired_count=desired,
+                force_new_deployment=spec.force_token != force_seen,
+                deployment_configuration=config,
+                health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
+            )
+        obs = self._observations(record, tasks)
+        result = plan(record, obs, now, settings=self.settings)
+        record = result.record
+        for ev in result.engine_events():
+            self._event(ev)
+        stopped: list[str] = []
+        for action in result.actions:
+            if isinstance(action, StopTask):
+                arn = self.account.task_arn(self.cluster, action.task_id)
+                try:
+                    self.runner.stop(arn, action.stop_code, action.reason, wait=False)
+                    stopped.append(action.task_id)
+                except EcsdevError:
+                    pass
+        if stopped:
+            record = record_stopped(record, stopped, now, self.settings)
+        for action in result.actions:
+            if isinstance(action, StartTasks):
+                ids = self._launch(spec, action)
+                record = record_started(record, action.deployment_id, ids, now, self.settings)
+        planned = {e.id for e in result.record.events}
+        for e in sorted((e for e in record.events if e.id not in planned), key=lambda e: e.created_at):
+            self._event(Event(e.message, "info", name, "service", e.created_at))
+        self.store.save_service(
+            name, {"record": record.to_dict(), "applied": spec.generation, "forceToken": spec.force_token}
+        )
+
+    def _observations(self, record: ServiceRecord, tasks: list[ObservedTask]) -> list[TaskObservation]:
+        out = []
+        live_ids = set()
+        for t in tasks:
+            targets = self.targets.targets_of(t.task_arn) if self.targets else ()
+            o = observe(t, self.store.task_row(t.task_arn), targets)
+            live_ids.add(o.task_id)
+            out.append(o)
+        for d in record.deployments:
+            for tr in d.tracked:
+                if tr.task_id in live_ids:
+                    continue
+                row = self.store.task_row(self.account.task_arn(self.cluster, tr.task_id))
+                if row and row.get("snapshot"):
+                    out.append(stopped_observation(tr.task_id, d.id, row))
+        return out
+
+    def _launch(self, spec: ServiceSpec, action: StartTasks) -> list[str]:
+        found = self.store.task_definition_by_arn(action.task_definition)
+        if found is None:
+            self._event(Event(f"(service {spec.name}) task definition {action.task_definition} is not registered", "error", spec.name, "service"))
+            return []
+        raw, revision = found
+        td = parse_task_definition(raw)
+
+        def one(_: int) -> str:
+            placement = Placement()
+            if spec.placements:
+                p = spec.placements[next(self._rr) % len(spec.placements)]
+                placement = Placement(p.get("network"), p.get("subnet"))
+            try:
+                arn = self.runner.launch(
+                    td, action.task_definition, revision, base_dir=spec.base_dir,
+                    placement=placement, group=f"service:{spec.name}",
+                    started_by=action.deployment_id, service=spec.name,
+                    extra_labels={DEPLOYMENT: action.deployment_id},
+                )
+            except TaskFailedToStart as e:
+                arn = e.task_arn
+            return task_id_of(arn)
+
+        return list(self._pool.map(one, range(action.count)))
+
+    def _event(self, ev: Event) -> None:
+        self.store.add_event(ev)
+        self.sink(ev)
+
+    def describe(self, name: str, observed: dict[str, ObservedTask]) -> dict[str, Any] | None:
+        body = self.store.services().get(name)
+        if not body:
+            return None
+        record = ServiceRecord.from_dict(body["record"])
+        tasks = [t for t in observed.values() if t.labels.get(L.SERVICE) == name]
+        return describe_service(record, self._observations(record, tasks))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)

@@ -1,0 +1,162 @@
+"""A whole stack: apply a layout (networks, images, task-definition revisions, service specs)
+and take it down again, in ECS order, leaving nothing behind in Docker.
+
+``apply`` only records what the user wants; the controller carries it out, so running
+``ecsdev up`` again after an edit changes only what changed: a new task-definition revision
+starts a rolling deployment, a new desiredCount scales, untouched services are left alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emulator import labels as L
+from emulator.errors import EcsdevError
+from emulator.events import Event, EventSink, discard
+from emulator.images import ensure_images
+from emulator.model.layout import Layout
+from emulator.networks import ensure_networks, remove_networks
+from emulator.runtime.base import ContainerRuntime
+from emulator.services import ServiceSpec, load_spec, save_spec, service_names
+from emulator.store import Store
+from emulator.tasks import TaskRunner
+
+
+@dataclass
+class ApplyResult:
+    registered: list[str] = field(default_factory=list)  # new task-definition ARNs
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+
+
+def _dc_dict(layout_service: object) -> dict[str, object]:
+    dc = layout_service.deployment_configuration  # type: ignore[attr-defined]
+    return {
+        "minimumHealthyPercent": dc.minimum_healthy_percent,
+        "maximumPercent": dc.maximum_percent,
+        "deploymentCircuitBreaker": {
+            "enable": dc.circuit_breaker.enable,
+            "rollback": dc.circuit_breaker.rollback,
+        },
+    }
+
+
+def apply(
+    runtime: ContainerRuntime,
+    store: Store,
+    layout: Layout,
+    *,
+    rebuild: bool = False,
+    sink: EventSink = discard,
+) -> ApplyResult:
+    res = ApplyResult()
+    networks = ensure_networks(runtime, layout.name, layout.vpc)
+    res.built = ensure_images(runtime, layout, rebuild=rebuild, sink=sink)
+    store.put(
+        "stack",
+        {"name": layout.name, "cluster": layout.cluster, "region": layout.region,
+         "accountId": layout.account_id, "layout": layout.source},
+    )
+    arns: dict[str, list[str]] = {}
+    for td in layout.task_definitions:
+        before = store.task_definition(td.family)
+        arn, revision = store.register_task_definition(td, layout.account)
+        arns.setdefault(td.family, []).append(arn)
+        if before is None or before[1] != revision:
+            res.registered.append(arn)
+            sink(Event(f"registered task definition {td.family}:{revision}", kind="stack", subject=arn))
+    base_dir = str(Path(layout.source).parent)
+    wanted = set()
+    for svc in layout.services:
+        wanted.add(svc.name)
+        family, _, rev = svc.task_definition.partition(":")
+        arn = arns[family][int(rev) - 1] if rev else arns[family][-1]
+        td = layout.task_definition(family)
+        subnets = list(svc.subnets) or [layout.vpc.subnets[0].name]
+        placements = (
+            [{"network": networks[s], "subnet": s} for s in subnets] if td.network_mode == "awsvpc" else []
+        )
+        spec = ServiceSpec(
+            name=svc.name,
+            task_definition=arn,
+            desired_count=svc.desired_count,
+            deployment_configuration=_dc_dict(svc),
+            health_check_grace_period_seconds=svc.health_check_grace_period_seconds,
+            placements=placements,
+            base_dir=base_dir,
+            load_balancers=[dataclasses.asdict(lb) for lb in svc.load_balancers],
+        )
+        old = load_spec(store, svc.name)
+        if old is not None:
+            spec.force_token = old.force_token
+            same = dataclasses.replace(old, generation=0) == dataclasses.replace(spec, generation=0)
+            if same:
+                res.unchanged.append(svc.name)
+                continue
+            res.updated.append(svc.name)
+        else:
+            res.created.append(svc.name)
+        save_spec(store, spec)
+    for name in service_names(store):
+        if name in wanted:
+            continue
+        old = load_spec(store, name)
+        if old is not None and old.active:
+            old.active = False
+            save_spec(store, old)
+            res.removed.append(name)
+    return res
+
+
+def set_desired(store: Store, service: str, count: int | None = None, force: bool = False) -> ServiceSpec:
+    spec = load_spec(store, service)
+    if spec is None or not spec.active:
+        from emulator.errors import NotFound
+
+        raise NotFound(f"no service {service!r} in stack {store.stack}", "List services with `ecsdev ps`.")
+    if count is not None:
+        spec.desired_count = count
+    if force:
+        spec.force_token += 1
+    save_spec(store, spec)
+    return spec
+
+
+def down(runtime: ContainerRuntime, store: Store, sink: EventSink = discard) -> list[str]:
+    """Stop every task of the stack (dependents first inside each task, SIGTERM then SIGKILL
+    after stopTimeout), then remove every container, network and volume labelled with it.
+    Service specs are marked inactive; history stays unless purged."""
+    stack = store.stack
+    for name in service_names(store):
+        spec = load_spec(store, name)
+        if spec is not None and spec.active:
+            spec.active = False
+            save_spec(store, spec)
+    runner = TaskRunner(runtime, store, stack, sink=sink)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(
+                lambda arn: runner.stop(arn, "UserInitiated", "Stack taken down (ecsdev down)"),
+                runner.observe(),
+            ))
+    finally:
+        runner.close()
+    removed = []
+    for c in runtime.list({L.STACK: stack}):
+        runtime.remove(c.id)
+        removed.append(c.name)
+    for n in remove_networks(runtime, stack):
+        removed.append(n)
+    for v in runtime.list_volumes({L.STACK: stack}):
+        try:
+            runtime.remove_volume(v)
+        except EcsdevError:
+            pass
+    sink(Event(f"stack {stack} is down", kind="stack", subject=stack))
+    return removed
