@@ -22,7 +22,13 @@ from ecsdev.stackref import BARE_STACK, StackRef, all_stacks, resolve, task_defi
 from emulator.errors import EcsdevError, NotFound, UsageError
 from emulator.events import Event
 
-FILE_OPT = click.option("-f", "--file", "file", metavar="LAYOUT", help="Layout (default ./ecsdev.yaml) or task-definition JSON.")
+FILE_OPT = click.option(
+    "-f",
+    "--file",
+    "file",
+    metavar="LAYOUT",
+    help="Layout (default ./ecsdev.yaml) or task-definition JSON.",
+)
 STACK_OPT = click.option("--stack", metavar="NAME", help="Act on a stack by name instead of -f.")
 
 
@@ -60,21 +66,50 @@ def validate(file: str | None) -> None:
     assert ref is not None
     for w in warnings:
         render.event(w)
-    what = f"layout {ref.name!r}" if ref.layout else f"task definition {ref.task_definition.family!r}" if ref.task_definition else ref.name
-    render.out.print(f"{ref.file}: {what} is valid" + (f" ({len(warnings)} warning(s))" if warnings else ""))
+    what = (
+        f"layout {ref.name!r}"
+        if ref.layout
+        else f"task definition {ref.task_definition.family!r}"
+        if ref.task_definition
+        else ref.name
+    )
+    render.out.print(
+        f"{ref.file}: {what} is valid" + (f" ({len(warnings)} warning(s))" if warnings else "")
+    )
 
 
 # ---- run-task ------------------------------------------------------------------------------
 @cli.command("run-task")
 @FILE_OPT
 @STACK_OPT
-@click.option("--task-definition", "td_spec", metavar="FAMILY[:REV]", help="Family (latest) or family:N of the layout.")
-@click.option("--subnet", help="awsvpc: the layout subnet to place the task in (default: the first).")
+@click.option(
+    "--task-definition",
+    "td_spec",
+    metavar="FAMILY[:REV]",
+    help="Family (latest) or family:N of the layout.",
+)
+@click.option(
+    "--subnet", help="awsvpc: the layout subnet to place the task in (default: the first)."
+)
 @click.option("--count", default=1, show_default=True, type=click.IntRange(1, 10))
-@click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until RUNNING (and HEALTHY) or STOPPED.")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Wait until RUNNING (and HEALTHY) or STOPPED.",
+)
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print the tasks as DescribeTasks output.")
-def run_task(file: str | None, stack: str | None, td_spec: str | None, subnet: str | None, count: int, wait: bool, timeout: float, as_json: bool) -> None:
+def run_task(
+    file: str | None,
+    stack: str | None,
+    td_spec: str | None,
+    subnet: str | None,
+    count: int,
+    wait: bool,
+    timeout: float,
+    as_json: bool,
+) -> None:
     """Run one task of a task definition, as ECS RunTask does.
 
     -f LAYOUT --task-definition FAMILY[:REV] runs a layout's definition; -f td.json runs a
@@ -103,12 +138,20 @@ def run_task(file: str | None, stack: str | None, td_spec: str | None, subnet: s
         placement = Placement(nets[name], name)
     arn, revision = store.register_task_definition(td, ref.account)
     ensure_controller(ref.name, ref.cluster, ref.account)
-    runner = TaskRunner(rt, store, ref.name, ref.cluster, ref.account, sink=_sink if not as_json else lambda e: None)
+    runner = TaskRunner(
+        rt, store, ref.name, ref.cluster, ref.account, sink=_sink if not as_json else lambda e: None
+    )
     arns = [
-        runner.launch(td, arn, revision, base_dir=ref.base_dir, placement=placement, started_by="ecsdev")
+        runner.launch(
+            td, arn, revision, base_dir=ref.base_dir, placement=placement, started_by="ecsdev"
+        )
         for _ in range(count)
     ]
-    final = _watch(runner, arns, timeout, quiet=as_json) if wait else [runner.describe(runner.observe()[a]) for a in arns if a in runner.observe()]
+    final = (
+        _watch(runner, arns, timeout, quiet=as_json)
+        if wait
+        else [runner.describe(runner.observe()[a]) for a in arns if a in runner.observe()]
+    )
     runner.close()
     if as_json:
         click.echo(json.dumps({"tasks": final, "failures": []}, indent=2, default=str))
@@ -132,13 +175,21 @@ def _watch(runner: Any, arns: list[str], timeout: float, quiet: bool) -> list[di
         for arn in arns:
             if arn in observed:
                 d = runner.describe(observed[arn])
-                d["_checks"] = any(c.has_health_check and c.essential for c in observed[arn].containers)
+                d["_checks"] = any(
+                    c.has_health_check and c.essential for c in observed[arn].containers
+                )
             else:
                 row = runner.store.task_row(arn) or {}
-                d = row.get("snapshot") or result.get(arn) or {"taskArn": arn, "lastStatus": "STOPPED", "containers": []}
+                d = (
+                    row.get("snapshot")
+                    or result.get(arn)
+                    or {"taskArn": arn, "lastStatus": "STOPPED", "containers": []}
+                )
             state = f"{d['lastStatus']}/{d.get('healthStatus', 'UNKNOWN')}"
             if last.get(arn) != state and not quiet:
-                render.err.print(f"[dim]{time.strftime('%H:%M:%S')}[/dim] task {render.short_id(arn)} {d['lastStatus']} health {d.get('healthStatus', 'UNKNOWN')}")
+                render.err.print(
+                    f"[dim]{time.strftime('%H:%M:%S')}[/dim] task {render.short_id(arn)} {d['lastStatus']} health {d.get('healthStatus', 'UNKNOWN')}"
+                )
                 last[arn] = state
             result[arn] = d
         if all(_done(result[a]) for a in arns) or time.time() > deadline:
@@ -166,7 +217,9 @@ def _stacks_for(file: str | None, stack: str | None, rt: Any) -> list[str]:
 @cli.command()
 @FILE_OPT
 @STACK_OPT
-@click.option("-a", "--all", "show_all", is_flag=True, help="Include stopped tasks (kept until purged).")
+@click.option(
+    "-a", "--all", "show_all", is_flag=True, help="Include stopped tasks (kept until purged)."
+)
 @click.option("--json", "as_json", is_flag=True, help="DescribeTasks-shaped output.")
 def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> None:
     """Tasks with status, health, address, stop code and reason."""
@@ -189,15 +242,24 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
             stack_of[t["taskArn"]] = name
         runner.close()
     if as_json:
-        click.echo(json.dumps({"services": services, "tasks": tasks, "failures": []}, indent=2, default=str))
+        click.echo(
+            json.dumps(
+                {"services": services, "tasks": tasks, "failures": []}, indent=2, default=str
+            )
+        )
         return
     if services:
         render.out.print(status_table(services, []))
         render.out.print()
     if not tasks:
-        render.out.print("no tasks" + (f" running ({stopped_hidden} stopped: ecsdev ps -a)" if stopped_hidden else ""))
+        render.out.print(
+            "no tasks"
+            + (f" running ({stopped_hidden} stopped: ecsdev ps -a)" if stopped_hidden else "")
+        )
         return
-    render.out.print(render.tasks_table(tasks, stack_of if len(set(stack_of.values())) > 1 else None))
+    render.out.print(
+        render.tasks_table(tasks, stack_of if len(set(stack_of.values())) > 1 else None)
+    )
     if stopped_hidden:
         render.out.print(f"[dim]{stopped_hidden} stopped task(s) not shown: ecsdev ps -a[/dim]")
 
@@ -228,7 +290,14 @@ def _find_task(file: str | None, stack: str | None, ref: str, rt: Any) -> tuple[
 @click.argument("container", required=False)
 @click.option("-f", "--follow", "follow", is_flag=True, help="Keep printing new lines.")
 @click.option("--tail", type=int, default=None, help="Only the last N lines.")
-def logs(file: str | None, stack: str | None, task: str, container: str | None, follow: bool, tail: int | None) -> None:
+def logs(
+    file: str | None,
+    stack: str | None,
+    task: str,
+    container: str | None,
+    follow: bool,
+    tail: int | None,
+) -> None:
     """A task's container logs (running or stopped)."""
     from ecsdev.logs import print_logs
 
@@ -254,12 +323,18 @@ def exec_(file: str | None, stack: str | None, task: str, args: tuple[str, ...])
         head, cmd = args_l[:1], args_l[1:]
     observed = runner.observe().get(arn)
     if observed is None:
-        raise UsageError(f"task {render.short_id(arn)} is stopped; exec needs a running task", "Read its logs: ecsdev logs TASK")
+        raise UsageError(
+            f"task {render.short_id(arn)} is stopped; exec needs a running task",
+            "Read its logs: ecsdev logs TASK",
+        )
     running = [c for c in observed.containers if c.state.running]
     if head:
         target = next((c for c in observed.containers if c.name == head[0]), None)
         if target is None:
-            raise NotFound(f"no container {head[0]!r} in task {render.short_id(arn)}", f"Containers: {', '.join(c.name for c in observed.containers)}")
+            raise NotFound(
+                f"no container {head[0]!r} in task {render.short_id(arn)}",
+                f"Containers: {', '.join(c.name for c in observed.containers)}",
+            )
     elif running:
         target = next((c for c in running if c.essential), running[0])
     else:
@@ -302,14 +377,33 @@ def stop_task(file: str | None, stack: str | None, task: str, reason: str) -> No
 @click.option("--cluster", help="Open on this cluster.")
 @click.option("--service", help="Open on this service.")
 @click.option("--write", is_flag=True, help="Allow changes against AWS (each one confirmed).")
-@click.option("--refresh", default=5.0, show_default=True, help="Seconds between refreshes (0 = off).")
-def dash(context: str | None, profile: str | None, region: str | None, cluster: str | None, service: str | None, write: bool, refresh: float) -> None:
+@click.option(
+    "--refresh", default=5.0, show_default=True, help="Seconds between refreshes (0 = off)."
+)
+def dash(
+    context: str | None,
+    profile: str | None,
+    region: str | None,
+    cluster: str | None,
+    service: str | None,
+    write: bool,
+    refresh: float,
+) -> None:
     """Open the terminal dashboard."""
     try:
         from ecsdev.tui import run_dashboard
     except ImportError as e:  # pragma: no cover - packaging problem
         raise EcsdevError(f"the dashboard cannot start: {e}") from e
-    run_dashboard(context=context, profile=profile, region=region, cluster=cluster, service=service, write=write, refresh=refresh, local_sources=_local_sources)
+    run_dashboard(
+        context=context,
+        profile=profile,
+        region=region,
+        cluster=cluster,
+        service=service,
+        write=write,
+        refresh=refresh,
+        local_sources=_local_sources,
+    )
 
 
 def _local_sources() -> list[Any]:

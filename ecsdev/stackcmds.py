@@ -20,7 +20,9 @@ from ecsdev import render
 from ecsdev.stackref import StackRef, resolve
 from emulator.errors import EcsdevError, UsageError
 
-FILE_OPT = click.option("-f", "--file", "file", metavar="LAYOUT", help="Layout (default ./ecsdev.yaml).")
+FILE_OPT = click.option(
+    "-f", "--file", "file", metavar="LAYOUT", help="Layout (default ./ecsdev.yaml)."
+)
 STACK_OPT = click.option("--stack", metavar="NAME", help="Act on a stack by name instead of -f.")
 
 
@@ -36,7 +38,10 @@ def _stack(file: str | None, stack: str | None, need_layout: bool = False) -> St
     ref = resolve(file, stack, sink=render.event)
     assert ref is not None
     if need_layout and ref.layout is None:
-        raise UsageError("this command needs a layout (-f LAYOUT)", "A bare task definition runs with `ecsdev run-task -f FILE`.")
+        raise UsageError(
+            "this command needs a layout (-f LAYOUT)",
+            "A bare task definition runs with `ecsdev run-task -f FILE`.",
+        )
     return ref
 
 
@@ -90,9 +95,20 @@ def status_table(services: list[dict[str, Any]], listeners: list[str]) -> Table:
         for i, d in enumerate(s.get("deployments") or []):
             if i:
                 deps.append("  ")
-            style = {"COMPLETED": "green", "FAILED": "red", "IN_PROGRESS": "yellow"}.get(d.get("rolloutState", ""), "")
-            deps.append(f"{d['status']} {d['taskDefinition'].rsplit('/', 1)[-1]} {d['runningCount']}/{d['desiredCount']} {d.get('rolloutState', '')}", style=style)
-        t.add_row(s["serviceName"], str(s["desiredCount"]), str(s["runningCount"]), str(s["pendingCount"]), deps)
+            style = {"COMPLETED": "green", "FAILED": "red", "IN_PROGRESS": "yellow"}.get(
+                d.get("rolloutState", ""), ""
+            )
+            deps.append(
+                f"{d['status']} {d['taskDefinition'].rsplit('/', 1)[-1]} {d['runningCount']}/{d['desiredCount']} {d.get('rolloutState', '')}",
+                style=style,
+            )
+        t.add_row(
+            s["serviceName"],
+            str(s["desiredCount"]),
+            str(s["runningCount"]),
+            str(s["pendingCount"]),
+            deps,
+        )
     for line in listeners:
         t.add_row(Text(line, style="cyan"), "", "", "", "")
     return t
@@ -114,7 +130,11 @@ def up(file: str | None, detach: bool, timeout: float, build: bool) -> None:
     rt = _runtime()
     store = Store(ref.name)
     res = stackops.apply(rt, store, ref.layout, rebuild=build, sink=render.event)
-    for verb, names in (("created", res.created), ("updated", res.updated), ("removed", res.removed)):
+    for verb, names in (
+        ("created", res.created),
+        ("updated", res.updated),
+        ("removed", res.removed),
+    ):
         if names:
             render.err.print(f"[dim]services {verb}: {', '.join(names)}[/dim]")
     if res.unchanged and not (res.created or res.updated or res.removed):
@@ -143,22 +163,39 @@ def _print_events(store: Any, since: int) -> int:
     return since
 
 
-def _wait_steady(store: Any, rt: Any, stack: str, timeout: float, since: int, listeners: list[str]) -> None:
+def _wait_steady(
+    store: Any, rt: Any, stack: str, timeout: float, since: int, listeners: list[str]
+) -> None:
     from emulator.services import load_spec, service_names
 
     deadline = time.time() + timeout
     start = since
-    expected = {n for n in service_names(store) if (sp := load_spec(store, n)) is not None and sp.active}
+    expected = {
+        n for n in service_names(store) if (sp := load_spec(store, n)) is not None and sp.active
+    }
     while True:
         since = _print_events(store, since)
         rows = service_rows(store, rt, stack)
-        if steady(rows, expected):
+        bodies = store.services()
+        applied = all(
+            (bodies.get(n) or {}).get("applied") == sp.generation
+            for n in expected
+            if (sp := load_spec(store, n)) is not None
+        )
+        if applied and steady(rows, expected):
             render.out.print(status_table(rows, listeners))
-            render.out.print(f"[green]stack {stack} is steady[/green]" + (f"; reach it at {', '.join(listeners)}" if listeners else ""))
+            render.out.print(
+                f"[green]stack {stack} is steady[/green]"
+                + (f"; reach it at {', '.join(listeners)}" if listeners else "")
+            )
             return
         if time.time() > deadline:
             render.out.print(status_table(rows, listeners))
-            errors = [ev.message for _, ev in store.events(since_id=start, limit=1000) if ev.level != "info"]
+            errors = [
+                ev.message
+                for _, ev in store.events(since_id=start, limit=1000)
+                if ev.level != "info"
+            ]
             raise EcsdevError(
                 f"stack {stack} did not reach a steady state within {timeout:.0f}s",
                 "\n".join(errors[-10:]) or "See `ecsdev events` and `ecsdev ps -a`.",
@@ -168,21 +205,35 @@ def _wait_steady(store: Any, rt: Any, stack: str, timeout: float, since: int, li
 
 def _follow(store: Any, rt: Any, stack: str, since: int, listeners: list[str]) -> None:
     try:
-        with Live(status_table(service_rows(store, rt, stack), listeners), console=render.out, refresh_per_second=2, transient=False) as live:
+        with Live(
+            status_table(service_rows(store, rt, stack), listeners),
+            console=render.out,
+            refresh_per_second=2,
+            transient=False,
+        ) as live:
             while True:
                 for eid, ev in store.events(since_id=since, limit=1000):
-                    live.console.print(Text(f"{time.strftime('%H:%M:%S', time.localtime(ev.at))} {ev.message}", style={"warning": "yellow", "error": "red"}.get(ev.level, "dim")))
+                    live.console.print(
+                        Text(
+                            f"{time.strftime('%H:%M:%S', time.localtime(ev.at))} {ev.message}",
+                            style={"warning": "yellow", "error": "red"}.get(ev.level, "dim"),
+                        )
+                    )
                     since = eid
                 live.update(status_table(service_rows(store, rt, stack), listeners))
                 time.sleep(1.0)
     except KeyboardInterrupt:
-        render.out.print(f"\nleft stack {stack} running (ecsdev down -f ... to stop it; ecsdev ps to look)")
+        render.out.print(
+            f"\nleft stack {stack} running (ecsdev down -f ... to stop it; ecsdev ps to look)"
+        )
 
 
 @click.command()
 @FILE_OPT
 @STACK_OPT
-@click.option("--purge", is_flag=True, help="Also forget history: revisions, events, stopped tasks.")
+@click.option(
+    "--purge", is_flag=True, help="Also forget history: revisions, events, stopped tasks."
+)
 def down(file: str | None, stack: str | None, purge: bool) -> None:
     """Stop every task in ECS order and remove the stack's containers and networks."""
     from ecsdev.agent import stop_controller
@@ -206,7 +257,9 @@ def down(file: str | None, stack: str | None, purge: bool) -> None:
 @click.argument("service", required=False)
 @click.option("-n", "--limit", default=50, show_default=True)
 @click.option("--follow", is_flag=True)
-def events(file: str | None, stack: str | None, service: str | None, limit: int, follow: bool) -> None:
+def events(
+    file: str | None, stack: str | None, service: str | None, limit: int, follow: bool
+) -> None:
     """Service and task events, oldest first."""
     from emulator.store import Store
 
@@ -254,4 +307,3 @@ def redeploy(file: str | None, stack: str | None, service: str) -> None:
 
 def services_json(store: Any, rt: Any, stack: str) -> list[dict[str, Any]]:
     return service_rows(store, rt, stack)
-

@@ -29,7 +29,8 @@ DESIRED_STATUS = "ecsdev.desired-status"
 LOG_GROUP = "ecsdev.awslogs-group"
 LOG_STREAM = "ecsdev.awslogs-stream"
 CONFIG_HASH = "ecsdev.config-hash"
-CONTAINER_INDEX = "ecsdev.container-index"  # position in containerDefinitions
+CONTAINER_INDEX = "ecsdev.container-index"
+TASK_CONTAINERS = "ecsdev.task-containers"  # comma-separated container names of the task  # position in containerDefinitions
 
 # The ECS agent's own labels, so tools that read them (and the metadata shape) work.
 ECS_CLUSTER = "com.amazonaws.ecs.cluster"

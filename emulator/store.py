@@ -217,6 +217,10 @@ class Store:
         )
         return [json.loads(r[0]) for r in rows]
 
+    def unfinished_tasks(self) -> list[str]:
+        """Tasks recorded as launched whose stop has not been recorded."""
+        return [str(r[0]) for r in self._rows("SELECT task_arn FROM tasks WHERE snapshot IS NULL")]
+
     def forget_task(self, task_arn: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM tasks WHERE task_arn=?", (task_arn,))

@@ -114,9 +114,11 @@ class TaskRunner:
             task_definition_arn=task_definition_arn, revision=revision,
             region=self.account.region, base_dir=base_dir, network_mode="",
             group=group or f"family:{td.family}", started_by=started_by, service=service,
-            extra_labels={**(extra_labels or {}), L.CREATED_AT: created},
+            extra_labels={
+                **(extra_labels or {}), L.CREATED_AT: created,
+                L.TASK_CONTAINERS: ",".join(c.name for c in td.container_definitions),
+            },
         )
-        self.store.record_task(task_arn, task_definition_arn, ctx.group, started_by)
         made: list[str] = []
         pause_started: Future[None] | None = None
         try:
@@ -171,6 +173,9 @@ class TaskRunner:
             self.store.save_stopped(task_arn, self._failed_snapshot(task_arn, task_definition_arn, td, ctx.group, reason))
             self._emit(f"task {task_id} failed to start: {reason}", task_arn, "error")
             raise TaskFailedToStart(reason, task_arn, e.hint) from e
+        # recorded only once every container exists, so a recorded task that Docker does not
+        # show has really been removed behind ecsdev's back
+        self.store.record_task(task_arn, task_definition_arn, ctx.group, started_by)
         self._emit(f"task {task_id} provisioning ({td.family}:{revision})", task_arn)
         self.step_task(task_arn)
         return task_arn
@@ -196,9 +201,36 @@ class TaskRunner:
     def step(self, now: float | None = None) -> dict[str, ObservedTask]:
         """Carry every task of the stack one step on. Returns what it observed."""
         tasks = self.observe()
-        for arn, task in tasks.items():
+        for task in tasks.values():
             self._step(task, now or time.time())
+        self._vanished(tasks)
         return tasks
+
+    def _vanished(self, observed: dict[str, ObservedTask]) -> None:
+        """Tasks the store knows as running whose containers are all gone (``docker rm``
+        behind ecsdev's back): record them as stopped, with an event."""
+        for arn in self.store.unfinished_tasks():
+            if arn in observed:
+                continue
+            with self._lock:
+                if arn in self._stopping:
+                    continue
+            row = self.store.task_row(arn) or {}
+            if row.get("snapshot"):
+                continue
+            reason = "Task containers were removed outside ecsdev"
+            self.store.request_stop(arn, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or reason)
+            now = iso(time.time())
+            self.store.save_stopped(arn, {
+                "taskArn": arn, "clusterArn": self.account.cluster_arn(self.cluster),
+                "taskDefinitionArn": row.get("taskDefinitionArn", ""), "lastStatus": "STOPPED",
+                "desiredStatus": "STOPPED", "healthStatus": "UNKNOWN",
+                "stopCode": row.get("stopCode") or "UserInitiated",
+                "stoppedReason": row.get("stoppedReason") or reason,
+                "createdAt": iso(row.get("createdAt")), "stoppedAt": now, "group": row.get("group", ""),
+                "containers": [],
+            })
+            self._emit(f"task {task_id_of(arn)} disappeared from Docker: {reason}", arn, "warning")
 
     def step_task(self, task_arn: str) -> None:
         task = self.observe_task(task_arn)
@@ -217,6 +249,14 @@ class TaskRunner:
             # a stop that an earlier process began and did not finish
             if now - float(row["stoppingSince"]) > max([c.stop_timeout for c in task.containers] + [0]) + 5:
                 self._stop_async(task, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or "")
+            return
+        expected = [n for n in task.labels.get(L.TASK_CONTAINERS, "").split(",") if n]
+        missing = [n for n in expected if task.container(n) is None]
+        if missing and desired == "RUNNING":
+            reason = f"Container {', '.join(missing)} was removed outside ecsdev"
+            if self.store.request_stop(arn, "EssentialContainerExited", reason):
+                self._emit(f"task {task_id_of(arn)} stopping: {reason}", arn, "warning")
+            self._stop_async(task, "EssentialContainerExited", reason)
             return
         for action in decide(task, desired, created, now):
             match action:
