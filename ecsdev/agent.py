@@ -30,11 +30,24 @@ def ensure_controller(stack: str, cluster: str, account: Account, idle_exit: flo
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "emulator.controller", "--stack", stack,
-                "--cluster", cluster, "--region", account.region,
-                "--account-id", account.account_id, "--idle-exit", str(idle_exit),
+                sys.executable,
+                "-m",
+                "emulator.controller",
+                "--stack",
+                stack,
+                "--cluster",
+                cluster,
+                "--region",
+                account.region,
+                "--account-id",
+                account.account_id,
+                "--idle-exit",
+                str(idle_exit),
             ],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     for _ in range(100):

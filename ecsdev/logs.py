@@ -29,7 +29,9 @@ def _tail(text: str, n: int | None) -> str:
     return "\n".join(lines[-n:] if n else [])
 
 
-def print_logs(runner: Any, arn: str, container: str | None, follow: bool, tail: int | None) -> None:
+def print_logs(
+    runner: Any, arn: str, container: str | None, follow: bool, tail: int | None
+) -> None:
     observed = runner.observe().get(arn)
     if observed is None:
         snap = (runner.store.task_row(arn) or {}).get("snapshot") or {}
@@ -53,7 +55,11 @@ def print_logs(runner: Any, arn: str, container: str | None, follow: bool, tail:
     multi = len(conts) > 1
     if not follow:
         for i, c in enumerate(conts):
-            _emit(c.name if multi else None, COLOURS[i % len(COLOURS)], runner.runtime.logs(c.state.id, tail=tail))
+            _emit(
+                c.name if multi else None,
+                COLOURS[i % len(COLOURS)],
+                runner.runtime.logs(c.state.id, tail=tail),
+            )
         return
     lock = threading.Lock()
 

@@ -18,8 +18,14 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 STATUS_STYLE = {
-    "RUNNING": "green", "PENDING": "yellow", "PROVISIONING": "yellow", "ACTIVATING": "yellow",
-    "STOPPING": "magenta", "DEACTIVATING": "magenta", "DEPROVISIONING": "magenta", "STOPPED": "red",
+    "RUNNING": "green",
+    "PENDING": "yellow",
+    "PROVISIONING": "yellow",
+    "ACTIVATING": "yellow",
+    "STOPPING": "magenta",
+    "DEACTIVATING": "magenta",
+    "DEPROVISIONING": "magenta",
+    "STOPPED": "red",
 }
 HEALTH_STYLE = {"HEALTHY": "green", "UNHEALTHY": "red bold", "UNKNOWN": "dim"}
 
@@ -31,7 +37,9 @@ def error(e: EcsdevError) -> None:
             if i:
                 body.append("\n")
             body.append(str(p))
-        title = f"{len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}; nothing was started"
+        title = (
+            f"{len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}; nothing was started"
+        )
     else:
         body = Text(e.message)
         title = "error"
@@ -80,7 +88,16 @@ def tasks_table(tasks: list[dict[str, Any]], stack_of: dict[str, str] | None = N
     t = Table(box=None, pad_edge=False, header_style="bold")
     if stack_of:
         t.add_column("STACK")
-    for col in ("TASK", "DEFINITION", "STATUS", "HEALTH", "STARTED", "ADDRESS", "CONTAINERS", "STOPPED BECAUSE"):
+    for col in (
+        "TASK",
+        "DEFINITION",
+        "STATUS",
+        "HEALTH",
+        "STARTED",
+        "ADDRESS",
+        "CONTAINERS",
+        "STOPPED BECAUSE",
+    ):
         t.add_column(col, overflow="fold")
     for task in tasks:
         last, desired = task["lastStatus"], task.get("desiredStatus", "")
@@ -92,7 +109,11 @@ def tasks_table(tasks: list[dict[str, Any]], stack_of: dict[str, str] | None = N
         for i, c in enumerate(task.get("containers") or []):
             if i:
                 conts.append(" ")
-            mark = c["lastStatus"][:1] if c["lastStatus"] != "STOPPED" else f"x{c.get('exitCode', '?')}"
+            mark = (
+                c["lastStatus"][:1]
+                if c["lastStatus"] != "STOPPED"
+                else f"x{c.get('exitCode', '?')}"
+            )
             style = STATUS_STYLE.get(c["lastStatus"], "")
             if c.get("healthStatus") == "UNHEALTHY":
                 style = "red bold"
@@ -100,7 +121,11 @@ def tasks_table(tasks: list[dict[str, Any]], stack_of: dict[str, str] | None = N
         stop = ""
         if task.get("stopCode"):
             stop = f"{task['stopCode']}: {task.get('stoppedReason', '')}"
-            reasons = [f"{c['name']}: {c['reason']}" for c in task.get("containers") or [] if c.get("reason")]
+            reasons = [
+                f"{c['name']}: {c['reason']}"
+                for c in task.get("containers") or []
+                if c.get("reason")
+            ]
             if reasons:
                 stop += " (" + "; ".join(reasons) + ")"
         row = [

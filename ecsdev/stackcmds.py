@@ -139,7 +139,8 @@ def up(file: str | None, detach: bool, timeout: float, build: bool) -> None:
             render.err.print(f"[dim]services {verb}: {', '.join(names)}[/dim]")
     if res.unchanged and not (res.created or res.updated or res.removed):
         render.err.print(f"[dim]no changes to services ({', '.join(res.unchanged)})[/dim]")
-    since = (store.events(limit=1) or [(0, None)])[-1][0]
+    latest = store.events(limit=1)
+    since = latest[-1][0] if latest else 0
     ensure_controller(ref.name, ref.cluster, ref.account, idle_exit=-1)
     listeners = listener_lines(ref)
     if detach:

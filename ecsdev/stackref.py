@@ -58,7 +58,9 @@ def is_task_definition_file(path: Path) -> bool:
     return isinstance(doc, dict) and ("containerDefinitions" in doc or "taskDefinition" in doc)
 
 
-def resolve(file: str | None, stack: str | None, sink: EventSink = discard, required: bool = True) -> StackRef | None:
+def resolve(
+    file: str | None, stack: str | None, sink: EventSink = discard, required: bool = True
+) -> StackRef | None:
     """The stack named by -f/--stack; None when neither is given, no ./ecsdev.yaml exists
     and ``required`` is False (commands that then look at every stack)."""
     from emulator.model.loader import load_layout, load_task_definition_file
@@ -90,7 +92,7 @@ def all_stacks(runtime: ContainerRuntime | None) -> list[str]:
     """Stacks known from the state directory and from Docker labels."""
     names = set(known_stacks())
     if runtime is not None:
-        for c in runtime.list({L.STACK: ""}):
+        for c in runtime.list_containers({L.STACK: ""}):
             if c.labels.get(L.STACK):
                 names.add(c.labels[L.STACK])
     return sorted(names)

@@ -1,8 +1,8 @@
 """Container definition -> Docker container spec: the faithful field-by-field translation.
 
 Everything an ECS container definition says that Docker can do is carried over here, in one
-place; what cannot be honoured locally is reported back as a warning by the caller (see
-``unsupported_fields``), never silently dropped.
+place; what cannot be honoured locally is named in a warning by validation
+(``emulator.model.support``), never silently dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import labels as L
+from emulator.model.support import resolve_environment_file
 from emulator.model.taskdef import (
     DEFAULT_STOP_TIMEOUT,
     ContainerDefinition,
@@ -22,20 +23,6 @@ from emulator.model.taskdef import (
 from emulator.runtime.base import ContainerSpec, HealthConfig, Mount, PublishedPort
 
 MIB = 1024 * 1024
-
-# Container-definition fields the runtime honours. Anything else present gets a warning.
-HONOURED_CONTAINER_FIELDS = frozenset(
-    {
-        "name", "image", "command", "entryPoint", "environment", "environmentFiles",
-        "portMappings", "essential", "dependsOn", "healthCheck", "cpu", "memory",
-        "memoryReservation", "stopTimeout", "startTimeout", "user", "workingDirectory",
-        "readonlyRootFilesystem", "ulimits", "linuxParameters", "dockerLabels", "extraHosts",
-        "dnsServers", "dnsSearchDomains", "hostname", "mountPoints", "volumesFrom",
-        "logConfiguration", "privileged", "interactive", "pseudoTerminal", "systemControls",
-        "disableNetworking",
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class TaskContext:
@@ -104,10 +91,8 @@ def environment(c: ContainerDefinition, ctx: TaskContext, td: TaskDefinition) ->
     }
     from_files: dict[str, str] = {}
     for value in c.environment_files:
-        if value.startswith("arn:"):
-            continue  # S3 files cannot be read locally; validation warned
-        p = Path(value) if os.path.isabs(value) else Path(ctx.base_dir) / value
-        if p.is_file():
+        p = resolve_environment_file(value, Path(ctx.base_dir))  # None: S3, warned at validation
+        if p is not None and p.is_file():
             for k, v in read_env_file(p):
                 from_files.setdefault(k, v)
     env.update(from_files)
@@ -247,15 +232,3 @@ def container_spec(
         stop_timeout=c.stop_timeout or DEFAULT_STOP_TIMEOUT,
         sysctls=tuple((s["namespace"], s["value"]) for s in raw.get("systemControls") or []),
     )
-
-
-def unsupported_fields(td: TaskDefinition) -> list[str]:
-    """Paths of fields present in the task definition that ecsdev cannot honour locally."""
-    out = []
-    for i, c in enumerate(td.container_definitions):
-        for key in sorted(set(c.raw) - HONOURED_CONTAINER_FIELDS):
-            out.append(f"containerDefinitions[{i}].{key}")
-        lc = c.log_configuration
-        if lc and lc.get("logDriver") not in (None, "awslogs", "json-file"):
-            out.append(f"containerDefinitions[{i}].logConfiguration.logDriver")
-    return out

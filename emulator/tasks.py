@@ -196,7 +196,7 @@ class TaskRunner:
 
     # supervision ------------------------------------------------------------------------
     def observe(self) -> dict[str, ObservedTask]:
-        return group_by_task(self.runtime.list({L.STACK: self.stack}))
+        return group_by_task(self.runtime.list_containers({L.STACK: self.stack}))
 
     def step(self, now: float | None = None) -> dict[str, ObservedTask]:
         """Carry every task of the stack one step on. Returns what it observed."""
@@ -276,7 +276,7 @@ class TaskRunner:
 
     # stopping ---------------------------------------------------------------------------
     def observe_task(self, task_arn: str) -> ObservedTask | None:
-        return group_by_task(self.runtime.list({L.TASK_ARN: task_arn})).get(task_arn)
+        return group_by_task(self.runtime.list_containers({L.TASK_ARN: task_arn})).get(task_arn)
 
     def stop(self, task_arn: str, stop_code: str = "UserInitiated", reason: str = "Task stopped by user", wait: bool = True) -> None:
         task = self.observe_task(task_arn)
@@ -459,7 +459,7 @@ class TaskRunner:
         arns = list(self.observe()) + [s["taskArn"] for s in self.store.stopped_tasks(1000)]
         hits = [a for a in dict.fromkeys(arns) if a == ref or task_id_of(a).startswith(ref)]
         if len(hits) == 1:
-            return hits[0]
+            return str(hits[0])
         if not hits:
             raise NotFound(f"no task {ref!r} in stack {self.stack}", "List tasks with `ecsdev ps`.")
         raise NotFound(f"{ref!r} matches {len(hits)} tasks", "Give more of the task ID.")

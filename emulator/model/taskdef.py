@@ -26,6 +26,7 @@ READ_ONLY_FIELDS = frozenset(
         "registeredBy",
         "deregisteredAt",
         "deleteRequested",
+        "deleteRequestedAt",  # describe-task-definition of a task definition being deleted
     }
 )
 

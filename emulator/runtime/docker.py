@@ -197,7 +197,8 @@ class DockerRuntime:
             port_bindings.setdefault(key, []).append((p.host_ip, p.host_port))
         mounts = [
             DockerMount(
-                target=m.target, source=m.source if m.type != "tmpfs" else None, type=m.type,
+                target=m.target, source=m.source if m.type != "tmpfs" else None,
+                type=m.type,  # type: ignore[arg-type]
                 read_only=m.read_only, tmpfs_size=m.tmpfs_size,
             )
             for m in spec.mounts
@@ -285,7 +286,7 @@ class DockerRuntime:
     def inspect(self, container_id: str) -> ContainerState:
         return _state(_call(f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id)))
 
-    def list(self, labels: dict[str, str]) -> list[ContainerState]:
+    def list_containers(self, labels: dict[str, str]) -> list[ContainerState]:
         flt = {"label": [f"{k}={v}" if v else k for k, v in labels.items()]}
         found = _call("list containers", lambda: self.api.containers(all=True, filters=flt))
         out = []

@@ -35,7 +35,7 @@ def cleanup_stack(runtime: DockerRuntime, name: str) -> None:
     from ecsdev.agent import stop_controller
 
     stop_controller(name, timeout=5)
-    for c in runtime.list({L.STACK: name}):
+    for c in runtime.list_containers({L.STACK: name}):
         runtime.remove(c.id)
     remove_networks(runtime, name)
     for v in runtime.list_volumes({L.STACK: name}):
@@ -56,5 +56,5 @@ def stack() -> Iterator[Stack]:
     finally:
         runner.close()
         cleanup_stack(rt, name)
-        leftovers = rt.list({L.STACK: name})
+        leftovers = rt.list_containers({L.STACK: name})
         assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"

@@ -142,7 +142,7 @@ def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stac
 
     log = container_log_path(stack.store, arn, "app").read_text()
     assert "booting" in log and "dying" in log
-    assert stack.runtime.list({"ecsdev.task-arn": arn}) == []  # containers removed, history kept
+    assert stack.runtime.list_containers({"ecsdev.task-arn": arn}) == []  # containers removed, history kept
     assert any(s["taskArn"] == arn for s in stack.store.stopped_tasks())
 
 
