@@ -71,7 +71,7 @@ def main() -> None:
         awsvpc = [_ecsdev_run(runner, store, Placement(nets["public"], "public"), "awsvpc") for _ in range(ROUNDS)]
     finally:
         runner.close()
-        for c in rt.list({L.STACK: stack}):
+        for c in rt.list_containers({L.STACK: stack}):
             rt.remove(c.id)
         remove_networks(rt, stack)
         store.purge()

@@ -201,7 +201,7 @@ def _wait_steady(
                 f"stack {stack} did not reach a steady state within {timeout:.0f}s",
                 "\n".join(errors[-10:]) or "See `ecsdev events` and `ecsdev ps -a`.",
             )
-        time.sleep(0.5)
+        time.sleep(1.0)
 
 
 def _follow(store: Any, rt: Any, stack: str, since: int, listeners: list[str]) -> None:
@@ -246,7 +246,8 @@ def down(file: str | None, stack: str | None, purge: bool) -> None:
     stop_controller(ref.name)
     store = Store(ref.name)
     removed = stackops.down(rt, store, sink=lambda e: None)
-    render.out.print(f"stack {ref.name} is down ({len(removed)} Docker objects removed)")
+    tasks = sum(1 for r in removed if r.startswith("task "))
+    render.out.print(f"stack {ref.name} is down: {tasks} task(s) stopped, {len(removed) - tasks} other Docker object(s) removed")
     if purge:
         store.purge()
         render.out.print(f"history of {ref.name} forgotten")

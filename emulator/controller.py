@@ -17,11 +17,12 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import IO, Any
 
 from emulator.arns import Account
-from emulator.errors import EcsdevError
+from emulator.errors import DockerUnavailable, EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.runtime.base import ContainerRuntime
 from emulator.store import Store, stack_dir
@@ -117,10 +118,15 @@ class Controller:
                 if docker_down_reported:
                     self._event("Docker engine is back; reconciling", "info")
                     docker_down_reported = False
-            except EcsdevError as e:
+            except DockerUnavailable as e:
                 if not docker_down_reported:
                     self._event(f"controller: {e.message}", "error")
                     docker_down_reported = True
+            except EcsdevError as e:
+                self._event(f"controller: {e.message}", "error")
+            except Exception as e:  # noqa: BLE001 - the loop must outlive any one bad tick
+                traceback.print_exc()  # to the controller's log file
+                self._event(f"controller: internal error in a tick: {e!r} (see controller.log)", "error")
             if self.idle_exit is not None and self.idle_exit > 0 and self.idle_for > self.idle_exit:
                 self._event("controller: nothing left to run; exiting", "info")
                 break

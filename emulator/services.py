@@ -149,6 +149,7 @@ class ServiceManager:
         self.settings = settings or SchedulerSettings()
         self.targets = targets
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="svc-launch")
+        self._services_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="svc")
         self._rr = itertools.count()
         self.busy = False
 
@@ -158,16 +159,17 @@ class ServiceManager:
             if t.labels.get(L.SERVICE):
                 by_service.setdefault(t.labels[L.SERVICE], []).append(t)
         records = self.store.services()
-        busy = False
-        for name in service_names(self.store):
-            spec = load_spec(self.store, name)
-            busy = busy or bool(spec and spec.active)
-            body = records.get(name)
+        specs = {name: load_spec(self.store, name) for name in service_names(self.store)}
+        self.busy = any(sp is not None and sp.active for sp in specs.values())
+
+        def one(name: str) -> None:
             try:
-                self._tick_service(name, spec, body, by_service.get(name, []), now)
+                self._tick_service(name, specs[name], records.get(name), by_service.get(name, []), now)
             except EcsdevError as e:
                 self._event(Event(f"(service {name}) controller error: {e.message}", "error", name, "service"))
-        self.busy = busy
+
+        # services are independent: plan and carry them out side by side
+        list(self._services_pool.map(one, sorted(specs)))
 
     def _tick_service(self, name: str, spec: ServiceSpec | None, body: dict[str, Any] | None, tasks: list[ObservedTask], now: float) -> None:
         record = ServiceRecord.from_dict(body["record"]) if body else None
@@ -278,4 +280,5 @@ class ServiceManager:
         return describe_service(record, self._observations(record, tasks))
 
     def close(self) -> None:
+        self._services_pool.shutdown(wait=True)
         self._pool.shutdown(wait=True)

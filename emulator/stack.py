@@ -140,15 +140,16 @@ def down(runtime: ContainerRuntime, store: Store, sink: EventSink = discard) -> 
             save_spec(store, spec)
     runner = TaskRunner(runtime, store, stack, sink=sink)
     try:
+        tasks = list(runner.observe())
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(
                 lambda arn: runner.stop(arn, "UserInitiated", "Stack taken down (ecsdev down)"),
-                runner.observe(),
+                tasks,
             ))
     finally:
         runner.close()
-    removed = []
-    for c in runtime.list({L.STACK: stack}):
+    removed = [f"task {t.rsplit('/', 1)[-1]}" for t in tasks]
+    for c in runtime.list_containers({L.STACK: stack}):
         runtime.remove(c.id)
         removed.append(c.name)
     for n in remove_networks(runtime, stack):

@@ -49,6 +49,8 @@ def _call(what: str, fn: Callable[[], T]) -> T:
         raise RuntimeOperationError(f"{what}: {e}") from e
     except requests.exceptions.ConnectionError as e:
         raise _unavailable(e) from e
+    except requests.exceptions.RequestException as e:  # read timeouts under heavy load
+        raise RuntimeOperationError(f"{what}: the Docker engine did not answer in time ({e})") from e
 
 
 def _state(attrs: dict[str, Any]) -> ContainerState:
@@ -85,11 +87,20 @@ def _state(attrs: dict[str, Any]) -> ContainerState:
     )
 
 
+def _health_token(status: str) -> str:
+    """The health part of a container summary's Status ("Up 3 minutes (healthy)")."""
+    for token in ("(healthy)", "(unhealthy)", "(health: starting)"):
+        if token in status:
+            return token
+    return ""
+
+
 class DockerRuntime:
     """ContainerRuntime over the Docker Engine API (docker SDK)."""
 
     def __init__(self, client: docker.DockerClient | None = None) -> None:
         self._client = client
+        self._seen: dict[str, tuple[tuple[str, str], ContainerState]] = {}
 
     @property
     def client(self) -> docker.DockerClient:
@@ -275,6 +286,7 @@ class DockerRuntime:
         _call(f"kill {container_id[:12]}", lambda: self.api.kill(container_id, signal=signal))
 
     def remove(self, container_id: str) -> None:
+        self._seen.pop(container_id, None)
         try:
             _call(
                 f"remove {container_id[:12]}",
@@ -287,14 +299,26 @@ class DockerRuntime:
         return _state(_call(f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id)))
 
     def list_containers(self, labels: dict[str, str]) -> list[ContainerState]:
+        """Every container with these labels. One list call; a container is inspected again
+        only when its state or health changed since it was last seen (the controller calls
+        this every second, so idle stacks must cost next to nothing)."""
         flt = {"label": [f"{k}={v}" if v else k for k, v in labels.items()]}
         found = _call("list containers", lambda: self.api.containers(all=True, filters=flt))
         out = []
         for c in found:
+            key = (c.get("State", ""), _health_token(c.get("Status", "")))
+            cached = self._seen.get(c["Id"])
+            if cached is not None and cached[0] == key:
+                out.append(cached[1])
+                continue
             try:
-                out.append(self.inspect(c["Id"]))
+                state = self.inspect(c["Id"])
             except NotFound:
                 continue  # removed between list and inspect
+            self._seen[c["Id"]] = (key, state)
+            out.append(state)
+        if len(self._seen) > 5000:
+            self._seen.clear()
         return out
 
     def logs(self, container_id: str, tail: int | None = None, timestamps: bool = False) -> str:

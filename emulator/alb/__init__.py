@@ -1,0 +1,34 @@
+"""The Application Load Balancer stand-in: ALB semantics as pure code, and their compilation
+to an nginx configuration.
+
+Why a package of its own: the ALB is the part of AWS that local set-ups get most wrong (path
+routing, proxy headers, target health), so its behaviour is written once, in plain Python
+(``rules``, ``headers``, ``health``), and the nginx compiler (``nginx``) is tested against
+that reference. Nothing here touches Docker or the network, except ``health.probe``.
+
+Modules:
+    rules    listener rules: matching, weighted forward, redirect URLs, rewrite transforms
+    headers  what the ALB and CloudFront add to requests, and the standard translation
+    health   the target health state machine and the HTTP probe
+    nginx    the deterministic nginx.conf compiler (with nginx_text, nginx_routes,
+             nginx_headers and pages as its parts)
+"""
+
+from __future__ import annotations
+
+from emulator.errors import EcsdevError
+
+
+class AlbError(EcsdevError):
+    """The ALB stand-in cannot do what a rule, header setting or target group asks."""
+
+
+class UnsafeValueError(AlbError):
+    """A value cannot be written into the nginx configuration safely (a control character
+    in a header value, a character nginx cannot carry in a URI, ...). The loader should
+    have refused it; this is the compiler's own last line of defence."""
+
+    exit_code = 2
+
+
+__all__ = ["AlbError", "UnsafeValueError"]
