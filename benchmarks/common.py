@@ -22,7 +22,9 @@ def sh(*args: str, check: bool = True) -> str:
     return subprocess.run(args, check=check, capture_output=True, text=True).stdout.strip()
 
 
-def figure(name: str, value: float, unit: str = "s", baseline: float | None = None, goal: str = "") -> None:
+def figure(
+    name: str, value: float, unit: str = "s", baseline: float | None = None, goal: str = ""
+) -> None:
     line = f"  {name:<58} {value:9.3f} {unit}"
     if baseline:
         line += f"   ratio {value / baseline:5.2f}"

@@ -24,24 +24,47 @@ HEALTH = "curl -fs http://localhost:8080/health || exit 1"
 def _layout(name: str, n: int) -> dict[str, object]:
     tds, svcs = [], []
     for i in range(n):
-        tds.append({
-            "family": f"svc{i:02d}", "networkMode": "bridge",
-            "containerDefinitions": [{
-                "name": "app", "image": "ecsdev/echo:latest", "memory": 64,
-                "portMappings": [{"containerPort": 8080}],
-                "healthCheck": {"command": ["CMD-SHELL", HEALTH], "interval": 5, "timeout": 5, "retries": 3, "startPeriod": 10},
-            }],
-        })
-        svcs.append({"serviceName": f"svc{i:02d}", "taskDefinition": f"svc{i:02d}", "desiredCount": 2})
+        tds.append(
+            {
+                "family": f"svc{i:02d}",
+                "networkMode": "bridge",
+                "containerDefinitions": [
+                    {
+                        "name": "app",
+                        "image": "ecsdev/echo:latest",
+                        "memory": 64,
+                        "portMappings": [{"containerPort": 8080}],
+                        "healthCheck": {
+                            "command": ["CMD-SHELL", HEALTH],
+                            "interval": 5,
+                            "timeout": 5,
+                            "retries": 3,
+                            "startPeriod": 10,
+                        },
+                    }
+                ],
+            }
+        )
+        svcs.append(
+            {"serviceName": f"svc{i:02d}", "taskDefinition": f"svc{i:02d}", "desiredCount": 2}
+        )
     return {"version": 1, "name": name, "taskDefinitions": tds, "services": svcs}
 
 
 def _compose(n: int) -> dict[str, object]:
     services = {
         f"svc{i:02d}": {
-            "image": "ecsdev/echo:latest", "mem_limit": "64m", "scale": 2,
+            "image": "ecsdev/echo:latest",
+            "mem_limit": "64m",
+            "scale": 2,
             "ports": ["127.0.0.1::8080"],
-            "healthcheck": {"test": ["CMD-SHELL", HEALTH], "interval": "5s", "timeout": "5s", "retries": 3, "start_period": "10s"},
+            "healthcheck": {
+                "test": ["CMD-SHELL", HEALTH],
+                "interval": "5s",
+                "timeout": "5s",
+                "retries": 3,
+                "start_period": "10s",
+            },
         }
         for i in range(n)
     }
@@ -51,11 +74,16 @@ def _compose(n: int) -> dict[str, object]:
 def _ensure_compose() -> str:
     exe = shutil.which("docker-compose")
     if exe is None and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "docker-compose"], capture_output=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "docker-compose"],
+            capture_output=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
         exe = shutil.which("docker-compose")
     if exe is None:
-        raise SystemExit("docker-compose is needed for the baseline (apt-get install docker-compose)")
+        raise SystemExit(
+            "docker-compose is needed for the baseline (apt-get install docker-compose)"
+        )
     return exe
 
 
@@ -65,7 +93,9 @@ def _compose_up(exe: str, n: int, workdir: Path) -> float:
     f.write_text(yaml.safe_dump(_compose(n)))
     t0 = time.perf_counter()
     subprocess.run([exe, "-f", str(f), "-p", project, "up", "-d"], check=True, capture_output=True)
-    ids = sh("docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}").split()
+    ids = sh(
+        "docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}"
+    ).split()
     while True:
         states = sh("docker", "inspect", "-f", "{{.State.Health.Status}}", *ids).split()
         if states and all(s == "healthy" for s in states):
@@ -77,7 +107,9 @@ def _compose_up(exe: str, n: int, workdir: Path) -> float:
 
 
 def _ecsdev(*args: str, cwd: Path) -> None:
-    subprocess.run([sys.executable, "-m", "ecsdev", *args], check=True, capture_output=True, cwd=cwd)
+    subprocess.run(
+        [sys.executable, "-m", "ecsdev", *args], check=True, capture_output=True, cwd=cwd
+    )
 
 
 def _ecsdev_up(n: int, workdir: Path, measure_idle: bool) -> tuple[float, float | None]:
@@ -118,6 +150,13 @@ def main() -> None:
             base = _compose_up(exe, n, work)
             took, idle = _ecsdev_up(n, work, measure_idle=n == 10)
             figure(f"docker-compose up -d + wait healthy, {n} services x 2", base)
-            figure(f"ecsdev up -d until steady, {n} services x 2", took, baseline=base, goal="<= 1.20")
+            figure(
+                f"ecsdev up -d until steady, {n} services x 2", took, baseline=base, goal="<= 1.20"
+            )
             if idle is not None:
-                figure(f"controller CPU while {n} x 2 tasks idle (% of one core)", idle, unit="%", goal="< 2")
+                figure(
+                    f"controller CPU while {n} x 2 tasks idle (% of one core)",
+                    idle,
+                    unit="%",
+                    goal="< 2",
+                )

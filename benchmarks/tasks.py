@@ -23,8 +23,22 @@ HEALTH = ["CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"]
 def _docker_run() -> tuple[float, float]:
     name = f"bench-run-{secrets.token_hex(3)}"
     t0 = time.perf_counter()
-    sh("docker", "run", "-d", "--name", name, "--health-cmd", HEALTH[1], "--health-interval", "5s",
-       "--health-timeout", "2s", "--health-retries", "2", "ecsdev/echo:latest")
+    sh(
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--health-cmd",
+        HEALTH[1],
+        "--health-interval",
+        "5s",
+        "--health-timeout",
+        "2s",
+        "--health-retries",
+        "2",
+        "ecsdev/echo:latest",
+    )
     running = time.perf_counter() - t0
     while sh("docker", "inspect", "-f", "{{.State.Health.Status}}", name) != "healthy":
         time.sleep(0.05)
@@ -33,18 +47,29 @@ def _docker_run() -> tuple[float, float]:
     return running, healthy
 
 
-def _ecsdev_run(runner: TaskRunner, store: Store, placement: Placement, mode: str) -> tuple[float, float]:
-    td = parse_task_definition({
-        "family": f"bench-{mode}", "networkMode": mode,
-        "containerDefinitions": [{
-            "name": "app", "image": "ecsdev/echo:latest", "memory": 128,
-            "portMappings": [{"containerPort": 8080}],
-            "healthCheck": {"command": HEALTH, "interval": 5, "timeout": 2, "retries": 2},
-        }],
-    })
+def _ecsdev_run(
+    runner: TaskRunner, store: Store, placement: Placement, mode: str
+) -> tuple[float, float]:
+    td = parse_task_definition(
+        {
+            "family": f"bench-{mode}",
+            "networkMode": mode,
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": "ecsdev/echo:latest",
+                    "memory": 128,
+                    "portMappings": [{"containerPort": 8080}],
+                    "healthCheck": {"command": HEALTH, "interval": 5, "timeout": 2, "retries": 2},
+                }
+            ],
+        }
+    )
     arn, rev = store.register_task_definition(td, Account())
     t0 = time.perf_counter()
-    task = runner.launch(td, arn, rev, base_dir=".", placement=placement if mode == "awsvpc" else Placement())
+    task = runner.launch(
+        td, arn, rev, base_dir=".", placement=placement if mode == "awsvpc" else Placement()
+    )
     running = healthy = 0.0
     while True:
         d = runner.describe(runner.observe()[task])
@@ -68,7 +93,10 @@ def main() -> None:
     try:
         base = [_docker_run() for _ in range(ROUNDS)]
         bridge = [_ecsdev_run(runner, store, Placement(), "bridge") for _ in range(ROUNDS)]
-        awsvpc = [_ecsdev_run(runner, store, Placement(nets["public"], "public"), "awsvpc") for _ in range(ROUNDS)]
+        awsvpc = [
+            _ecsdev_run(runner, store, Placement(nets["public"], "public"), "awsvpc")
+            for _ in range(ROUNDS)
+        ]
     finally:
         runner.close()
         for c in rt.list_containers({L.STACK: stack}):
@@ -79,7 +107,23 @@ def main() -> None:
     figure("docker run -d (baseline) to running", b_run)
     figure("docker run -d (baseline) to healthy", b_health)
     figure("ecsdev run-task, bridge, to RUNNING", median([x[0] for x in bridge]), baseline=b_run)
-    figure("ecsdev run-task, bridge, to HEALTHY", median([x[1] for x in bridge]), baseline=b_health, goal="<= 1.20")
-    figure("ecsdev run-task, awsvpc (pause included), to RUNNING", median([x[0] for x in awsvpc]), baseline=b_run)
-    figure("ecsdev run-task, awsvpc (pause included), to HEALTHY", median([x[1] for x in awsvpc]), baseline=b_health, goal="<= 1.20")
-    print(f"  (medians of {ROUNDS} rounds; the first health check runs one interval, 5 s, after start in both)")
+    figure(
+        "ecsdev run-task, bridge, to HEALTHY",
+        median([x[1] for x in bridge]),
+        baseline=b_health,
+        goal="<= 1.20",
+    )
+    figure(
+        "ecsdev run-task, awsvpc (pause included), to RUNNING",
+        median([x[0] for x in awsvpc]),
+        baseline=b_run,
+    )
+    figure(
+        "ecsdev run-task, awsvpc (pause included), to HEALTHY",
+        median([x[1] for x in awsvpc]),
+        baseline=b_health,
+        goal="<= 1.20",
+    )
+    print(
+        f"  (medians of {ROUNDS} rounds; the first health check runs one interval, 5 s, after start in both)"
+    )

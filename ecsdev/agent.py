@@ -6,6 +6,7 @@ command that started it; its output goes to a log file in the stack's state dire
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -72,8 +73,6 @@ def stop_controller(stack: str, timeout: float = 10.0) -> bool:
     while time.time() < deadline and running_controller(stack):
         time.sleep(0.1)
     if running_controller(stack):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return True

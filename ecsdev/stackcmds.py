@@ -247,7 +247,9 @@ def down(file: str | None, stack: str | None, purge: bool) -> None:
     store = Store(ref.name)
     removed = stackops.down(rt, store, sink=lambda e: None)
     tasks = sum(1 for r in removed if r.startswith("task "))
-    render.out.print(f"stack {ref.name} is down: {tasks} task(s) stopped, {len(removed) - tasks} other Docker object(s) removed")
+    render.out.print(
+        f"stack {ref.name} is down: {tasks} task(s) stopped, {len(removed) - tasks} other Docker object(s) removed"
+    )
     if purge:
         store.purge()
         render.out.print(f"history of {ref.name} forgotten")

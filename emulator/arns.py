@@ -30,7 +30,9 @@ class Account:
         return f"arn:aws:ecs:{self.region}:{self.account_id}:container/{cluster}/{task_id}/{name}"
 
     def target_group_arn(self, name: str, uid: str) -> str:
-        return f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:targetgroup/{name}/{uid}"
+        return (
+            f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:targetgroup/{name}/{uid}"
+        )
 
     def load_balancer_arn(self, name: str, uid: str) -> str:
         return f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/app/{name}/{uid}"

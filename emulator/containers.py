@@ -24,6 +24,7 @@ from emulator.runtime.base import ContainerSpec, HealthConfig, Mount, PublishedP
 
 MIB = 1024 * 1024
 
+
 @dataclass(frozen=True, slots=True)
 class TaskContext:
     """Where and as what one task runs."""
@@ -108,7 +109,10 @@ def _health(c: ContainerDefinition) -> HealthConfig | None:
     if test and test[0] not in ("CMD", "CMD-SHELL", "NONE"):
         test = ("CMD", *test)
     return HealthConfig(
-        test=test, interval=hc.interval, timeout=hc.timeout, retries=hc.retries,
+        test=test,
+        interval=hc.interval,
+        timeout=hc.timeout,
+        retries=hc.retries,
         start_period=hc.start_period,
     )
 
@@ -123,15 +127,25 @@ def _mounts(c: ContainerDefinition, td: TaskDefinition, ctx: TaskContext) -> lis
         ro = bool(mp.get("readOnly", False))
         target = mp["containerPath"]
         if v.host_path:
-            src = v.host_path if os.path.isabs(v.host_path) else str(Path(ctx.base_dir) / v.host_path)
+            src = (
+                v.host_path if os.path.isabs(v.host_path) else str(Path(ctx.base_dir) / v.host_path)
+            )
             out.append(Mount(target=target, source=src, type="bind", read_only=ro))
         else:
             scope = (v.docker_volume or {}).get("scope", "task")
-            name = f"{ctx.stack}-{v.name}" if scope == "shared" or v.efs else f"{ctx.stack}-{v.name}-{ctx.task_id[:12]}"
+            name = (
+                f"{ctx.stack}-{v.name}"
+                if scope == "shared" or v.efs
+                else f"{ctx.stack}-{v.name}-{ctx.task_id[:12]}"
+            )
             out.append(Mount(target=target, source=name, type="volume", read_only=ro))
     lp = c.raw.get("linuxParameters") or {}
     for t in lp.get("tmpfs", []) or []:
-        out.append(Mount(target=t["containerPath"], source="", type="tmpfs", tmpfs_size=int(t["size"]) * MIB))
+        out.append(
+            Mount(
+                target=t["containerPath"], source="", type="tmpfs", tmpfs_size=int(t["size"]) * MIB
+            )
+        )
     return out
 
 
@@ -143,7 +157,9 @@ def volume_names(td: TaskDefinition, ctx: TaskContext) -> list[str]:
             continue
         scope = (v.docker_volume or {}).get("scope", "task")
         names.append(
-            f"{ctx.stack}-{v.name}" if scope == "shared" or v.efs else f"{ctx.stack}-{v.name}-{ctx.task_id[:12]}"
+            f"{ctx.stack}-{v.name}"
+            if scope == "shared" or v.efs
+            else f"{ctx.stack}-{v.name}-{ctx.task_id[:12]}"
         )
     return names
 
@@ -165,12 +181,17 @@ def container_spec(
             L.ECS_CONTAINER_NAME: c.name,
             L.ESSENTIAL: "true" if c.essential else "false",
             L.DEPENDS_ON: json.dumps(
-                [{"containerName": d.container_name, "condition": d.condition} for d in c.depends_on]
+                [
+                    {"containerName": d.container_name, "condition": d.condition}
+                    for d in c.depends_on
+                ]
             ),
             L.STOP_TIMEOUT: str(c.stop_timeout or DEFAULT_STOP_TIMEOUT),
             L.CONTAINER_PORTS: json.dumps(raw.get("portMappings") or []),
             L.HAS_HEALTH_CHECK: "true" if c.health_check else "false",
-            L.CONTAINER_INDEX: str(next(i for i, x in enumerate(td.container_definitions) if x.name == c.name)),
+            L.CONTAINER_INDEX: str(
+                next(i for i, x in enumerate(td.container_definitions) if x.name == c.name)
+            ),
         }
     )
     if c.start_timeout is not None:

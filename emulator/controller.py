@@ -101,9 +101,7 @@ class Controller:
         observed = self.tasks.step(now)
         for ext in self.extensions:
             ext.tick(now, observed)
-        busy = bool(observed) or any(
-            getattr(e, "busy", False) for e in self.extensions
-        )
+        busy = bool(observed) or any(getattr(e, "busy", False) for e in self.extensions)
         self._idle_since = None if busy else (self._idle_since or now)
 
     @property
@@ -126,7 +124,9 @@ class Controller:
                 self._event(f"controller: {e.message}", "error")
             except Exception as e:  # noqa: BLE001 - the loop must outlive any one bad tick
                 traceback.print_exc()  # to the controller's log file
-                self._event(f"controller: internal error in a tick: {e!r} (see controller.log)", "error")
+                self._event(
+                    f"controller: internal error in a tick: {e!r} (see controller.log)", "error"
+                )
             if self.idle_exit is not None and self.idle_exit > 0 and self.idle_for > self.idle_exit:
                 self._event("controller: nothing left to run; exiting", "info")
                 break
@@ -157,8 +157,12 @@ def main(argv: list[str] | None = None) -> int:
 
     store = Store(args.stack)
     ctl = Controller(
-        args.stack, DockerRuntime(), store, cluster=args.cluster,
-        account=Account(args.region, args.account_id), idle_exit=args.idle_exit,
+        args.stack,
+        DockerRuntime(),
+        store,
+        cluster=args.cluster,
+        account=Account(args.region, args.account_id),
+        idle_exit=args.idle_exit,
     )
     signal.signal(signal.SIGTERM, lambda *_: ctl.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: ctl.stopping.set())

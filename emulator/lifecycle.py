@@ -71,7 +71,9 @@ class TaskContainer:
 
     @property
     def health_status(self) -> str:
-        return {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY"}.get(self.state.health or "", "UNKNOWN")
+        return {"healthy": "HEALTHY", "unhealthy": "UNHEALTHY"}.get(
+            self.state.health or "", "UNKNOWN"
+        )
 
     @property
     def last_status(self) -> str:
@@ -118,7 +120,12 @@ def group_by_task(states: list[ContainerState]) -> dict[str, ObservedTask]:
             members.setdefault(arn, []).append(TaskContainer.from_state(s))
     out = {}
     for arn in sorted(set(pauses) | set(members)):
-        conts = tuple(sorted(members.get(arn, []), key=lambda c: (int(c.state.labels.get(L.CONTAINER_INDEX) or 0), c.name)))
+        conts = tuple(
+            sorted(
+                members.get(arn, []),
+                key=lambda c: (int(c.state.labels.get(L.CONTAINER_INDEX) or 0), c.name),
+            )
+        )
         first = conts[0].state.labels if conts else pauses[arn].labels
         out[arn] = ObservedTask(arn, dict(first), pauses.get(arn), conts)
     return out
@@ -173,7 +180,9 @@ def _dependency(task: ObservedTask, dep: str, cond: str) -> tuple[bool, str | No
     return False, f"unknown condition {cond}"
 
 
-def decide(task: ObservedTask, desired_status: str, created_at: float, now: float) -> list[Decision]:
+def decide(
+    task: ObservedTask, desired_status: str, created_at: float, now: float
+) -> list[Decision]:
     """What to do next for one task."""
     conts = task.containers
     if desired_status == "STOPPED" and not any(c.state.running for c in conts):
@@ -186,7 +195,13 @@ def decide(task: ObservedTask, desired_status: str, created_at: float, now: floa
         if c.essential and c.exited:
             return [StopTask("EssentialContainerExited", ESSENTIAL_EXITED)]
         if c.essential and c.state.error and not c.started:
-            return [StopTask("TaskFailedToStart", f"CannotStartContainerError: {c.state.error}", ((c.name, c.state.error),))]
+            return [
+                StopTask(
+                    "TaskFailedToStart",
+                    f"CannotStartContainerError: {c.state.error}",
+                    ((c.name, c.state.error),),
+                )
+            ]
     actions: list[Decision] = []
     for c in conts:
         if c.started or c.state.status != "created":
@@ -197,7 +212,13 @@ def decide(task: ObservedTask, desired_status: str, created_at: float, now: floa
             if never:
                 why = f"dependency condition {cond} on container '{dep}' not met: '{dep}' {never}"
                 if c.essential:
-                    return [StopTask("TaskFailedToStart", f"Task failed to start: container '{c.name}' {why}", ((c.name, f"DependencyError: {why}"),))]
+                    return [
+                        StopTask(
+                            "TaskFailedToStart",
+                            f"Task failed to start: container '{c.name}' {why}",
+                            ((c.name, f"DependencyError: {why}"),),
+                        )
+                    ]
                 ok = False
                 break
             if not met:
@@ -205,7 +226,13 @@ def decide(task: ObservedTask, desired_status: str, created_at: float, now: floa
                 timeout = c.start_timeout if c.start_timeout is not None else DEFAULT_START_TIMEOUT
                 if now - created_at > timeout:
                     why = f"dependency condition {cond} on container '{dep}' not met within startTimeout {timeout}s"
-                    return [StopTask("TaskFailedToStart", f"Task failed to start: container '{c.name}' {why}", ((c.name, f"DependencyError: {why}"),))]
+                    return [
+                        StopTask(
+                            "TaskFailedToStart",
+                            f"Task failed to start: container '{c.name}' {why}",
+                            ((c.name, f"DependencyError: {why}"),),
+                        )
+                    ]
         if ok:
             actions.append(StartContainer(c.state.id, c.name))
     return actions
@@ -243,7 +270,11 @@ def task_status(task: ObservedTask, desired_status: str) -> TaskStatus:
             status = "STOPPING"
     elif task.pause is not None and not task.pause.running:
         status = "PROVISIONING"
-    elif conts and all(c.started for c in conts) and all(c.state.running for c in conts if c.essential):
+    elif (
+        conts
+        and all(c.started for c in conts)
+        and all(c.state.running for c in conts if c.essential)
+    ):
         status = "RUNNING"
     elif any(c.started for c in conts):
         status = "PENDING"

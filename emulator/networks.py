@@ -25,7 +25,12 @@ def ensure_networks(runtime: ContainerRuntime, stack: str, vpc: Vpc) -> dict[str
 
 
 def _labels(stack: str, s: Subnet) -> dict[str, str]:
-    return {L.STACK: stack, L.ROLE: "network", L.SUBNET: s.name, "ecsdev.public": str(s.public).lower()}
+    return {
+        L.STACK: stack,
+        L.ROLE: "network",
+        L.SUBNET: s.name,
+        "ecsdev.public": str(s.public).lower(),
+    }
 
 
 def remove_networks(runtime: ContainerRuntime, stack: str) -> list[str]:

@@ -90,11 +90,17 @@ def service_names(store: Store) -> list[str]:
     return sorted(names)
 
 
-def observe(task: ObservedTask, row: dict[str, Any] | None, targets: tuple[TargetObservation, ...]) -> TaskObservation:
+def observe(
+    task: ObservedTask, row: dict[str, Any] | None, targets: tuple[TargetObservation, ...]
+) -> TaskObservation:
     desired = (row or {}).get("desiredStatus") or "RUNNING"
     st = task_status(task, desired)
     starts = [parse_time(c.state.started_at) for c in task.containers if c.started]
-    started = max((t for t in starts if t is not None), default=None) if st.last_status == "RUNNING" else None
+    started = (
+        max((t for t in starts if t is not None), default=None)
+        if st.last_status == "RUNNING"
+        else None
+    )
     return TaskObservation(
         task_id=task_id_of(task.task_arn),
         deployment_id=task.labels.get(DEPLOYMENT, ""),
@@ -164,14 +170,27 @@ class ServiceManager:
 
         def one(name: str) -> None:
             try:
-                self._tick_service(name, specs[name], records.get(name), by_service.get(name, []), now)
+                self._tick_service(
+                    name, specs[name], records.get(name), by_service.get(name, []), now
+                )
             except EcsdevError as e:
-                self._event(Event(f"(service {name}) controller error: {e.message}", "error", name, "service"))
+                self._event(
+                    Event(
+                        f"(service {name}) controller error: {e.message}", "error", name, "service"
+                    )
+                )
 
         # services are independent: plan and carry them out side by side
         list(self._services_pool.map(one, sorted(specs)))
 
-    def _tick_service(self, name: str, spec: ServiceSpec | None, body: dict[str, Any] | None, tasks: list[ObservedTask], now: float) -> None:
+    def _tick_service(
+        self,
+        name: str,
+        spec: ServiceSpec | None,
+        body: dict[str, Any] | None,
+        tasks: list[ObservedTask],
+        now: float,
+    ) -> None:
         record = ServiceRecord.from_dict(body["record"]) if body else None
         applied = int(body.get("applied", 0)) if body else 0
         force_seen = int(body.get("forceToken", 0)) if body else 0
@@ -183,7 +202,10 @@ class ServiceManager:
             if not spec.active:
                 return
             record = create_service(
-                name, spec.task_definition, desired_count=desired, now=now,
+                name,
+                spec.task_definition,
+                desired_count=desired,
+                now=now,
                 deployment_configuration=config,
                 health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
                 has_load_balancer=bool(spec.load_balancers),
@@ -192,7 +214,10 @@ class ServiceManager:
             )
         elif spec.generation != applied:
             record = update_service(
-                record, now=now, task_definition=spec.task_definition, desired_count=desired,
+                record,
+                now=now,
+                task_definition=spec.task_definition,
+                desired_count=desired,
                 force_new_deployment=spec.force_token != force_seen,
                 deployment_configuration=config,
                 health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
@@ -218,13 +243,22 @@ class ServiceManager:
                 ids = self._launch(spec, action)
                 record = record_started(record, action.deployment_id, ids, now, self.settings)
         planned = {e.id for e in result.record.events}
-        for e in sorted((e for e in record.events if e.id not in planned), key=lambda e: e.created_at):
+        for e in sorted(
+            (e for e in record.events if e.id not in planned), key=lambda e: e.created_at
+        ):
             self._event(Event(e.message, "info", name, "service", e.created_at))
         self.store.save_service(
-            name, {"record": record.to_dict(), "applied": spec.generation, "forceToken": spec.force_token}
+            name,
+            {
+                "record": record.to_dict(),
+                "applied": spec.generation,
+                "forceToken": spec.force_token,
+            },
         )
 
-    def _observations(self, record: ServiceRecord, tasks: list[ObservedTask]) -> list[TaskObservation]:
+    def _observations(
+        self, record: ServiceRecord, tasks: list[ObservedTask]
+    ) -> list[TaskObservation]:
         out = []
         live_ids = set()
         for t in tasks:
@@ -244,7 +278,14 @@ class ServiceManager:
     def _launch(self, spec: ServiceSpec, action: StartTasks) -> list[str]:
         found = self.store.task_definition_by_arn(action.task_definition)
         if found is None:
-            self._event(Event(f"(service {spec.name}) task definition {action.task_definition} is not registered", "error", spec.name, "service"))
+            self._event(
+                Event(
+                    f"(service {spec.name}) task definition {action.task_definition} is not registered",
+                    "error",
+                    spec.name,
+                    "service",
+                )
+            )
             return []
         raw, revision = found
         td = parse_task_definition(raw)
@@ -256,9 +297,14 @@ class ServiceManager:
                 placement = Placement(p.get("network"), p.get("subnet"))
             try:
                 arn = self.runner.launch(
-                    td, action.task_definition, revision, base_dir=spec.base_dir,
-                    placement=placement, group=f"service:{spec.name}",
-                    started_by=action.deployment_id, service=spec.name,
+                    td,
+                    action.task_definition,
+                    revision,
+                    base_dir=spec.base_dir,
+                    placement=placement,
+                    group=f"service:{spec.name}",
+                    started_by=action.deployment_id,
+                    service=spec.name,
                     extra_labels={DEPLOYMENT: action.deployment_id},
                 )
             except TaskFailedToStart as e:

@@ -8,6 +8,7 @@ starts a rolling deployment, a new desiredCount scales, untouched services are l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -60,8 +61,13 @@ def apply(
     res.built = ensure_images(runtime, layout, rebuild=rebuild, sink=sink)
     store.put(
         "stack",
-        {"name": layout.name, "cluster": layout.cluster, "region": layout.region,
-         "accountId": layout.account_id, "layout": layout.source},
+        {
+            "name": layout.name,
+            "cluster": layout.cluster,
+            "region": layout.region,
+            "accountId": layout.account_id,
+            "layout": layout.source,
+        },
     )
     arns: dict[str, list[str]] = {}
     for td in layout.task_definitions:
@@ -70,7 +76,11 @@ def apply(
         arns.setdefault(td.family, []).append(arn)
         if before is None or before[1] != revision:
             res.registered.append(arn)
-            sink(Event(f"registered task definition {td.family}:{revision}", kind="stack", subject=arn))
+            sink(
+                Event(
+                    f"registered task definition {td.family}:{revision}", kind="stack", subject=arn
+                )
+            )
     base_dir = str(Path(layout.source).parent)
     wanted = set()
     for svc in layout.services:
@@ -80,7 +90,9 @@ def apply(
         td = layout.task_definition(family)
         subnets = list(svc.subnets) or [layout.vpc.subnets[0].name]
         placements = (
-            [{"network": networks[s], "subnet": s} for s in subnets] if td.network_mode == "awsvpc" else []
+            [{"network": networks[s], "subnet": s} for s in subnets]
+            if td.network_mode == "awsvpc"
+            else []
         )
         spec = ServiceSpec(
             name=svc.name,
@@ -114,12 +126,16 @@ def apply(
     return res
 
 
-def set_desired(store: Store, service: str, count: int | None = None, force: bool = False) -> ServiceSpec:
+def set_desired(
+    store: Store, service: str, count: int | None = None, force: bool = False
+) -> ServiceSpec:
     spec = load_spec(store, service)
     if spec is None or not spec.active:
         from emulator.errors import NotFound
 
-        raise NotFound(f"no service {service!r} in stack {store.stack}", "List services with `ecsdev ps`.")
+        raise NotFound(
+            f"no service {service!r} in stack {store.stack}", "List services with `ecsdev ps`."
+        )
     if count is not None:
         spec.desired_count = count
     if force:
@@ -142,10 +158,12 @@ def down(runtime: ContainerRuntime, store: Store, sink: EventSink = discard) -> 
     try:
         tasks = list(runner.observe())
         with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(
-                lambda arn: runner.stop(arn, "UserInitiated", "Stack taken down (ecsdev down)"),
-                tasks,
-            ))
+            list(
+                pool.map(
+                    lambda arn: runner.stop(arn, "UserInitiated", "Stack taken down (ecsdev down)"),
+                    tasks,
+                )
+            )
     finally:
         runner.close()
     removed = [f"task {t.rsplit('/', 1)[-1]}" for t in tasks]
@@ -155,9 +173,7 @@ def down(runtime: ContainerRuntime, store: Store, sink: EventSink = discard) -> 
     for n in remove_networks(runtime, stack):
         removed.append(n)
     for v in runtime.list_volumes({L.STACK: stack}):
-        try:
+        with contextlib.suppress(EcsdevError):
             runtime.remove_volume(v)
-        except EcsdevError:
-            pass
     sink(Event(f"stack {stack} is down", kind="stack", subject=stack))
     return removed

@@ -62,7 +62,9 @@ def stack_dir(stack: str) -> Path:
 
 def known_stacks() -> list[str]:
     root = state_home() / "stacks"
-    return sorted(p.name for p in root.iterdir() if (p / "state.db").exists()) if root.exists() else []
+    return (
+        sorted(p.name for p in root.iterdir() if (p / "state.db").exists()) if root.exists() else []
+    )
 
 
 class Store:
@@ -74,7 +76,9 @@ class Store:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / "state.db"
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
@@ -130,7 +134,9 @@ class Store:
             )
             return arn, revision
 
-    def task_definition(self, family: str, revision: int | None = None) -> tuple[dict[str, Any], int, str] | None:
+    def task_definition(
+        self, family: str, revision: int | None = None
+    ) -> tuple[dict[str, Any], int, str] | None:
         if revision is None:
             q = "SELECT body, revision, arn FROM task_definitions WHERE family=? ORDER BY revision DESC LIMIT 1"
             row = self._row(q, (family,))
@@ -148,12 +154,20 @@ class Store:
             "SELECT family, revision, arn, body, registered_at FROM task_definitions ORDER BY family, revision"
         )
         return [
-            {"family": r[0], "revision": r[1], "taskDefinitionArn": r[2], "body": json.loads(r[3]), "registeredAt": r[4]}
+            {
+                "family": r[0],
+                "revision": r[1],
+                "taskDefinitionArn": r[2],
+                "body": json.loads(r[3]),
+                "registeredAt": r[4],
+            }
             for r in rows
         ]
 
     # tasks --------------------------------------------------------------------------
-    def record_task(self, task_arn: str, task_definition_arn: str, group: str, started_by: str) -> None:
+    def record_task(
+        self, task_arn: str, task_definition_arn: str, group: str, started_by: str
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO tasks (task_arn, task_definition_arn, grp, started_by, "
@@ -165,7 +179,9 @@ class Store:
         """Mark a task to stop. The first reason wins, as in ECS. Returns True if this call
         set it (the caller should carry out the stop)."""
         with self._tx() as db:
-            row = db.execute("SELECT desired_status FROM tasks WHERE task_arn=?", (task_arn,)).fetchone()
+            row = db.execute(
+                "SELECT desired_status FROM tasks WHERE task_arn=?", (task_arn,)
+            ).fetchone()
             if row is None:
                 db.execute(
                     "INSERT INTO tasks (task_arn, task_definition_arn, grp, desired_status, stop_code, "
@@ -190,8 +206,19 @@ class Store:
         )
         if row is None:
             return None
-        keys = ["taskArn", "taskDefinitionArn", "group", "startedBy", "desiredStatus", "stopCode",
-                "stoppedReason", "stoppingSince", "createdAt", "stoppedAt", "snapshot"]
+        keys = [
+            "taskArn",
+            "taskDefinitionArn",
+            "group",
+            "startedBy",
+            "desiredStatus",
+            "stopCode",
+            "stoppedReason",
+            "stoppingSince",
+            "createdAt",
+            "stoppedAt",
+            "snapshot",
+        ]
         out = dict(zip(keys, row, strict=True))
         out["snapshot"] = json.loads(out["snapshot"]) if out["snapshot"] else None
         return out
@@ -201,13 +228,23 @@ class Store:
             db.execute(
                 "INSERT INTO tasks (task_arn, task_definition_arn, grp, desired_status, created_at) "
                 "VALUES (?, ?, ?, 'STOPPED', ?) ON CONFLICT(task_arn) DO NOTHING",
-                (task_arn, snapshot.get("taskDefinitionArn", ""), snapshot.get("group", ""), time.time()),
+                (
+                    task_arn,
+                    snapshot.get("taskDefinitionArn", ""),
+                    snapshot.get("group", ""),
+                    time.time(),
+                ),
             )
             db.execute(
                 "UPDATE tasks SET desired_status='STOPPED', stopped_at=?, snapshot=?, "
                 "stop_code=COALESCE(stop_code, ?), stopped_reason=COALESCE(stopped_reason, ?) WHERE task_arn=?",
-                (time.time(), json.dumps(snapshot), snapshot.get("stopCode"),
-                 snapshot.get("stoppedReason"), task_arn),
+                (
+                    time.time(),
+                    json.dumps(snapshot),
+                    snapshot.get("stopCode"),
+                    snapshot.get("stoppedReason"),
+                    task_arn,
+                ),
             )
 
     def stopped_tasks(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -233,7 +270,9 @@ class Store:
                 (event.at, event.level, event.kind, event.subject, event.message),
             )
 
-    def events(self, subject: str | None = None, since_id: int = 0, limit: int = 200) -> list[tuple[int, Event]]:
+    def events(
+        self, subject: str | None = None, since_id: int = 0, limit: int = 200
+    ) -> list[tuple[int, Event]]:
         q = "SELECT id, at, level, kind, subject, message FROM events WHERE id > ?"
         args: list[Any] = [since_id]
         if subject:
@@ -263,7 +302,9 @@ class Store:
             db.execute("DELETE FROM services WHERE name=?", (name,))
 
     def keys(self, prefix: str) -> list[str]:
-        rows = self._rows("SELECT key FROM kv WHERE key LIKE ? ORDER BY key", (prefix.replace("%", "") + "%",))
+        rows = self._rows(
+            "SELECT key FROM kv WHERE key LIKE ? ORDER BY key", (prefix.replace("%", "") + "%",)
+        )
         return [str(r[0]) for r in rows]
 
     def put(self, key: str, value: Any) -> None:
@@ -277,14 +318,24 @@ class Store:
         row = self._row("SELECT value FROM kv WHERE key=?", (key,))
         return json.loads(row[0]) if row else default
 
-    def record_target_health(self, target_group: str, target: str, state: str, reason: str | None, description: str | None, at: float) -> None:
+    def record_target_health(
+        self,
+        target_group: str,
+        target: str,
+        state: str,
+        reason: str | None,
+        description: str | None,
+        at: float,
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO target_health (at, target_group, target, state, reason, description) VALUES (?,?,?,?,?,?)",
                 (at, target_group, target, state, reason, description),
             )
 
-    def target_health_history(self, target_group: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    def target_health_history(
+        self, target_group: str | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
         q = "SELECT at, target_group, target, state, reason, description FROM target_health"
         args: list[Any] = []
         if target_group:

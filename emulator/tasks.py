@@ -11,6 +11,7 @@ The service scheduler launches and stops tasks through this same API.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,8 +30,8 @@ from emulator.lifecycle import (
     ObservedTask,
     StartContainer,
     StopTask,
-    group_by_task,
     decide,
+    group_by_task,
     parse_time,
     stop_order,
     task_status,
@@ -110,12 +111,21 @@ class TaskRunner:
         task_arn = self.account.task_arn(self.cluster, task_id)
         created = str(time.time())
         ctx = TaskContext(
-            stack=self.stack, cluster=self.cluster, task_arn=task_arn, task_id=task_id,
-            task_definition_arn=task_definition_arn, revision=revision,
-            region=self.account.region, base_dir=base_dir, network_mode="",
-            group=group or f"family:{td.family}", started_by=started_by, service=service,
+            stack=self.stack,
+            cluster=self.cluster,
+            task_arn=task_arn,
+            task_id=task_id,
+            task_definition_arn=task_definition_arn,
+            revision=revision,
+            region=self.account.region,
+            base_dir=base_dir,
+            network_mode="",
+            group=group or f"family:{td.family}",
+            started_by=started_by,
+            service=service,
             extra_labels={
-                **(extra_labels or {}), L.CREATED_AT: created,
+                **(extra_labels or {}),
+                L.CREATED_AT: created,
                 L.TASK_CONTAINERS: ",".join(c.name for c in td.container_definitions),
             },
         )
@@ -128,13 +138,17 @@ class TaskRunner:
             if mode == "awsvpc":
                 if not self.runtime.image_present(PAUSE_IMAGE):
                     raise RuntimeOperationError(
-                        f"the pause image {PAUSE_IMAGE} is missing", "Run scripts/images.sh (make images)."
+                        f"the pause image {PAUSE_IMAGE} is missing",
+                        "Run scripts/images.sh (make images).",
                     )
                 labels = task_labels(ctx, td) | {L.ROLE: "pause", L.SUBNET: placement.subnet or ""}
                 pause = ContainerSpec(
                     name=f"{self.stack}-{td.family}-{revision}-pause-{task_id[:12]}",
-                    image=PAUSE_IMAGE, labels=labels, network_mode=placement.network,
-                    hostname=f"ip-{task_id[:8]}", stop_timeout=1,
+                    image=PAUSE_IMAGE,
+                    labels=labels,
+                    network_mode=placement.network,
+                    hostname=f"ip-{task_id[:8]}",
+                    stop_timeout=1,
                 )
                 pid = self.runtime.create(pause)
                 made.append(pid)
@@ -169,8 +183,15 @@ class TaskRunner:
         except EcsdevError as e:
             for cid in reversed(made):
                 self.runtime.remove(cid)
-            reason = e.message if e.message.startswith(("CannotPull", "Resource")) else f"ResourceInitializationError: {e.message}"
-            self.store.save_stopped(task_arn, self._failed_snapshot(task_arn, task_definition_arn, td, ctx.group, reason))
+            reason = (
+                e.message
+                if e.message.startswith(("CannotPull", "Resource"))
+                else f"ResourceInitializationError: {e.message}"
+            )
+            self.store.save_stopped(
+                task_arn,
+                self._failed_snapshot(task_arn, task_definition_arn, td, ctx.group, reason),
+            )
             self._emit(f"task {task_id} failed to start: {reason}", task_arn, "error")
             raise TaskFailedToStart(reason, task_arn, e.hint) from e
         # recorded only once every container exists, so a recorded task that Docker does not
@@ -180,16 +201,31 @@ class TaskRunner:
         self.step_task(task_arn)
         return task_arn
 
-    def _failed_snapshot(self, arn: str, td_arn: str, td: TaskDefinition, group: str, reason: str) -> dict[str, Any]:
+    def _failed_snapshot(
+        self, arn: str, td_arn: str, td: TaskDefinition, group: str, reason: str
+    ) -> dict[str, Any]:
         now = iso(time.time())
         return {
-            "taskArn": arn, "clusterArn": self.account.cluster_arn(self.cluster),
-            "taskDefinitionArn": td_arn, "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
-            "healthStatus": "UNKNOWN", "stopCode": "TaskFailedToStart", "stoppedReason": reason,
-            "createdAt": now, "stoppedAt": now, "group": group,
+            "taskArn": arn,
+            "clusterArn": self.account.cluster_arn(self.cluster),
+            "taskDefinitionArn": td_arn,
+            "lastStatus": "STOPPED",
+            "desiredStatus": "STOPPED",
+            "healthStatus": "UNKNOWN",
+            "stopCode": "TaskFailedToStart",
+            "stoppedReason": reason,
+            "createdAt": now,
+            "stoppedAt": now,
+            "group": group,
             "containers": [
-                {"name": c.name, "image": c.image, "lastStatus": "STOPPED", "reason": reason,
-                 "healthStatus": "UNKNOWN", "taskArn": arn}
+                {
+                    "name": c.name,
+                    "image": c.image,
+                    "lastStatus": "STOPPED",
+                    "reason": reason,
+                    "healthStatus": "UNKNOWN",
+                    "taskArn": arn,
+                }
                 for c in td.container_definitions
             ],
         }
@@ -219,17 +255,27 @@ class TaskRunner:
             if row.get("snapshot"):
                 continue
             reason = "Task containers were removed outside ecsdev"
-            self.store.request_stop(arn, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or reason)
+            self.store.request_stop(
+                arn, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or reason
+            )
             now = iso(time.time())
-            self.store.save_stopped(arn, {
-                "taskArn": arn, "clusterArn": self.account.cluster_arn(self.cluster),
-                "taskDefinitionArn": row.get("taskDefinitionArn", ""), "lastStatus": "STOPPED",
-                "desiredStatus": "STOPPED", "healthStatus": "UNKNOWN",
-                "stopCode": row.get("stopCode") or "UserInitiated",
-                "stoppedReason": row.get("stoppedReason") or reason,
-                "createdAt": iso(row.get("createdAt")), "stoppedAt": now, "group": row.get("group", ""),
-                "containers": [],
-            })
+            self.store.save_stopped(
+                arn,
+                {
+                    "taskArn": arn,
+                    "clusterArn": self.account.cluster_arn(self.cluster),
+                    "taskDefinitionArn": row.get("taskDefinitionArn", ""),
+                    "lastStatus": "STOPPED",
+                    "desiredStatus": "STOPPED",
+                    "healthStatus": "UNKNOWN",
+                    "stopCode": row.get("stopCode") or "UserInitiated",
+                    "stoppedReason": row.get("stoppedReason") or reason,
+                    "createdAt": iso(row.get("createdAt")),
+                    "stoppedAt": now,
+                    "group": row.get("group", ""),
+                    "containers": [],
+                },
+            )
             self._emit(f"task {task_id_of(arn)} disappeared from Docker: {reason}", arn, "warning")
 
     def step_task(self, task_arn: str) -> None:
@@ -245,10 +291,19 @@ class TaskRunner:
         row = self.store.task_row(arn) or {}
         desired = row.get("desiredStatus") or "RUNNING"
         created = float(task.labels.get(L.CREATED_AT) or now)
-        if desired == "STOPPED" and row.get("stoppingSince") and any(c.state.running for c in task.containers):
+        if (
+            desired == "STOPPED"
+            and row.get("stoppingSince")
+            and any(c.state.running for c in task.containers)
+        ):
             # a stop that an earlier process began and did not finish
-            if now - float(row["stoppingSince"]) > max([c.stop_timeout for c in task.containers] + [0]) + 5:
-                self._stop_async(task, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or "")
+            if (
+                now - float(row["stoppingSince"])
+                > max([c.stop_timeout for c in task.containers] + [0]) + 5
+            ):
+                self._stop_async(
+                    task, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or ""
+                )
             return
         expected = [n for n in task.labels.get(L.TASK_CONTAINERS, "").split(",") if n]
         missing = [n for n in expected if task.container(n) is None]
@@ -278,7 +333,13 @@ class TaskRunner:
     def observe_task(self, task_arn: str) -> ObservedTask | None:
         return group_by_task(self.runtime.list_containers({L.TASK_ARN: task_arn})).get(task_arn)
 
-    def stop(self, task_arn: str, stop_code: str = "UserInitiated", reason: str = "Task stopped by user", wait: bool = True) -> None:
+    def stop(
+        self,
+        task_arn: str,
+        stop_code: str = "UserInitiated",
+        reason: str = "Task stopped by user",
+        wait: bool = True,
+    ) -> None:
         task = self.observe_task(task_arn)
         if task is None:
             if self.store.task_row(task_arn):
@@ -304,7 +365,9 @@ class TaskRunner:
             self._stopping.add(task.task_arn)
         try:
             if self.store.get(f"health/{task.task_arn}") is None:
-                self.store.put(f"health/{task.task_arn}", {c.name: c.health_status for c in task.containers})
+                self.store.put(
+                    f"health/{task.task_arn}", {c.name: c.health_status for c in task.containers}
+                )
             for layer in stop_order(task):
                 running = [c for c in layer if c.state.running]
                 threads = [
@@ -323,10 +386,8 @@ class TaskRunner:
                 self._stopping.discard(task.task_arn)
 
     def _stop_container(self, cid: str, timeout: int) -> None:
-        try:
+        with contextlib.suppress(NotFound, RuntimeOperationError):
             self.runtime.stop(cid, timeout)
-        except (NotFound, RuntimeOperationError):
-            pass
 
     def _finish(self, task: ObservedTask) -> None:
         """Record the stopped task with its containers' exit codes, reasons and logs, then
@@ -352,12 +413,11 @@ class TaskRunner:
         if task.pause is not None:
             self.runtime.remove(task.pause.id)
         for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
-            try:
+            with contextlib.suppress(EcsdevError):
                 self.runtime.remove_volume(vol)
-            except EcsdevError:
-                pass
         self._emit(
-            f"task {task_id_of(arn)} stopped: {snapshot.get('stoppedReason') or 'stopped'}", arn,
+            f"task {task_id_of(arn)} stopped: {snapshot.get('stoppedReason') or 'stopped'}",
+            arn,
             "info" if snapshot.get("stopCode") == "UserInitiated" else "warning",
         )
 
@@ -388,7 +448,9 @@ class TaskRunner:
                 "image": s.image,
                 "runtimeId": s.id,
                 "lastStatus": "STOPPED" if stopped and not s.running else c.last_status,
-                "healthStatus": health_before.get(c.name, c.health_status) if stopped else c.health_status,
+                "healthStatus": health_before.get(c.name, c.health_status)
+                if stopped
+                else c.health_status,
                 "essential": c.essential,
             }
             if c.exited:
@@ -402,7 +464,9 @@ class TaskRunner:
                     for cp, proto, hip, hp in s.ports
                 ]
             if ip:
-                item["networkInterfaces"] = [{"attachmentId": f"eni-{task_id_of(arn)[:17]}", "privateIpv4Address": ip}]
+                item["networkInterfaces"] = [
+                    {"attachmentId": f"eni-{task_id_of(arn)[:17]}", "privateIpv4Address": ip}
+                ]
             containers.append(item)
         out: dict[str, Any] = {
             "taskArn": arn,
@@ -446,7 +510,9 @@ class TaskRunner:
             ]
         return out
 
-    def describe_tasks(self, include_stopped: bool = True, observed: dict[str, ObservedTask] | None = None) -> list[dict[str, Any]]:
+    def describe_tasks(
+        self, include_stopped: bool = True, observed: dict[str, ObservedTask] | None = None
+    ) -> list[dict[str, Any]]:
         tasks = observed if observed is not None else self.observe()
         out = [self.describe(t) for t in tasks.values()]
         if include_stopped:
@@ -470,7 +536,11 @@ class TaskRunner:
 
 
 def _task_health(containers: list[dict[str, Any]]) -> str:
-    ess = [c["healthStatus"] for c in containers if c.get("essential") and c["healthStatus"] != "UNKNOWN"]
+    ess = [
+        c["healthStatus"]
+        for c in containers
+        if c.get("essential") and c["healthStatus"] != "UNKNOWN"
+    ]
     if "UNHEALTHY" in ess:
         return "UNHEALTHY"
     return "HEALTHY" if ess and all(h == "HEALTHY" for h in ess) else "UNKNOWN"

@@ -16,9 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _docker_answers() -> bool:
     try:
-        return (
-            subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
-        )
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -53,7 +51,9 @@ def _docker_required_in_ci() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def _isolated_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     state = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("ECSDEV_STATE_DIR", str(state))
     monkeypatch.setenv("ECSDEV_CONFIG_FILE", str(state / "config.yaml"))

@@ -7,6 +7,7 @@ engine refuses becomes ``RuntimeOperationError``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tarfile
@@ -50,7 +51,9 @@ def _call(what: str, fn: Callable[[], T]) -> T:
     except requests.exceptions.ConnectionError as e:
         raise _unavailable(e) from e
     except requests.exceptions.RequestException as e:  # read timeouts under heavy load
-        raise RuntimeOperationError(f"{what}: the Docker engine did not answer in time ({e})") from e
+        raise RuntimeOperationError(
+            f"{what}: the Docker engine did not answer in time ({e})"
+        ) from e
 
 
 def _state(attrs: dict[str, Any]) -> ContainerState:
@@ -80,7 +83,9 @@ def _state(attrs: dict[str, Any]) -> ContainerState:
         health=health,
         created_at=attrs.get("Created", ""),
         started_at=None if not started or started.startswith("0001") else started,
-        finished_at=None if not finished or finished == never or finished.startswith("0001") else finished,
+        finished_at=None
+        if not finished or finished == never or finished.startswith("0001")
+        else finished,
         ip_addresses={n: v.get("IPAddress") for n, v in nets.items() if v.get("IPAddress")},
         ports=tuple(ports),
         network_mode=host.get("NetworkMode", ""),
@@ -153,7 +158,11 @@ class DockerRuntime:
         net = _call(
             f"create network {name}",
             lambda: self.api.create_network(
-                name, driver="bridge", internal=internal, labels=labels, ipam=ipam,
+                name,
+                driver="bridge",
+                internal=internal,
+                labels=labels,
+                ipam=ipam,
                 check_duplicate=True,
             ),
         )
@@ -163,11 +172,14 @@ class DockerRuntime:
         flt = {"label": [f"{k}={v}" for k, v in labels.items()]}
         out = []
         for n in _call("list networks", lambda: self.api.networks(filters=flt)):
-            cfg = ((n.get("IPAM") or {}).get("Config") or [{}])
+            cfg = (n.get("IPAM") or {}).get("Config") or [{}]
             out.append(
                 NetworkState(
-                    id=n["Id"], name=n["Name"], labels=n.get("Labels") or {},
-                    internal=bool(n.get("Internal")), subnet=(cfg[0] or {}).get("Subnet") if cfg else None,
+                    id=n["Id"],
+                    name=n["Name"],
+                    labels=n.get("Labels") or {},
+                    internal=bool(n.get("Internal")),
+                    subnet=(cfg[0] or {}).get("Subnet") if cfg else None,
                 )
             )
         return out
@@ -208,15 +220,20 @@ class DockerRuntime:
             port_bindings.setdefault(key, []).append((p.host_ip, p.host_port))
         mounts = [
             DockerMount(
-                target=m.target, source=m.source if m.type != "tmpfs" else None,
+                target=m.target,
+                source=m.source if m.type != "tmpfs" else None,
                 type=m.type,  # type: ignore[arg-type]
-                read_only=m.read_only, tmpfs_size=m.tmpfs_size,
+                read_only=m.read_only,
+                tmpfs_size=m.tmpfs_size,
             )
             for m in spec.mounts
         ]
         host_config = api.create_host_config(
             network_mode=spec.network_mode,
-            port_bindings={k: [b if b[1] is not None else (b[0],) for b in v] for k, v in port_bindings.items()} or None,
+            port_bindings={
+                k: [b if b[1] is not None else (b[0],) for b in v] for k, v in port_bindings.items()
+            }
+            or None,
             cpu_shares=spec.cpu_shares,
             nano_cpus=spec.nano_cpus,
             mem_limit=spec.mem_limit,
@@ -248,28 +265,34 @@ class DockerRuntime:
                 "start_period": int(h.start_period * 1e9),
             }
         networking = None
-        if spec.network_aliases and spec.network_mode and not spec.network_mode.startswith("container:"):
+        if (
+            spec.network_aliases
+            and spec.network_mode
+            and not spec.network_mode.startswith("container:")
+        ):
             networking = api.create_networking_config(
                 {spec.network_mode: api.create_endpoint_config(aliases=list(spec.network_aliases))}
             )
-        kwargs: dict[str, Any] = dict(
-            image=spec.image,
-            name=spec.name,
-            labels=spec.labels,
-            command=list(spec.command) if spec.command is not None else None,
-            entrypoint=list(spec.entrypoint) if spec.entrypoint is not None else None,
-            environment=spec.environment,
-            user=spec.user,
-            working_dir=spec.working_dir,
-            hostname=spec.hostname if not (spec.network_mode or "").startswith("container:") else None,
-            ports=exposed or None,
-            healthcheck=healthcheck,
-            host_config=host_config,
-            networking_config=networking,
-            tty=spec.tty,
-            stdin_open=spec.stdin_open,
-            stop_timeout=spec.stop_timeout,
-        )
+        kwargs: dict[str, Any] = {
+            "image": spec.image,
+            "name": spec.name,
+            "labels": spec.labels,
+            "command": list(spec.command) if spec.command is not None else None,
+            "entrypoint": list(spec.entrypoint) if spec.entrypoint is not None else None,
+            "environment": spec.environment,
+            "user": spec.user,
+            "working_dir": spec.working_dir,
+            "hostname": spec.hostname
+            if not (spec.network_mode or "").startswith("container:")
+            else None,
+            "ports": exposed or None,
+            "healthcheck": healthcheck,
+            "host_config": host_config,
+            "networking_config": networking,
+            "tty": spec.tty,
+            "stdin_open": spec.stdin_open,
+            "stop_timeout": spec.stop_timeout,
+        }
         res = _call(f"create container {spec.name}", lambda: api.create_container(**kwargs))
         return str(res["Id"])
 
@@ -287,16 +310,16 @@ class DockerRuntime:
 
     def remove(self, container_id: str) -> None:
         self._seen.pop(container_id, None)
-        try:
+        with contextlib.suppress(NotFound):
             _call(
                 f"remove {container_id[:12]}",
                 lambda: self.api.remove_container(container_id, force=True, v=True),
             )
-        except NotFound:
-            pass
 
     def inspect(self, container_id: str) -> ContainerState:
-        return _state(_call(f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id)))
+        return _state(
+            _call(f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id))
+        )
 
     def list_containers(self, labels: dict[str, str]) -> list[ContainerState]:
         """Every container with these labels. One list call; a container is inspected again
@@ -325,7 +348,10 @@ class DockerRuntime:
         raw = _call(
             f"logs {container_id[:12]}",
             lambda: self.api.logs(
-                container_id, stdout=True, stderr=True, timestamps=timestamps,
+                container_id,
+                stdout=True,
+                stderr=True,
+                timestamps=timestamps,
                 tail=tail if tail is not None else "all",
             ),
         )
@@ -335,7 +361,11 @@ class DockerRuntime:
         stream = _call(
             f"logs {container_id[:12]}",
             lambda: self.api.logs(
-                container_id, stdout=True, stderr=True, stream=True, follow=True,
+                container_id,
+                stdout=True,
+                stderr=True,
+                stream=True,
+                follow=True,
                 tail=tail if tail is not None else "all",
             ),
         )

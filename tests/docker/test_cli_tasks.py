@@ -27,13 +27,21 @@ REPO = Path(__file__).resolve().parents[2]
 DESCRIBE = REPO / "layouts" / "taskdefs" / "echo-describe.json"
 
 
-def ecsdev(*args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def ecsdev(
+    *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     res = subprocess.run(
-        [sys.executable, "-m", "ecsdev", *args], capture_output=True, text=True, timeout=180,
-        input=stdin, env={**os.environ, "COLUMNS": "200"},
+        [sys.executable, "-m", "ecsdev", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        input=stdin,
+        env={**os.environ, "COLUMNS": "200"},
     )
     if check and res.returncode != 0:
-        raise AssertionError(f"ecsdev {' '.join(args)} -> {res.returncode}\n{res.stdout}\n{res.stderr}")
+        raise AssertionError(
+            f"ecsdev {' '.join(args)} -> {res.returncode}\n{res.stdout}\n{res.stderr}"
+        )
     return res
 
 
@@ -73,7 +81,9 @@ def test_run_a_describe_task_definition_output_and_inspect_it(stack: str) -> Non
     human = ecsdev("ps", "--stack", stack).stdout
     assert tid[:12] in human and "RUNNING" in human and "HEALTHY" in human
 
-    code = ecsdev("exec", "--stack", stack, tid[:8], "echo", "--", "sh", "-c", "echo inside $ECS_TASK_ARN")
+    code = ecsdev(
+        "exec", "--stack", stack, tid[:8], "echo", "--", "sh", "-c", "echo inside $ECS_TASK_ARN"
+    )
     assert f"inside {task['taskArn']}" in code.stdout
     logs = ecsdev("logs", "--stack", stack, tid[:8]).stdout
     assert "echo listening on :8080" in logs
@@ -83,7 +93,11 @@ def test_run_a_describe_task_definition_output_and_inspect_it(stack: str) -> Non
     subprocess.run(["docker", "kill", c["runtimeId"]], check=True, capture_output=True)
     deadline = time.time() + 30
     while time.time() < deadline:
-        done = [t for t in json.loads(ecsdev("ps", "--stack", stack, "-a", "--json").stdout)["tasks"] if t["lastStatus"] == "STOPPED"]
+        done = [
+            t
+            for t in json.loads(ecsdev("ps", "--stack", stack, "-a", "--json").stdout)["tasks"]
+            if t["lastStatus"] == "STOPPED"
+        ]
         if done:
             break
         time.sleep(0.5)
@@ -99,9 +113,16 @@ def test_run_a_describe_task_definition_output_and_inspect_it(stack: str) -> Non
 
 def test_stop_task_and_failing_task_exit_codes(stack: str, tmp_path: Path) -> None:
     td = {
-        "family": "crashy", "networkMode": "bridge",
-        "containerDefinitions": [{"name": "app", "image": "ecsdev/echo:latest", "memory": 64,
-                                  "command": ["sh", "-c", "echo about to fail; exit 4"]}],
+        "family": "crashy",
+        "networkMode": "bridge",
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "ecsdev/echo:latest",
+                "memory": 64,
+                "command": ["sh", "-c", "echo about to fail; exit 4"],
+            }
+        ],
     }
     f = tmp_path / "crashy.json"
     f.write_text(json.dumps(td))
@@ -109,24 +130,36 @@ def test_stop_task_and_failing_task_exit_codes(stack: str, tmp_path: Path) -> No
     assert res.returncode == 1
     assert "EssentialContainerExited" in res.stdout and "x4" in res.stdout
 
-    td2 = {"family": "sleeper", "networkMode": "bridge",
-           "containerDefinitions": [{"name": "app", "image": "ecsdev/echo:latest", "memory": 64}]}
+    td2 = {
+        "family": "sleeper",
+        "networkMode": "bridge",
+        "containerDefinitions": [{"name": "app", "image": "ecsdev/echo:latest", "memory": 64}],
+    }
     f2 = tmp_path / "sleeper.json"
     f2.write_text(json.dumps(td2))
-    task = json.loads(ecsdev("run-task", "-f", str(f2), "--stack", stack, "--json").stdout)["tasks"][0]
+    task = json.loads(ecsdev("run-task", "-f", str(f2), "--stack", stack, "--json").stdout)[
+        "tasks"
+    ][0]
     tid = task["taskArn"].rsplit("/", 1)[1]
     out = ecsdev("stop-task", "--stack", stack, tid, "--reason", "done testing").stdout
     assert "UserInitiated" in out and "done testing" in out
-    stopped = {t["taskArn"]: t for t in json.loads(ecsdev("ps", "--stack", stack, "-a", "--json").stdout)["tasks"]}
+    stopped = {
+        t["taskArn"]: t
+        for t in json.loads(ecsdev("ps", "--stack", stack, "-a", "--json").stdout)["tasks"]
+    }
     assert stopped[task["taskArn"]]["stoppedReason"] == "done testing"
     assert stopped[task["taskArn"]]["containers"][0]["exitCode"] == 0  # echo exits 0 on SIGTERM
 
 
 def test_unknown_task_and_bad_layout_give_clear_errors(stack: str, tmp_path: Path) -> None:
     res = ecsdev("logs", "--stack", stack, "feedface", check=False)
-    assert res.returncode == 2 and "no task 'feedface'" in res.stderr and "Traceback" not in res.stderr
+    assert (
+        res.returncode == 2 and "no task 'feedface'" in res.stderr and "Traceback" not in res.stderr
+    )
     bad = tmp_path / "ecsdev.yaml"
-    bad.write_text("version: 1\nname: Bad_Name\nservices:\n  - serviceName: x\n    taskDefinition: nope\n")
+    bad.write_text(
+        "version: 1\nname: Bad_Name\nservices:\n  - serviceName: x\n    taskDefinition: nope\n"
+    )
     res = ecsdev("up", "-d", "-f", str(bad), check=False)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "ecsdev.yaml:2: name:" in res.stderr

@@ -30,27 +30,45 @@ pytestmark = pytest.mark.docker
 
 HEALTH = {
     "command": ["CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"],
-    "interval": 5, "timeout": 2, "retries": 2,
+    "interval": 5,
+    "timeout": 2,
+    "retries": 2,
 }
 
 
-def layout(name: str, desired: int = 2, env: str = "v1", min_pct: int = 100, max_pct: int = 200) -> dict[str, Any]:
+def layout(
+    name: str, desired: int = 2, env: str = "v1", min_pct: int = 100, max_pct: int = 200
+) -> dict[str, Any]:
     return {
         "version": 1,
         "name": name,
-        "taskDefinitions": [{
-            "family": "web", "networkMode": "bridge",
-            "containerDefinitions": [{
-                "name": "app", "image": "ecsdev/echo:latest", "memory": 64,
-                "portMappings": [{"containerPort": 8080}],
-                "environment": [{"name": "VERSION", "value": env}],
-                "healthCheck": HEALTH,
-            }],
-        }],
-        "services": [{
-            "serviceName": "web", "taskDefinition": "web", "desiredCount": desired,
-            "deploymentConfiguration": {"minimumHealthyPercent": min_pct, "maximumPercent": max_pct},
-        }],
+        "taskDefinitions": [
+            {
+                "family": "web",
+                "networkMode": "bridge",
+                "containerDefinitions": [
+                    {
+                        "name": "app",
+                        "image": "ecsdev/echo:latest",
+                        "memory": 64,
+                        "portMappings": [{"containerPort": 8080}],
+                        "environment": [{"name": "VERSION", "value": env}],
+                        "healthCheck": HEALTH,
+                    }
+                ],
+            }
+        ],
+        "services": [
+            {
+                "serviceName": "web",
+                "taskDefinition": "web",
+                "desiredCount": desired,
+                "deploymentConfiguration": {
+                    "minimumHealthyPercent": min_pct,
+                    "maximumPercent": max_pct,
+                },
+            }
+        ],
     }
 
 
@@ -61,13 +79,21 @@ class Cli:
     def write(self, doc: dict[str, Any]) -> None:
         self.path.write_text(yaml.safe_dump(doc))
 
-    def __call__(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, check: bool = True, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
         res = subprocess.run(
-            [sys.executable, "-m", "ecsdev", *args], capture_output=True, text=True, timeout=timeout,
-            cwd=self.path.parent, env={**os.environ, "COLUMNS": "200"},
+            [sys.executable, "-m", "ecsdev", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.path.parent,
+            env={**os.environ, "COLUMNS": "200"},
         )
         if check and res.returncode != 0:
-            raise AssertionError(f"ecsdev {' '.join(args)} exited {res.returncode}\n{res.stdout}\n{res.stderr}")
+            raise AssertionError(
+                f"ecsdev {' '.join(args)} exited {res.returncode}\n{res.stdout}\n{res.stderr}"
+            )
         return res
 
     def ps(self) -> dict[str, Any]:
@@ -105,13 +131,23 @@ def test_a_killed_essential_container_is_replaced(cli: tuple[Cli, str]) -> None:
     before = running(run.ps())
     assert len(before) == 2
     victim = before[0]
-    subprocess.run(["docker", "kill", victim["containers"][0]["runtimeId"]], check=True, capture_output=True)
+    subprocess.run(
+        ["docker", "kill", victim["containers"][0]["runtimeId"]], check=True, capture_output=True
+    )
 
     def replaced() -> dict[str, Any] | None:
         ps = run.ps()
         live = [t for t in running(ps) if t["healthStatus"] == "HEALTHY"]
-        gone = [t for t in ps["tasks"] if t["taskArn"] == victim["taskArn"] and t["lastStatus"] == "STOPPED"]
-        return ps if len(live) == 2 and gone and victim["taskArn"] not in {t["taskArn"] for t in live} else None
+        gone = [
+            t
+            for t in ps["tasks"]
+            if t["taskArn"] == victim["taskArn"] and t["lastStatus"] == "STOPPED"
+        ]
+        return (
+            ps
+            if len(live) == 2 and gone and victim["taskArn"] not in {t["taskArn"] for t in live}
+            else None
+        )
 
     ps = wait(replaced)
     stopped = next(t for t in ps["tasks"] if t["taskArn"] == victim["taskArn"])
@@ -131,7 +167,11 @@ def _serving(stack: str) -> list[tuple[str, int]]:
     runner = TaskRunner(rt, Store(stack), stack)
     out = []
     for t in runner.describe_tasks(include_stopped=False):
-        if t["lastStatus"] == "RUNNING" and t["desiredStatus"] == "RUNNING" and t["healthStatus"] == "HEALTHY":
+        if (
+            t["lastStatus"] == "RUNNING"
+            and t["desiredStatus"] == "RUNNING"
+            and t["healthStatus"] == "HEALTHY"
+        ):
             b = t["containers"][0].get("networkBindings") or []
             if b:
                 out.append((t["taskArn"], b[0]["hostPort"]))
@@ -155,7 +195,9 @@ def test_rolling_deployment_never_fails_a_polling_client(cli: tuple[Cli, str]) -
             low_water[0] = min(low_water[0], len(serving))
             for arn, port in serving:
                 try:
-                    body = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3).read())
+                    body = json.loads(
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=3).read()
+                    )
                     versions.add(body["task"])
                 except OSError as e:
                     row = store.task_row(arn) or {}
@@ -211,8 +253,18 @@ def test_down_leaves_nothing_behind(cli: tuple[Cli, str]) -> None:
     run.write(layout(name, desired=2))
     run("up", "-d", "--timeout", "120")
     run("down")
-    ps = subprocess.run(["docker", "ps", "-a", "-q", "--filter", f"label={L.STACK}={name}"], capture_output=True, text=True, check=True)
-    nets = subprocess.run(["docker", "network", "ls", "-q", "--filter", f"label={L.STACK}={name}"], capture_output=True, text=True, check=True)
+    ps = subprocess.run(
+        ["docker", "ps", "-a", "-q", "--filter", f"label={L.STACK}={name}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    nets = subprocess.run(
+        ["docker", "network", "ls", "-q", "--filter", f"label={L.STACK}={name}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert ps.stdout.strip() == ""
     assert nets.stdout.strip() == ""
     stopped = Store(name).stopped_tasks()

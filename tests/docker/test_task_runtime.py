@@ -33,11 +33,17 @@ def run(stack: Stack, doc: dict[str, Any], subnet: str = "public") -> str:
     td = parse_task_definition(doc)
     arn, rev = stack.store.register_task_definition(td, stack.runner.account)
     return stack.runner.launch(
-        td, arn, rev, base_dir=".", placement=stack.placement(subnet) if td.network_mode == "awsvpc" else Placement()
+        td,
+        arn,
+        rev,
+        base_dir=".",
+        placement=stack.placement(subnet) if td.network_mode == "awsvpc" else Placement(),
     )
 
 
-def wait_for(stack: Stack, arn: str, cond: Callable[[dict[str, Any]], bool], timeout: float = 60) -> dict[str, Any]:
+def wait_for(
+    stack: Stack, arn: str, cond: Callable[[dict[str, Any]], bool], timeout: float = 60
+) -> dict[str, Any]:
     deadline = time.time() + timeout
     last: dict[str, Any] = {}
     while time.time() < deadline:
@@ -64,15 +70,27 @@ def stopped(t: dict[str, Any]) -> bool:
 
 
 def test_awsvpc_containers_share_localhost_and_the_task_has_its_own_ip(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "pair", "networkMode": "awsvpc",
-        "containerDefinitions": [
-            {"name": "app", "image": ECHO, "portMappings": [{"containerPort": 8080}]},
-            {"name": "probe", "image": ECHO, "essential": False,
-             "command": ["sh", "-c", "sleep 1; curl -fs http://localhost:8080/from-sidecar && sleep 600"],
-             "dependsOn": [{"containerName": "app", "condition": "START"}]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "pair",
+            "networkMode": "awsvpc",
+            "containerDefinitions": [
+                {"name": "app", "image": ECHO, "portMappings": [{"containerPort": 8080}]},
+                {
+                    "name": "probe",
+                    "image": ECHO,
+                    "essential": False,
+                    "command": [
+                        "sh",
+                        "-c",
+                        "sleep 1; curl -fs http://localhost:8080/from-sidecar && sleep 600",
+                    ],
+                    "dependsOn": [{"containerName": "app", "condition": "START"}],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, lambda t: t["lastStatus"] == "RUNNING")
     ip = task["attachments"][0]["details"][2]["value"]
     assert ip.count(".") == 3
@@ -89,20 +107,38 @@ def test_awsvpc_containers_share_localhost_and_the_task_has_its_own_ip(stack: St
 
 
 def test_depends_on_success_then_healthy_orders_the_start(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "ordered", "networkMode": "awsvpc",
-        "containerDefinitions": [
-            {"name": "init", "image": ECHO, "essential": False,
-             "command": ["sh", "-c", "sleep 1; echo migrated"]},
-            {"name": "app", "image": ECHO, "healthCheck": HEALTH,
-             "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}]},
-            {"name": "sidecar", "image": ECHO, "command": ["sleep", "600"],
-             "dependsOn": [{"containerName": "app", "condition": "HEALTHY"}]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "ordered",
+            "networkMode": "awsvpc",
+            "containerDefinitions": [
+                {
+                    "name": "init",
+                    "image": ECHO,
+                    "essential": False,
+                    "command": ["sh", "-c", "sleep 1; echo migrated"],
+                },
+                {
+                    "name": "app",
+                    "image": ECHO,
+                    "healthCheck": HEALTH,
+                    "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
+                },
+                {
+                    "name": "sidecar",
+                    "image": ECHO,
+                    "command": ["sleep", "600"],
+                    "dependsOn": [{"containerName": "app", "condition": "HEALTHY"}],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, lambda t: t["lastStatus"] == "RUNNING", timeout=90)
     assert task["healthStatus"] == "HEALTHY"
-    init, app, side = (stack.runtime.inspect(container(task, n)["runtimeId"]) for n in ("init", "app", "sidecar"))
+    init, app, side = (
+        stack.runtime.inspect(container(task, n)["runtimeId"]) for n in ("init", "app", "sidecar")
+    )
     assert init.exit_code == 0
     assert parse_time(app.started_at) >= parse_time(init.finished_at)  # type: ignore[operator]
     assert app.health == "healthy"
@@ -110,13 +146,26 @@ def test_depends_on_success_then_healthy_orders_the_start(stack: Stack) -> None:
 
 
 def test_unmet_success_dependency_stops_the_task_with_a_reason(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "badinit", "networkMode": "awsvpc",
-        "containerDefinitions": [
-            {"name": "init", "image": ECHO, "essential": False, "command": ["sh", "-c", "exit 3"]},
-            {"name": "app", "image": ECHO, "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "badinit",
+            "networkMode": "awsvpc",
+            "containerDefinitions": [
+                {
+                    "name": "init",
+                    "image": ECHO,
+                    "essential": False,
+                    "command": ["sh", "-c", "exit 3"],
+                },
+                {
+                    "name": "app",
+                    "image": ECHO,
+                    "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, stopped)
     assert task["stopCode"] == "TaskFailedToStart"
     assert "dependency condition SUCCESS on container 'init'" in task["stoppedReason"]
@@ -126,13 +175,28 @@ def test_unmet_success_dependency_stops_the_task_with_a_reason(stack: Stack) -> 
 
 
 def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "crash", "networkMode": "bridge",
-        "containerDefinitions": [
-            {"name": "app", "image": ECHO, "memory": 128, "command": ["sh", "-c", "echo booting; sleep 1; echo dying >&2; exit 7"]},
-            {"name": "helper", "image": ECHO, "memory": 64, "essential": False, "command": ["sleep", "600"]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "crash",
+            "networkMode": "bridge",
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": ECHO,
+                    "memory": 128,
+                    "command": ["sh", "-c", "echo booting; sleep 1; echo dying >&2; exit 7"],
+                },
+                {
+                    "name": "helper",
+                    "image": ECHO,
+                    "memory": 64,
+                    "essential": False,
+                    "command": ["sleep", "600"],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, stopped)
     assert task["stopCode"] == "EssentialContainerExited"
     assert task["stoppedReason"] == "Essential container in task exited"
@@ -142,18 +206,28 @@ def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stac
 
     log = container_log_path(stack.store, arn, "app").read_text()
     assert "booting" in log and "dying" in log
-    assert stack.runtime.list_containers({"ecsdev.task-arn": arn}) == []  # containers removed, history kept
+    assert (
+        stack.runtime.list_containers({"ecsdev.task-arn": arn}) == []
+    )  # containers removed, history kept
     assert any(s["taskArn"] == arn for s in stack.store.stopped_tasks())
 
 
 def test_oom_kill_gives_ecs_reason(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "oom", "networkMode": "bridge",
-        "containerDefinitions": [
-            {"name": "hog", "image": ECHO, "memory": 32,
-             "command": ["python3", "-c", "x = bytearray(400 * 1024 * 1024); print(len(x))"]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "oom",
+            "networkMode": "bridge",
+            "containerDefinitions": [
+                {
+                    "name": "hog",
+                    "image": ECHO,
+                    "memory": 32,
+                    "command": ["python3", "-c", "x = bytearray(400 * 1024 * 1024); print(len(x))"],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, stopped)
     hog = container(task, "hog")
     assert hog["reason"] == "OutOfMemoryError: Container killed due to memory usage"
@@ -162,13 +236,22 @@ def test_oom_kill_gives_ecs_reason(stack: Stack) -> None:
 
 
 def test_health_status_follows_the_container_check(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "health", "networkMode": "bridge",
-        "containerDefinitions": [
-            {"name": "app", "image": ECHO, "memory": 128, "healthCheck": HEALTH,
-             "portMappings": [{"containerPort": 8080, "hostPort": 0}]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "health",
+            "networkMode": "bridge",
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": ECHO,
+                    "memory": 128,
+                    "healthCheck": HEALTH,
+                    "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, lambda t: t["healthStatus"] == "HEALTHY", timeout=60)
     port = container(task, "app")["networkBindings"][0]["hostPort"]
     urllib.request.urlopen(f"http://127.0.0.1:{port}/health/fail", timeout=5).read()
@@ -178,12 +261,21 @@ def test_health_status_follows_the_container_check(stack: Stack) -> None:
 
 
 def test_bridge_dynamic_host_port_is_published_on_loopback(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "web", "networkMode": "bridge",
-        "containerDefinitions": [
-            {"name": "app", "image": ECHO, "memory": 128, "portMappings": [{"containerPort": 8080}]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "web",
+            "networkMode": "bridge",
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": ECHO,
+                    "memory": 128,
+                    "portMappings": [{"containerPort": 8080}],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, lambda t: t["lastStatus"] == "RUNNING")
     binding = container(task, "app")["networkBindings"][0]
     assert binding["bindIP"] == "127.0.0.1"
@@ -191,7 +283,11 @@ def test_bridge_dynamic_host_port_is_published_on_loopback(stack: Stack) -> None
     deadline = time.time() + 15
     while True:
         try:
-            body = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{binding['hostPort']}/hello", timeout=2).read())
+            body = json.loads(
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{binding['hostPort']}/hello", timeout=2
+                ).read()
+            )
             break
         except OSError:
             if time.time() > deadline:
@@ -202,14 +298,22 @@ def test_bridge_dynamic_host_port_is_published_on_loopback(stack: Stack) -> None
 
 
 def test_stop_reverses_dependency_order(stack: Stack) -> None:
-    arn = run(stack, {
-        "family": "order", "networkMode": "awsvpc",
-        "containerDefinitions": [
-            {"name": "db", "image": ECHO},
-            {"name": "app", "image": ECHO, "environment": [{"name": "PORT", "value": "8081"}],
-             "dependsOn": [{"containerName": "db", "condition": "START"}]},
-        ],
-    })
+    arn = run(
+        stack,
+        {
+            "family": "order",
+            "networkMode": "awsvpc",
+            "containerDefinitions": [
+                {"name": "db", "image": ECHO},
+                {
+                    "name": "app",
+                    "image": ECHO,
+                    "environment": [{"name": "PORT", "value": "8081"}],
+                    "dependsOn": [{"containerName": "db", "condition": "START"}],
+                },
+            ],
+        },
+    )
     task = wait_for(stack, arn, lambda t: t["lastStatus"] == "RUNNING")
     ids = {c["runtimeId"]: c["name"] for c in task["containers"]}
     since = int(time.time()) - 1
@@ -219,7 +323,9 @@ def test_stop_reverses_dependency_order(stack: Stack) -> None:
     died = [
         ids[e["id"]]
         for e in stack.runtime.client.events(
-            since=since, until=int(time.time()) + 1, decode=True,
+            since=since,
+            until=int(time.time()) + 1,
+            decode=True,
             filters={"event": "die", "label": f"ecsdev.task-arn={arn}"},
         )
         if e.get("id") in ids

@@ -11,7 +11,10 @@ from pathlib import Path
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ecsdev", *args], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "ecsdev", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
 
