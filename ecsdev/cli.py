@@ -44,16 +44,39 @@ def _runtime() -> Any:
     return rt
 
 
+def _dash_options(f: Any) -> Any:
+    for opt in reversed(
+        [
+            click.option(
+                "--context", help="local:STACK, localstack, or an AWS profile (aws:NAME)."
+            ),
+            click.option("--profile", help="AWS profile (default: AWS_PROFILE)."),
+            click.option("--region", help="AWS region (default: AWS_REGION or the profile's)."),
+            click.option("--cluster", help="Open on this cluster."),
+            click.option("--service", help="Open on this service."),
+            click.option(
+                "--write", is_flag=True, help="Allow changes against AWS (each one confirmed)."
+            ),
+            click.option(
+                "--refresh", type=float, default=None, help="Seconds between refreshes (0 = off)."
+            ),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ecsdev")
+@_dash_options
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, **dash_args: Any) -> None:
     """ecsdev: run ECS task definitions and services on Docker behind an ALB stand-in,
     and browse ECS (local, LocalStack, AWS) in a terminal dashboard.
 
     With no command, opens the dashboard."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(dash)
+        ctx.invoke(dash, **dash_args)
 
 
 # ---- validate ------------------------------------------------------------------------------
@@ -231,8 +254,16 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
     services: list[dict[str, Any]] = []
     stack_of: dict[str, str] = {}
     stopped_hidden = 0
+    from ecsdev.agent import running_controller
+
     for name in _stacks_for(file, stack, rt):
-        services += service_rows(Store(name), rt, name)
+        rows = service_rows(Store(name), rt, name)
+        services += rows
+        if any(r.get("status") == "ACTIVE" for r in rows) and not running_controller(name):
+            render.err.print(
+                f"[yellow]the controller of stack {name} is not running: nothing replaces "
+                f"stopped tasks (`ecsdev up` starts it again)[/yellow]"
+            )
         runner = TaskRunner(rt, Store(name), name)
         for t in runner.describe_tasks(include_stopped=True):
             if t["lastStatus"] == "STOPPED" and not show_all and not as_json:
@@ -371,15 +402,7 @@ def stop_task(file: str | None, stack: str | None, task: str, reason: str) -> No
 
 # ---- dashboard -----------------------------------------------------------------------------
 @cli.command()
-@click.option("--context", help="local, localstack, or an AWS profile name.")
-@click.option("--profile", help="AWS profile (default: AWS_PROFILE).")
-@click.option("--region", help="AWS region (default: AWS_REGION or the profile's).")
-@click.option("--cluster", help="Open on this cluster.")
-@click.option("--service", help="Open on this service.")
-@click.option("--write", is_flag=True, help="Allow changes against AWS (each one confirmed).")
-@click.option(
-    "--refresh", default=5.0, show_default=True, help="Seconds between refreshes (0 = off)."
-)
+@_dash_options
 def dash(
     context: str | None,
     profile: str | None,
@@ -387,13 +410,11 @@ def dash(
     cluster: str | None,
     service: str | None,
     write: bool,
-    refresh: float,
+    refresh: float | None,
 ) -> None:
     """Open the terminal dashboard."""
-    try:
-        from ecsdev.tui import run_dashboard
-    except ImportError as e:  # pragma: no cover - packaging problem
-        raise EcsdevError(f"the dashboard cannot start: {e}") from e
+    from ecsdev.tui import run_dashboard
+
     run_dashboard(
         context=context,
         profile=profile,
@@ -407,10 +428,8 @@ def dash(
 
 
 def _local_sources() -> list[Any]:
-    try:
-        from ecsdev.sources.local import local_sources
-    except ImportError:
-        return []
+    from ecsdev.sources.local import local_sources
+
     return list(local_sources())
 
 

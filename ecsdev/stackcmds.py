@@ -47,29 +47,9 @@ def _stack(file: str | None, stack: str | None, need_layout: bool = False) -> St
 
 def service_rows(store: Any, runtime: Any, stack: str) -> list[dict[str, Any]]:
     """DescribeServices-shaped dicts for every service of the stack."""
-    from emulator.arns import Account
-    from emulator.scheduler import ServiceRecord, describe_service
-    from emulator.services import ServiceManager, load_spec
-    from emulator.tasks import TaskRunner
+    from emulator.services import describe_services
 
-    meta = store.get("stack") or {}
-    account = Account(meta.get("region", "us-east-1"), meta.get("accountId", "000000000000"))
-    cluster = meta.get("cluster", "default")
-    runner = TaskRunner(runtime, store, stack, cluster, account)
-    mgr = ServiceManager(runner, store, account, cluster)
-    observed = runner.observe()
-    out = []
-    for name, body in sorted(store.services().items()):
-        spec = load_spec(store, name)
-        record = ServiceRecord.from_dict(body["record"])
-        tasks = [t for t in observed.values() if t.labels.get("ecsdev.service") == name]
-        d = describe_service(record, mgr._observations(record, tasks))
-        if spec is not None and not spec.active:
-            d["status"] = "INACTIVE" if not tasks else "DRAINING"
-        out.append(d)
-    mgr.close()
-    runner.close()
-    return out
+    return describe_services(runtime, store)
 
 
 def steady(services: list[dict[str, Any]], expected: set[str] | None = None) -> bool:

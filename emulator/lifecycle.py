@@ -174,8 +174,8 @@ def _dependency(task: ObservedTask, dep: str, cond: str) -> tuple[bool, str | No
             return True, None
         if d.exited:
             return False, f"exited with code {d.state.exit_code} before it was healthy"
-        if d.state.health == "unhealthy":
-            return False, "is unhealthy"
+        # an UNHEALTHY dependency may still recover: like ECS, keep the dependent waiting
+        # (the task stays PENDING) until startTimeout
         return False, None
     return False, f"unknown condition {cond}"
 

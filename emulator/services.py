@@ -48,6 +48,10 @@ class TargetHealthView(Protocol):
 
     def targets_of(self, task_arn: str) -> tuple[TargetObservation, ...]: ...
 
+    def begin_draining(self, task_arn: str, now: float) -> float | None:
+        """Deregister the task's targets; when the task may stop (None: at once)."""
+        ...
+
 
 @dataclass
 class ServiceSpec:
@@ -231,8 +235,12 @@ class ServiceManager:
         for action in result.actions:
             if isinstance(action, StopTask):
                 arn = self.account.task_arn(self.cluster, action.task_id)
+                # ECS deregisters first and stops the task after the deregistration delay
+                until = self.targets.begin_draining(arn, now) if self.targets else None
                 try:
-                    self.runner.stop(arn, action.stop_code, action.reason, wait=False)
+                    self.runner.stop(
+                        arn, action.stop_code, action.reason, wait=False, not_before=until
+                    )
                     stopped.append(action.task_id)
                 except EcsdevError:
                     pass
@@ -328,3 +336,34 @@ class ServiceManager:
     def close(self) -> None:
         self._services_pool.shutdown(wait=True)
         self._pool.shutdown(wait=True)
+
+
+def stack_identity(store: Store) -> tuple[Account, str]:
+    """The account and cluster a stack was applied with (defaults for bare task stacks)."""
+    meta = store.get("stack") or {}
+    account = Account(meta.get("region", "us-east-1"), meta.get("accountId", "000000000000"))
+    return account, str(meta.get("cluster", "default"))
+
+
+def describe_services(
+    runtime: Any, store: Store, observed: dict[str, ObservedTask] | None = None
+) -> list[dict[str, Any]]:
+    """Every service of the stack as DescribeServices shows it (read-only: plans nothing)."""
+    account, cluster = stack_identity(store)
+    runner = TaskRunner(runtime, store, store.stack, cluster, account)
+    mgr = ServiceManager(runner, store, account, cluster)
+    try:
+        tasks_now = observed if observed is not None else runner.observe()
+        out = []
+        for name, body in sorted(store.services().items()):
+            spec = load_spec(store, name)
+            record = ServiceRecord.from_dict(body["record"])
+            mine = [t for t in tasks_now.values() if t.labels.get(L.SERVICE) == name]
+            d = describe_service(record, mgr._observations(record, mine))
+            if spec is not None and not spec.active:
+                d["status"] = "INACTIVE" if not mine else "DRAINING"
+            out.append(d)
+        return out
+    finally:
+        mgr.close()
+        runner.close()

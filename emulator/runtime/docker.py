@@ -344,18 +344,26 @@ class DockerRuntime:
             self._seen.clear()
         return out
 
-    def logs(self, container_id: str, tail: int | None = None, timestamps: bool = False) -> str:
-        raw = _call(
-            f"logs {container_id[:12]}",
-            lambda: self.api.logs(
-                container_id,
-                stdout=True,
-                stderr=True,
-                timestamps=timestamps,
-                tail=tail if tail is not None else "all",
-            ),
-        )
-        return bytes(raw).decode("utf-8", "replace")
+    def logs(
+        self,
+        container_id: str,
+        tail: int | None = None,
+        timestamps: bool = False,
+        since: float | None = None,
+    ) -> str:
+        def run() -> bytes:
+            return bytes(
+                self.api.logs(
+                    container_id,
+                    stdout=True,
+                    stderr=True,
+                    timestamps=timestamps,
+                    tail=tail if tail is not None else "all",
+                    since=since,
+                )
+            )
+
+        return _call(f"logs {container_id[:12]}", run).decode("utf-8", "replace")
 
     def follow_logs(self, container_id: str, tail: int | None = None) -> Iterator[str]:
         stream = _call(
