@@ -70,7 +70,7 @@ def _dash_options(f: Any) -> Any:
 @click.version_option(package_name="ecsdev")
 @_dash_options
 @click.pass_context
-def cli(ctx: click.Context, **dash_args: Any) -> None:
+def cli(ctx: click.Context, /, **dash_args: Any) -> None:
     """ecsdev: run ECS task definitions and services on Docker behind an ALB stand-in,
     and browse ECS (local, LocalStack, AWS) in a terminal dashboard.
 
