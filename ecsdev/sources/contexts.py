@@ -1,0 +1,216 @@
+"""Discovering the places the dashboard can look at, and opening a ``Source`` for one.
+
+A *context* is one environment: a stack run by the local emulator (``local:<stack>``),
+LocalStack (``localstack``), or an AWS profile from the user's AWS config
+(``aws:<profile>``). Users switch between them inside the app, and the CLI opens one by
+name (``--context``/``--profile``). The AWS CLI's own conventions decide the defaults, so
+the dashboard looks where ``aws`` would: ``AWS_PROFILE`` picks the profile, ``AWS_REGION``
+then ``AWS_DEFAULT_REGION`` beat the profile's region, and ``AWS_ENDPOINT_URL`` (read by
+botocore itself) redirects every call. LocalStack's endpoint comes from localstack-client,
+which honours ``LOCALSTACK_HOST``, ``USE_SSL`` and ``AWS_ENDPOINT_URL``.
+
+Local stacks come from a callable passed in by the CLI, so this module never imports the
+emulator's engine or Docker.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import botocore.session
+from botocore.exceptions import BotoCoreError
+
+from ecsdev.sources.base import Source
+from ecsdev.sources.config import UserConfig
+from ecsdev.sources.views import ContextKind
+from emulator.errors import UsageError
+
+DEFAULT_REGION = "us-east-1"
+LOCALSTACK = "localstack"
+
+LocalSources = Callable[[], list[Source]]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    name: str
+    kind: ContextKind
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    production: bool = False
+    read_only: bool = False
+    """Never writable (production profiles, ``read_only`` in ecsdev's config)."""
+
+    @property
+    def short(self) -> str:
+        return self.name.split(":", 1)[-1]
+
+
+def env_region(env: Mapping[str, str]) -> str | None:
+    return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+
+
+def localstack_endpoint() -> str:
+    """LocalStack's edge URL as localstack-client computes it from the environment."""
+    from localstack_client import config as ls_config
+
+    return str(ls_config.get_service_endpoint("ecs"))
+
+
+class ContextCatalog:
+    """The contexts on this machine and how to open each one."""
+
+    def __init__(
+        self,
+        config: UserConfig,
+        local_sources: LocalSources | None = None,
+        *,
+        write: bool = False,
+    ) -> None:
+        self.config = config
+        self.write = write
+        self._local_sources = local_sources
+        self._locals: dict[str, Source] = {}
+
+    # -- discovery ---------------------------------------------------------------------
+
+    def aws_contexts(self) -> list[Context]:
+        profiles = self._profiles()
+        current = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        if current and current not in profiles:
+            profiles.insert(0, current)
+        if not profiles:
+            profiles = ["default"]
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
+        out = []
+        for profile in profiles:
+            settings = self.config.profile(profile)
+            out.append(
+                Context(
+                    name=f"aws:{profile}",
+                    kind="aws",
+                    profile=profile,
+                    region=env_region(os.environ)
+                    or self._profile_region(profile)
+                    or DEFAULT_REGION,
+                    endpoint_url=endpoint,
+                    production=settings.production,
+                    read_only=settings.production or settings.read_only,
+                )
+            )
+        return out
+
+    def localstack_context(self) -> Context:
+        return Context(
+            name=LOCALSTACK,
+            kind="localstack",
+            region=env_region(os.environ) or DEFAULT_REGION,
+            endpoint_url=localstack_endpoint(),
+        )
+
+    def local_contexts(self) -> list[Context]:
+        """Stacks the emulator runs. Calls the CLI's callable, which may ask Docker: call
+        from a worker thread."""
+        if self._local_sources is None:
+            return []
+        self._locals = {s.info.name: s for s in self._local_sources()}
+        return [
+            Context(name=n, kind="local", region=s.info.region) for n, s in self._locals.items()
+        ]
+
+    def contexts(self) -> list[Context]:
+        return [*self.local_contexts(), self.localstack_context(), *self.aws_contexts()]
+
+    def find(self, name: str, contexts: list[Context] | None = None) -> Context:
+        """A context by full name (``aws:prod``) or short name (``prod``)."""
+        contexts = self.contexts() if contexts is None else contexts
+        for c in contexts:
+            if name == c.name:
+                return c
+        matches = [c for c in contexts if c.short == name]
+        if len(matches) == 1:
+            return matches[0]
+        names = ", ".join(c.name for c in contexts)
+        if matches:
+            raise UsageError(f"context {name!r} is ambiguous", hint=f"use one of: {names}")
+        raise UsageError(f"no context named {name!r}", hint=f"known contexts: {names}")
+
+    def initial(self, context: str | None = None, profile: str | None = None) -> Context:
+        """The context to open first: ``--context``, else ``--profile``, else
+        ``AWS_PROFILE``, else a running local stack, else the default AWS profile."""
+        if context:
+            return self.find(context)
+        if profile:
+            return self.profile_context(profile)
+        current = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        if current:
+            return self.profile_context(current)
+        local = self.local_contexts()
+        if local:
+            return local[0]
+        return self.aws_contexts()[0]
+
+    def profile_context(self, profile: str) -> Context:
+        for c in self.aws_contexts():
+            if c.profile == profile:
+                return c
+        known = ", ".join(c.profile or "" for c in self.aws_contexts())
+        raise UsageError(
+            f"no AWS profile named {profile!r}", hint=f"profiles in your AWS config: {known}"
+        )
+
+    def regions(self) -> list[str]:
+        """ECS regions botocore knows (from its bundled data, no network)."""
+        try:
+            return sorted(botocore.session.Session().get_available_regions("ecs"))
+        except BotoCoreError:
+            return [DEFAULT_REGION]
+
+    # -- opening -----------------------------------------------------------------------
+
+    def writable(self, context: Context) -> bool:
+        """Local stacks and LocalStack take changes; AWS only with ``--write``; production
+        and read-only profiles never."""
+        if context.read_only or context.production:
+            return False
+        return context.kind != "aws" or self.write
+
+    def open(self, context: Context, region: str | None = None) -> Source:
+        """A source for ``context`` (in ``region`` when given). Creating one makes no call."""
+        if context.kind == "local":
+            if context.name not in self._locals:
+                self.local_contexts()
+            try:
+                return self._locals[context.name]
+            except KeyError:
+                raise UsageError(f"local stack {context.short!r} is no longer running") from None
+        from ecsdev.sources.aws import AwsSource
+
+        return AwsSource.for_context(
+            context, region or context.region, writable=self.writable(context)
+        )
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _session(self, profile: str | None = None) -> botocore.session.Session:
+        session = botocore.session.Session()
+        if profile:
+            session.set_config_variable("profile", profile)
+        return session
+
+    def _profiles(self) -> list[str]:
+        try:
+            return list(self._session().available_profiles)
+        except BotoCoreError:
+            return []
+
+    def _profile_region(self, profile: str) -> str | None:
+        try:
+            config = self._session().full_config.get("profiles", {}).get(profile, {})
+        except BotoCoreError:
+            return None
+        region = config.get("region")
+        return str(region) if region else None

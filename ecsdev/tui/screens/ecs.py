@@ -1,0 +1,309 @@
+"""The ECS drill-down: clusters -> services -> one service (tasks, deployments, events,
+load balancers) -> and every task of a cluster.
+
+Each screen lists through the source in batches, so a cluster with 2,000 services shows
+its first rows while the rest load. Actions (scale, force a deployment, stop a task,
+exec, logs) are started here and carried out by the app, which previews and confirms
+every change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static, TabbedContent, TabPane
+
+from ecsdev.sources.views import ServiceView, TaskView
+from ecsdev.tui import fmt, rows
+from ecsdev.tui.routes import Route
+from ecsdev.tui.screens.base import TableScreen
+from ecsdev.tui.widgets.table import ResourceTable, Row
+
+
+def _stopped(row: Row) -> bool:
+    return row.plain(3) == "STOPPED"  # the DESIRED column
+
+
+class ClustersScreen(TableScreen):
+    def body(self) -> ComposeResult:
+        yield ResourceTable(rows.CLUSTER_COLS, id="clusters")
+
+    def fetch(self) -> None:
+        clusters = self.source.list_clusters()
+        self.load_rows(
+            self.query_one("#clusters", ResourceTable),
+            iter([[rows.cluster_row(c) for c in clusters]]),
+        )
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        self.dash.navigate(Route.to("services", cluster=row.key))
+
+
+class TaskListMixin(TableScreen):
+    """Shared by every screen with a task table: open, logs, stop, shell, stopped toggle."""
+
+    TASK_BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "task_logs", "Logs"),
+        Binding("x", "toggle_stopped", "Stopped", show=False),
+        Binding("ctrl+k", "stop_task", "Stop task"),
+        Binding("s", "shell", "Shell", show=False),
+        Binding("n", "network", "Network", show=False),
+    ]
+    hide_stopped = False
+
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.tasks: dict[str, TaskView] = {}
+
+    def task_batches(self, batches: Iterable[list[TaskView]]) -> Iterator[list[Row]]:
+        for batch in batches:
+            for t in batch:
+                self.tasks[t.arn] = t
+            yield [rows.task_row(t, self.dash.now()) for t in batch]
+
+    def selected_task(self) -> TaskView | None:
+        table = self.query_one("#task-table", ResourceTable)
+        key = table.current_key
+        return self.tasks.get(key) if key else None
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#task-table", ResourceTable).set_hidden(
+            _stopped if self.hide_stopped else None
+        )
+
+    def action_toggle_stopped(self) -> None:
+        self.hide_stopped = not self.hide_stopped
+        self.query_one("#task-table", ResourceTable).set_hidden(
+            _stopped if self.hide_stopped else None
+        )
+        self.notify(
+            "Stopped tasks hidden" if self.hide_stopped else "Showing stopped tasks", timeout=2
+        )
+        self.update_bars()
+
+    def _need_task(self) -> TaskView | None:
+        task = self.selected_task()
+        if task is None:
+            self.notify("Select a task first", severity="warning", timeout=3)
+        return task
+
+    def action_task_logs(self) -> None:
+        task = self._need_task()
+        if task:
+            self.dash.navigate(
+                Route.to("logs", cluster=task.cluster, task=task.arn, label=f"logs {task.short_id}")
+            )
+
+    def action_stop_task(self) -> None:
+        task = self._need_task()
+        if task:
+            self.dash.stop_task(task)
+
+    def action_shell(self) -> None:
+        task = self._need_task()
+        if task and task.containers:
+            self.dash.exec_into(task, task.containers[0].name)
+
+    def action_network(self) -> None:
+        task = self._need_task()
+        if task:
+            self.dash.navigate(Route.to("task", cluster=task.cluster, task=task.arn, tab="network"))
+
+    def open_task(self, row: Row) -> None:
+        task = self.tasks.get(row.key)
+        if task:
+            self.dash.navigate(Route.to("task", cluster=task.cluster, task=task.arn))
+
+
+class ServicesScreen(TableScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "logs", "Logs"),
+        Binding("S", "scale", "Scale"),
+        Binding("F", "deploy", "Force deploy"),
+        Binding("t", "taskdef", "Task def"),
+        Binding("T", "all_tasks", "All tasks", show=False),
+    ]
+
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.cluster = route.get("cluster")
+        self.services: dict[str, ServiceView] = {}
+
+    def body(self) -> ComposeResult:
+        yield ResourceTable(rows.SERVICE_COLS, id="services")
+
+    def fetch(self) -> None:
+        def batches() -> Iterator[list[Row]]:
+            for batch in self.source.iter_services(self.cluster):
+                for s in batch:
+                    self.services[s.arn] = s
+                yield [rows.service_row(s) for s in batch]
+
+        self.load_rows(self.query_one("#services", ResourceTable), batches())
+
+    def selected(self) -> ServiceView | None:
+        key = self.table.current_key
+        service = self.services.get(key) if key else None
+        if service is None:
+            self.notify("Select a service first", severity="warning", timeout=3)
+        return service
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        service = self.services.get(row.key)
+        if service:
+            self.dash.navigate(Route.to("service", cluster=self.cluster, service=service.name))
+
+    def action_logs(self) -> None:
+        s = self.selected()
+        if s:
+            self.dash.navigate(
+                Route.to("logs", cluster=self.cluster, service=s.name, label=f"logs {s.name}")
+            )
+
+    def action_scale(self) -> None:
+        s = self.selected()
+        if s:
+            self.dash.scale_service(s)
+
+    def action_deploy(self) -> None:
+        s = self.selected()
+        if s:
+            self.dash.force_deployment(s)
+
+    def action_taskdef(self) -> None:
+        s = self.selected()
+        if s:
+            self.dash.navigate(Route.to("taskdef", arn=s.task_definition))
+
+    def action_all_tasks(self) -> None:
+        self.dash.navigate(Route.to("tasks", cluster=self.cluster))
+
+
+class ServiceScreen(TaskListMixin):
+    """One service: its tasks (running and stopped), deployments, events, load balancers."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *TaskListMixin.TASK_BINDINGS,
+        Binding("L", "service_logs", "All logs"),
+        Binding("S", "scale", "Scale"),
+        Binding("F", "deploy", "Force deploy"),
+        Binding("t", "taskdef", "Task def", show=False),
+        Binding("1", "tab('tasks')", "Tasks", show=False),
+        Binding("2", "tab('deployments')", "Deployments", show=False),
+        Binding("3", "tab('events')", "Events", show=False),
+        Binding("4", "tab('lbs')", "LBs", show=False),
+    ]
+
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.cluster = route.get("cluster")
+        self.service_name = route.get("service")
+        self.service: ServiceView | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static(id="summary")
+        with TabbedContent(initial=self.route.get("tab") or "tasks"):
+            with TabPane("Tasks 1", id="tasks"):
+                yield ResourceTable(rows.TASK_COLS, id="task-table")
+            with TabPane("Deployments 2", id="deployments"):
+                yield ResourceTable(rows.DEPLOYMENT_COLS, id="deploy-table")
+            with TabPane("Events 3", id="events"):
+                yield ResourceTable(rows.EVENT_COLS, id="event-table")
+            with TabPane("Load balancers 4", id="lbs"):
+                yield ResourceTable(rows.SERVICE_LB_COLS, id="lb-table")
+
+    def fetch(self) -> None:
+        service = self.source.describe_service(self.cluster, self.service_name)
+        self.deliver(self._show_service, service)
+        self.load_rows(
+            self.query_one("#task-table", ResourceTable),
+            self.task_batches(self.source.iter_tasks(self.cluster, self.service_name)),
+        )
+
+    def _show_service(self, s: ServiceView) -> None:
+        self.service = s
+        now = self.dash.now()
+        summary = Text()
+        summary.append(f" {s.name} ", style="bold")
+        summary.append_text(fmt.status(s.status))
+        summary.append("  tasks ")
+        summary.append_text(fmt.counts(s.running, s.desired, s.pending))
+        summary.append(f"  {s.revision}  {fmt.dash(s.launch_type)}")
+        if s.rollout_state:
+            summary.append("  rollout ")
+            summary.append_text(fmt.status(s.rollout_state))
+        summary.append(
+            f"\n subnets {', '.join(s.subnets) or '-'}  security groups {', '.join(s.security_groups) or '-'}"
+        )
+        summary.append(f"  exec {'on' if s.exec_enabled else 'off'}", style="dim")
+        self.query_one("#summary", Static).update(summary)
+        self.query_one("#deploy-table", ResourceTable).set_rows(
+            rows.deployment_row(d, now) for d in s.deployments
+        )
+        self.query_one("#event-table", ResourceTable).set_rows(rows.event_row(e) for e in s.events)
+        self.query_one("#lb-table", ResourceTable).set_rows(
+            rows.service_lb_row(lb) for lb in s.load_balancers
+        )
+        self.query_one(TabbedContent).get_tab("events").label = f"Events ({len(s.events)}) 3"  # type: ignore[assignment]
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        if table.id == "task-table":
+            self.open_task(row)
+        elif table.id == "lb-table" and row.key.startswith("arn:"):
+            self.dash.navigate(Route.to("targets", tg=row.key, label=row.plain(0)))
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.table.focus()
+
+    def action_service_logs(self) -> None:
+        self.dash.navigate(
+            Route.to(
+                "logs",
+                cluster=self.cluster,
+                service=self.service_name,
+                label=f"logs {self.service_name}",
+            )
+        )
+
+    def action_scale(self) -> None:
+        if self.service:
+            self.dash.scale_service(self.service)
+
+    def action_deploy(self) -> None:
+        if self.service:
+            self.dash.force_deployment(self.service)
+
+    def action_taskdef(self) -> None:
+        if self.service:
+            self.dash.navigate(Route.to("taskdef", arn=self.service.task_definition))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.update_bars()
+
+
+class TasksScreen(TaskListMixin):
+    """Every task of a cluster, in or out of a service (e1s's ``N``)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = TaskListMixin.TASK_BINDINGS
+
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.cluster = route.get("cluster")
+
+    def body(self) -> ComposeResult:
+        yield ResourceTable(rows.TASK_COLS, id="task-table")
+
+    def fetch(self) -> None:
+        self.load_rows(
+            self.query_one("#task-table", ResourceTable),
+            self.task_batches(self.source.iter_tasks(self.cluster)),
+        )
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        self.open_task(row)

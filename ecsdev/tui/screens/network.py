@@ -1,0 +1,94 @@
+"""VPCs -> subnets (public or private, AZ, CIDR) and security groups -> their rules.
+
+None of the ECS dashboards show the network, yet "why can't task A reach B" is answered
+there: whether a subnet routes to an internet gateway and which security group admits
+which peer on which port.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static, TabbedContent, TabPane
+
+from ecsdev.sources.netviews import SecurityGroupView
+from ecsdev.tui import rows
+from ecsdev.tui.routes import Route
+from ecsdev.tui.screens.base import TableScreen
+from ecsdev.tui.widgets.table import ResourceTable, Row
+
+
+class VpcsScreen(TableScreen):
+    def body(self) -> ComposeResult:
+        yield ResourceTable(rows.VPC_COLS, id="vpcs")
+
+    def fetch(self) -> None:
+        vpcs = self.source.list_vpcs()
+        self.load_rows(
+            self.query_one("#vpcs", ResourceTable), iter([[rows.vpc_row(v) for v in vpcs]])
+        )
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        self.dash.navigate(
+            Route.to("vpc", vpc=row.key, label=row.plain(1) if row.plain(1) != "-" else row.key)
+        )
+
+
+class VpcScreen(TableScreen):
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.vpc = route.get("vpc")
+
+    def body(self) -> ComposeResult:
+        with TabbedContent(initial=self.route.get("tab") or "subnets"):
+            with TabPane("Subnets", id="subnets"):
+                yield ResourceTable(rows.SUBNET_COLS, id="subnet-table")
+            with TabPane("Security groups", id="groups"):
+                yield ResourceTable(rows.SG_COLS, id="sg-table")
+
+    def fetch(self) -> None:
+        subnets = self.source.list_subnets(self.vpc)
+        self.load_rows(
+            self.query_one("#subnet-table", ResourceTable),
+            iter([[rows.subnet_row(s) for s in subnets]]),
+        )
+        groups = self.source.list_security_groups(self.vpc)
+        self.load_rows(
+            self.query_one("#sg-table", ResourceTable), iter([[rows.sg_row(g) for g in groups]])
+        )
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        if table.id == "sg-table":
+            self.dash.navigate(Route.to("sg", sg=row.key, label=row.plain(1)))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.table.focus()
+        self.update_bars()
+
+
+class SecurityGroupScreen(TableScreen):
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.group_id = route.get("sg")
+
+    def body(self) -> ComposeResult:
+        yield Static(id="summary")
+        yield ResourceTable(rows.SG_RULE_COLS, id="rules")
+
+    def fetch(self) -> None:
+        groups = self.source.list_security_groups(ids=[self.group_id])
+        if groups:
+            self.deliver(self._show, groups[0])
+
+    def _show(self, g: SecurityGroupView) -> None:
+        self.query_one("#summary", Static).update(
+            f" {g.id}  {g.name}  vpc {g.vpc_id}  {g.description}"
+        )
+        self.query_one("#rules", ResourceTable).set_rows(rows.sg_rule_rows(g))
+        self.update_bars()
+
+    def open_row(self, table: ResourceTable, row: Row) -> None:
+        rule = row.plain(2)
+        for word in rule.replace(",", " ").split():
+            if word.startswith("sg-") and word != self.group_id:
+                self.dash.navigate(Route.to("sg", sg=word))
+                return

@@ -1,0 +1,1 @@
+"""Widgets of the dashboard: tables that keep their place, the log pane, the bars."""

@@ -1,0 +1,238 @@
+"""``LogView``: a capped, filterable, searchable log pane that keeps up with chatty tasks.
+
+k9s's log view falls minutes behind chatty pods (#776, #1019) and caps at 5,000 lines
+because its text widget is slow (#3281, #1120). Here lines live in a plain list capped at
+``max_lines`` (oldest dropped first) and only the rows on screen are rendered, so
+appending 10,000 lines costs list appends, not layout. Filter (``/``, show only matching
+lines) and search (highlight and jump with ``n``/``N``) take plain text, a regular
+expression, or ``!text`` to invert the filter. In a merged view each line carries its
+task's prefix in a stable colour.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ecsdev.sources.views import LogLine
+from ecsdev.tui.fmt import label_style
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Entry(NamedTuple):
+    seq: int
+    time: str
+    label: str
+    text: str
+
+
+def line_matcher(query: str) -> Callable[[str], bool] | None:
+    query = query.strip()
+    if not query:
+        return None
+    invert = query.startswith("!")
+    if invert:
+        query = query[1:]
+    try:
+        pattern = re.compile(query, re.IGNORECASE)
+        return lambda text: (pattern.search(text) is not None) != invert
+    except re.error:
+        needle = query.lower()
+        return lambda text: (needle in text.lower()) != invert
+
+
+class LogView(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("j,down", "line_down", "Down", show=False),
+        Binding("k,up", "line_up", "Up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom (follow)", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+    follow: reactive[bool] = reactive(True)
+    show_time: reactive[bool] = reactive(True)
+
+    def __init__(self, max_lines: int = 20_000, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_lines = max_lines
+        self._entries: list[Entry] = []
+        self._shown: list[Entry] = []
+        self._seq = 0
+        self._width = 0
+        self._labels: set[str] = set()
+        self._label_width = 0
+        self._filter: Callable[[str], bool] | None = None
+        self._search: re.Pattern[str] | None = None
+        self.filter_text = ""
+        self.search_text = ""
+        self.dropped = 0
+        """Lines dropped because of the cap, since the view opened."""
+
+    # -- content -----------------------------------------------------------------------
+
+    @property
+    def line_count(self) -> int:
+        return len(self._entries)
+
+    @property
+    def shown_count(self) -> int:
+        return len(self._shown)
+
+    def shown_text(self) -> list[str]:
+        return [e.text for e in self._shown]
+
+    def append(self, lines: Sequence[LogLine]) -> None:
+        if not lines:
+            return
+        new: list[Entry] = []
+        for line in lines:
+            stamp = line.timestamp.strftime("%H:%M:%S.%f")[:-3]
+            for part in line.message.splitlines() or [""]:
+                self._seq += 1
+                new.append(
+                    Entry(self._seq, stamp, line.label, _CONTROL.sub("?", part.expandtabs()))
+                )
+            if line.label not in self._labels:
+                self._labels.add(line.label)
+                self._label_width = max(self._label_width, len(line.label))
+        self._entries.extend(new)
+        match = self._filter
+        shown = new if match is None else [e for e in new if match(e.text) or match(e.label)]
+        self._shown.extend(shown)
+        if shown:
+            self._width = max(self._width, max(len(e.text) for e in shown) + 40)
+        self._trim()
+        self._resize()
+
+    def _trim(self) -> None:
+        excess = len(self._entries) - self.max_lines
+        if excess <= 0:
+            return
+        cutoff = self._entries[excess].seq
+        del self._entries[:excess]
+        self.dropped += excess
+        gone = bisect_left(self._shown, cutoff, key=lambda e: e.seq)
+        if gone:
+            del self._shown[:gone]
+            if not self.follow:  # keep the lines the user is reading in place
+                self.scroll_to(y=max(0, self.scroll_y - gone), animate=False, immediate=True)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._shown.clear()
+        self._width = 0
+        self._resize()
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self._width, len(self._shown))
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def set_filter(self, query: str) -> None:
+        self.filter_text = query
+        self._filter = line_matcher(query)
+        match = self._filter
+        self._shown = (
+            list(self._entries)
+            if match is None
+            else [e for e in self._entries if match(e.text) or match(e.label)]
+        )
+        self._resize()
+
+    def set_search(self, query: str) -> int:
+        """Highlight ``query`` and jump to its next match; returns the number of lines matching."""
+        self.search_text = query.strip()
+        self._search = None
+        if self.search_text:
+            try:
+                self._search = re.compile(self.search_text, re.IGNORECASE)
+            except re.error:
+                self._search = re.compile(re.escape(self.search_text), re.IGNORECASE)
+        self.refresh()
+        if self._search is None:
+            return 0
+        self.next_match(forward=False, from_end=True)
+        return sum(1 for e in self._shown if self._search.search(e.text))
+
+    def next_match(self, forward: bool = True, from_end: bool = False) -> bool:
+        if self._search is None or not self._shown:
+            return False
+        top = int(self.scroll_y)
+        start = len(self._shown) - 1 if from_end else (top + 1 if forward else top - 1)
+        order = (
+            range(start, len(self._shown))
+            if forward
+            else range(min(start, len(self._shown) - 1), -1, -1)
+        )
+        for i in order:
+            if self._search.search(self._shown[i].text):
+                self.follow = False
+                self.scroll_to(y=max(0, i - self.size.height // 2), animate=False, immediate=True)
+                return True
+        return False
+
+    # -- rendering ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        style = self.rich_style
+        index = scroll_y + y
+        if index >= len(self._shown):
+            return Strip.blank(width, style)
+        entry = self._shown[index]
+        text = Text(no_wrap=True, end="")
+        if self.show_time:
+            text.append(entry.time + " ", "dim")
+        if len(self._labels) > 1:
+            text.append(entry.label.ljust(self._label_width) + " ", label_style(entry.label))
+        body = Text(entry.text)
+        if self._search is not None:
+            body.highlight_regex(self._search, "black on yellow")
+        text.append_text(body)
+        text.stylize(style)
+        strip = Strip(text.render(self.app.console), text.cell_len)
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def watch_show_time(self) -> None:
+        self.refresh()
+
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    # -- keys --------------------------------------------------------------------------
+
+    def action_line_down(self) -> None:
+        self.scroll_relative(y=1, animate=False)
+
+    def action_line_up(self) -> None:
+        self.follow = False
+        self.scroll_relative(y=-1, animate=False)
+
+    def action_page_up(self) -> None:
+        self.follow = False
+        self.scroll_page_up(animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_top(self) -> None:
+        self.follow = False
+        self.scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.follow = True
