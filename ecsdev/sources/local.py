@@ -67,6 +67,42 @@ def _parse_ts(text: str) -> datetime:
         return datetime.now(UTC)
 
 
+TIME_KEYS = frozenset(
+    {
+        "createdAt",
+        "updatedAt",
+        "startedAt",
+        "stoppedAt",
+        "stoppingAt",
+        "registeredAt",
+        "executionStoppedAt",
+        "pullStartedAt",
+        "pullStoppedAt",
+        "connectivityAt",
+    }
+)
+
+
+def _as_boto(value: Any) -> Any:
+    """The engine's JSON as boto3 returns it: timestamps as datetimes, the rest unchanged."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in TIME_KEYS and isinstance(v, str):
+                try:
+                    out[k] = datetime.fromisoformat(v)
+                except ValueError:
+                    out[k] = None
+            elif k in TIME_KEYS and isinstance(v, int | float):
+                out[k] = datetime.fromtimestamp(v, UTC)
+            else:
+                out[k] = _as_boto(v)
+        return out
+    if isinstance(value, list):
+        return [_as_boto(v) for v in value]
+    return value
+
+
 class LocalSource(BaseSource):
     """One stack of the local emulator."""
 
@@ -103,7 +139,7 @@ class LocalSource(BaseSource):
     def _tasks(self, stopped: bool = True) -> list[dict[str, Any]]:
         runner = self._runner()
         try:
-            return runner.describe_tasks(include_stopped=stopped)
+            return [_as_boto(t) for t in runner.describe_tasks(include_stopped=stopped)]
         finally:
             runner.close()
 
@@ -128,7 +164,7 @@ class LocalSource(BaseSource):
         for s in describe_services(self.runtime, self.store):
             s.setdefault("serviceArn", self.account.service_arn(self.cluster, s["serviceName"]))
             s.setdefault("clusterArn", self.account.cluster_arn(self.cluster))
-            out.append(s)
+            out.append(_as_boto(s))
         return out
 
     def iter_services(self, cluster: str) -> Iterator[list[ServiceView]]:
@@ -162,8 +198,24 @@ class LocalSource(BaseSource):
         if found is None:
             raise NotFound(f"task definition {arn} is not registered in local:{self.stack}")
         raw, revision = found
+        registered = next(
+            (
+                d["registeredAt"]
+                for d in self.store.task_definitions()
+                if d["taskDefinitionArn"] == arn
+            ),
+            None,
+        )
         return parse_task_definition(
-            {**raw, "taskDefinitionArn": arn, "revision": revision, "status": "ACTIVE"}
+            _as_boto(
+                {
+                    **raw,
+                    "taskDefinitionArn": arn,
+                    "revision": revision,
+                    "status": "ACTIVE",
+                    "registeredAt": registered,
+                }
+            )
         )
 
     def list_task_definition_families(self) -> list[str]:
