@@ -43,7 +43,10 @@ build_on_base() { # TAG CONTEXT
     return 0
   fi
   log "building $tag"
-  docker build -q --label "ecsdev.context-hash=$sum" -t "$tag" "$ctx" >/dev/null
+  if ! docker build -q --label "ecsdev.context-hash=$sum" -t "$tag" "$ctx" >/dev/null 2>/tmp/ecsdev-build.log; then
+    cat /tmp/ecsdev-build.log >&2
+    exit 1
+  fi
 }
 
 build_base
