@@ -434,8 +434,9 @@ def _local_sources() -> list[Any]:
 
 
 from ecsdev.stackcmds import down, events, redeploy, scale, service_rows, status_table, up  # noqa: E402
+from ecsdev.targets_cmd import targets  # noqa: E402
 
-for _cmd in (up, down, events, scale, redeploy):
+for _cmd in (up, down, events, scale, redeploy, targets):
     cli.add_command(_cmd)
 
 

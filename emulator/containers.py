@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import labels as L
+from emulator.metadata import uri as metadata_uri
 from emulator.model.support import resolve_environment_file
 from emulator.model.taskdef import (
     DEFAULT_STOP_TIMEOUT,
@@ -90,6 +91,8 @@ def environment(c: ContainerDefinition, ctx: TaskContext, td: TaskDefinition) ->
         "AWS_EXECUTION_ENV": "AWS_ECS_FARGATE" if td.network_mode == "awsvpc" else "AWS_ECS_EC2",
         "ECS_TASK_ARN": ctx.task_arn,
     }
+    if td.network_mode == "awsvpc":  # served by the pause container in the task's namespace
+        env["ECS_CONTAINER_METADATA_URI_V4"] = metadata_uri(c.name)
     from_files: dict[str, str] = {}
     for value in c.environment_files:
         p = resolve_environment_file(value, Path(ctx.base_dir))  # None: S3, warned at validation

@@ -95,9 +95,25 @@ class Controller:
 
         self.services = ServiceManager(self.tasks, store, account or Account(), cluster, sink)
         self.extensions: list[Any] = [self.services]  # objects with tick(now, observed)
+        self.alb: Any = None
+        self._attach_alb()
+
+    def _attach_alb(self) -> None:
+        """The ALB stand-in, once ``stack.apply`` recorded load balancers: it registers and
+        probes targets before the scheduler plans (the scheduler reads their health)."""
+        from emulator.alb.targets import AlbTargets
+
+        alb = AlbTargets.for_stack(
+            self.stack, self.runtime, self.store, self.tasks.account, self.sink
+        )
+        if alb is not None:
+            self.alb = self.services.targets = alb
+            self.extensions.insert(0, alb)
 
     def tick(self, now: float | None = None) -> None:
         now = now or time.time()
+        if self.alb is None:
+            self._attach_alb()
         observed = self.tasks.step(now)
         for ext in self.extensions:
             ext.tick(now, observed)

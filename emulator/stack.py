@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator import labels as L
+from emulator.alb import spec as alb_spec
 from emulator.errors import EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.images import ensure_images
@@ -69,6 +70,7 @@ def apply(
             "layout": layout.source,
         },
     )
+    store.put(alb_spec.ALB_KEY, alb_spec.record(layout))  # the controller never reads the file
     arns: dict[str, list[str]] = {}
     for td in layout.task_definitions:
         before = store.task_definition(td.family)

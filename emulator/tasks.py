@@ -291,6 +291,12 @@ class TaskRunner:
         row = self.store.task_row(arn) or {}
         desired = row.get("desiredStatus") or "RUNNING"
         created = float(task.labels.get(L.CREATED_AT) or now)
+        after = self.store.get(f"stop-after/{arn}") if desired == "STOPPED" else None
+        if after is not None and any(c.state.running for c in task.containers):
+            if now >= float(after):  # its load balancer targets have drained
+                code, reason = row.get("stopCode") or "UserInitiated", row.get("stoppedReason")
+                self._stop_async(task, code, reason or "")
+            return
         if (
             desired == "STOPPED"
             and row.get("stoppingSince")
@@ -339,13 +345,19 @@ class TaskRunner:
         stop_code: str = "UserInitiated",
         reason: str = "Task stopped by user",
         wait: bool = True,
+        not_before: float | None = None,
     ) -> None:
+        """Stop a task. With ``not_before`` (its load balancer targets drain until then) it
+        is marked to stop at once, and ``step`` stops its containers at that time."""
         task = self.observe_task(task_arn)
         if task is None:
             if self.store.task_row(task_arn):
                 return  # already stopped and recorded
             raise NotFound(f"task {task_id_of(task_arn)} not found in stack {self.stack}")
         self.store.request_stop(task_arn, stop_code, reason)
+        if not_before is not None and not_before > time.time():
+            self.store.put(f"stop-after/{task_arn}", not_before)
+            return
         if wait:
             self._stop_now(task)
         else:

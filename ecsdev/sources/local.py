@@ -26,6 +26,18 @@ from ecsdev.sources.base import (
     StopTask,
     Unsupported,
 )
+from ecsdev.sources.local_elb import LocalElb, recorded_layout, subnet_id, subnets, vpcs
+from ecsdev.sources.netviews import (
+    ListenerView,
+    LoadBalancerView,
+    RuleView,
+    SecurityGroupView,
+    SubnetView,
+    TargetGroupView,
+    TargetView,
+    TaskNetworkView,
+    VpcView,
+)
 from ecsdev.sources.views import (
     ClusterView,
     LogBatch,
@@ -39,6 +51,7 @@ from ecsdev.sources.views import (
 )
 from emulator.arns import task_id_of
 from emulator.errors import NotFound
+from emulator.model.layout import Layout
 from emulator.services import describe_services, stack_identity
 from emulator.stack import set_desired
 from emulator.store import Store, known_stacks
@@ -54,6 +67,7 @@ CAPABILITIES = frozenset(
         Capability.EXEC,
     }
 )
+WITH_LAYOUT = frozenset({Capability.NETWORK, Capability.LOAD_BALANCERS})
 
 
 def _parse_ts(text: str) -> datetime:
@@ -86,7 +100,7 @@ TIME_KEYS = frozenset(
 def _as_boto(value: Any) -> Any:
     """The engine's JSON as boto3 returns it: timestamps as datetimes, the rest unchanged."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if k in TIME_KEYS and isinstance(v, str):
                 try:
@@ -113,6 +127,7 @@ class LocalSource(BaseSource):
         account, cluster = stack_identity(self.store)
         self.account = account
         self.cluster = cluster
+        self._elb = LocalElb(stack, self.store, account)
         self._info = SourceInfo(
             name=f"local:{stack}", kind="local", region=account.region, writable=True
         )
@@ -133,15 +148,21 @@ class LocalSource(BaseSource):
         return self._info
 
     def capabilities(self) -> frozenset[Capability]:
-        return CAPABILITIES
+        return CAPABILITIES | (WITH_LAYOUT if recorded_layout(self.store) else frozenset())
 
     # clusters, services, tasks ------------------------------------------------------------
     def _tasks(self, stopped: bool = True) -> list[dict[str, Any]]:
         runner = self._runner()
         try:
-            return [_as_boto(t) for t in runner.describe_tasks(include_stopped=stopped)]
+            tasks = runner.describe_tasks(include_stopped=stopped)
         finally:
             runner.close()
+        for t in tasks:  # subnet names as AWS-shaped subnet IDs, as the network views use
+            for att in t.get("attachments") or []:
+                for d in att.get("details") or []:
+                    if d.get("name") == "subnetId" and d.get("value"):
+                        d["value"] = subnet_id(self.stack, d["value"])
+        return [_as_boto(t) for t in tasks]
 
     def list_clusters(self) -> list[ClusterView]:
         tasks = self._tasks(stopped=False)
@@ -281,6 +302,60 @@ class LocalSource(BaseSource):
             runner.close()
         lines.sort(key=lambda line: line.timestamp)
         return LogBatch(tuple(lines), LogCursor(tuple(positions)), tuple(missing))
+
+    # network and load balancers -----------------------------------------------------------
+    def _layout(self) -> Layout:
+        layout = recorded_layout(self.store)
+        if layout is None:
+            raise Unsupported(f"local:{self.stack} has no load balancer, so no network is recorded")
+        return layout
+
+    def list_vpcs(self) -> list[VpcView]:
+        return vpcs(self.stack, self._layout())
+
+    def list_subnets(self, vpc_id: str | None = None) -> list[SubnetView]:
+        return subnets(self.stack, self._layout())
+
+    def list_security_groups(
+        self, vpc_id: str | None = None, ids: Sequence[str] | None = None
+    ) -> list[SecurityGroupView]:
+        return []  # Docker networks have no security groups: every task of a subnet talks
+
+    def task_network(self, task: TaskView) -> TaskNetworkView:
+        found = next(
+            (s for s in subnets(self.stack, self._layout()) if s.id == task.subnet_id), None
+        )
+        return TaskNetworkView(
+            task_arn=task.arn,
+            ip=task.ip,
+            subnet=found,
+            eni_id=task.eni_id,
+            network_mode="awsvpc" if task.subnet_id else "bridge",
+        )
+
+    def list_load_balancers(self) -> list[LoadBalancerView]:
+        return self._elb.load_balancers()
+
+    def list_listeners(self, load_balancer_arn: str) -> list[ListenerView]:
+        return self._elb.listeners(load_balancer_arn)
+
+    def list_rules(self, listener_arn: str) -> list[RuleView]:
+        return self._elb.rules(listener_arn)
+
+    def list_target_groups(self, load_balancer_arn: str | None = None) -> list[TargetGroupView]:
+        return self._elb.target_groups(load_balancer_arn)
+
+    def target_health(self, target_group_arn: str) -> list[TargetView]:
+        return self._elb.targets(target_group_arn)
+
+    def task_for_target(self, target: TargetView) -> TaskView | None:
+        arn = self._elb.task_of(target)
+        if not arn:
+            return None
+        try:
+            return self.describe_task(self.cluster, arn)
+        except NotFound:
+            return None
 
     # changes -----------------------------------------------------------------------------
     def preview(self, change: Change) -> ApiCall:

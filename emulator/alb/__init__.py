@@ -4,7 +4,8 @@ to an nginx configuration.
 Why a package of its own: the ALB is the part of AWS that local set-ups get most wrong (path
 routing, proxy headers, target health), so its behaviour is written once, in plain Python
 (``rules``, ``headers``, ``health``), and the nginx compiler (``nginx``) is tested against
-that reference. Nothing here touches Docker or the network, except ``health.probe``.
+that reference. The pure core touches neither Docker nor the network (``health.probe``
+aside); ``proxy`` and ``targets`` run it in the stack.
 
 Modules:
     rules    listener rules: matching, weighted forward, redirect URLs, rewrite transforms
@@ -12,6 +13,11 @@ Modules:
     health   the target health state machine and the HTTP probe
     nginx    the deterministic nginx.conf compiler (with nginx_text, nginx_routes,
              nginx_headers and pages as its parts)
+    spec     the ALB part of a layout as the store keeps it; target group ARNs
+    registry registered targets: registration, draining, ECS's event texts (pure)
+    proxy    the nginx container of a load balancer: networks, ports, checked reloads
+    targets  the controller extension: register, probe, drain, keep nginx in step
+    endpoints where the listeners and CDN stand-ins are reached (``ecsdev up``)
 """
 
 from __future__ import annotations

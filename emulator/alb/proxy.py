@@ -1,0 +1,225 @@
+"""The nginx container of one load balancer: create or adopt it, attach it to networks,
+and swap its configuration without dropping a request.
+
+Why this exists: ``nginx.render`` writes the configuration; something has to run it. One
+container per load balancer (``<stack>-alb-<name>``, image ``ecsdev/base:bookworm``,
+``nginx -g 'daemon off;'``), labelled ``ecsdev.stack``, ``ecsdev.role=proxy`` and
+``ecsdev.load-balancer`` so that ``down`` removes it and a restarted controller adopts it.
+The CloudFront stand-ins of the load balancer run in the same nginx, as ``nginx.render``
+lays them out (own ports, then a loopback hop to the listener).
+
+Networks: the container starts on the network of one of its public subnets (Docker
+publishes ports only from a non-internal network; when every subnet of the load balancer is
+private, Docker's default ``bridge`` network carries the published ports) and is attached
+to its other subnets and to every network where one of its targets lives: an ALB in public
+subnets reaches tasks in private ones, as inside a VPC.
+
+Ports: each listener listens on its own port *inside* the container (80 stays 80: no
+privilege is needed there); ``publish`` decides the host side, default 127.0.0.1:<port>.
+So a listener on port 80 with ``publish: 127.0.0.1:8080`` is reached at
+http://127.0.0.1:8080 and still tells the application ``X-Forwarded-Port: 80``. CloudFront
+stand-ins listen on the ports ``nginx.listens`` picks (18443, ...) and are published where
+their ``publish`` says, default 127.0.0.1 on that same port.
+
+Reloads: a new configuration is written next to the old one, checked with ``nginx -t``,
+moved into place and loaded with ``nginx -s reload``: new workers take new connections,
+old workers finish the requests they hold. A configuration that fails the check is not
+installed; the old one keeps serving and an error event says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from emulator import labels as L
+from emulator.alb.nginx import AlbParts, listens
+from emulator.errors import EcsdevError, NotFound
+from emulator.events import Event, EventSink, discard
+from emulator.model.layout import Layout
+from emulator.networks import network_name
+from emulator.runtime.base import ContainerRuntime, ContainerSpec, ContainerState, PublishedPort
+
+IMAGE = "ecsdev/base:bookworm"
+CONF = "/etc/nginx/nginx.conf"
+NEXT = "/etc/nginx/nginx.conf.next"
+ROLE = "proxy"
+LOAD_BALANCER = "ecsdev.load-balancer"
+DEFAULT_BRIDGE = "bridge"
+_CHECK_FAILED = 3  # exit code of the swap script when ``nginx -t`` refuses the new file
+SWAP = (
+    f"nginx -t -q -c {NEXT} 2>&1 || exit {_CHECK_FAILED}; mv {NEXT} {CONF} && nginx -s reload 2>&1"
+)
+
+
+def published(parts: AlbParts) -> tuple[PublishedPort, ...]:
+    """The proxy's published ports: ``publish`` (HOST:PORT or PORT), else 127.0.0.1 and
+    the port nginx listens on inside."""
+    out = []
+    for x in listens(parts):
+        host, port = parse_publish(x.publish, x.container_port)
+        out.append(PublishedPort(x.container_port, "tcp", host, port))
+    return tuple(out)
+
+
+def parse_publish(value: str | None, default_port: int) -> tuple[str, int]:
+    """``"127.0.0.1:8000"``, ``"[::1]:8000"`` or ``"8000"`` -> (host IP, port)."""
+    if not value:
+        return "127.0.0.1", default_port
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        return "127.0.0.1", int(value)
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def home_networks(layout: Layout, load_balancer: str) -> list[str]:
+    """The networks of the load balancer's subnets, the one it publishes from first."""
+    lb = next(b for b in layout.load_balancers if b.name == load_balancer)
+    public = {s.name for s in layout.vpc.subnets if s.public}
+    ordered = sorted(lb.subnets or [layout.vpc.subnets[0].name], key=lambda s: s not in public)
+    nets = [network_name(layout.name, s) for s in ordered]
+    return nets if ordered[0] in public else [DEFAULT_BRIDGE, *nets]
+
+
+def proxy_name(stack: str, load_balancer: str) -> str:
+    return f"{stack}-alb-{load_balancer}"
+
+
+class Proxy:
+    """The nginx container of load balancer ``parts.load_balancer`` in ``stack``."""
+
+    def __init__(
+        self,
+        runtime: ContainerRuntime,
+        stack: str,
+        parts: AlbParts,
+        networks: list[str],
+        sink: EventSink = discard,
+    ) -> None:
+        self.runtime = runtime
+        self.stack = stack
+        self.parts = parts
+        self.name = parts.load_balancer.name
+        self.home = list(networks)
+        self.ports = published(parts)
+        self.sink = sink
+        self.container_id: str | None = None
+        self.conf: str | None = None  # what the running nginx was last given
+        self.attached: set[str] = set()
+        self.shape = hashlib.sha256(
+            json.dumps(
+                [IMAGE, self.home, [(p.container_port, p.host_ip, p.host_port) for p in self.ports]]
+            ).encode()
+        ).hexdigest()[:16]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {
+            L.STACK: self.stack,
+            L.ROLE: ROLE,
+            LOAD_BALANCER: self.name,
+            L.CONFIG_HASH: self.shape,
+        }
+
+    def find(self) -> list[ContainerState]:
+        return self.runtime.list_containers(
+            {L.STACK: self.stack, L.ROLE: ROLE, LOAD_BALANCER: self.name}
+        )
+
+    def ensure(self, conf: str, networks: Iterable[str] = ()) -> None:
+        """Have the container run ``conf`` and be attached to ``networks``: adopt the one
+        running with the same ports and networks, else (re)create it."""
+        if self.container_id is None:
+            self._adopt_or_create(conf)
+        assert self.container_id is not None
+        for net in sorted(set(networks) - self.attached):
+            self.attach(net)
+        self.apply(conf)
+
+    def _adopt_or_create(self, conf: str) -> None:
+        for c in self.find():
+            if c.labels.get(L.CONFIG_HASH) == self.shape and c.running:
+                self.container_id = c.id
+                self.attached = set(c.ip_addresses)
+                return
+            self.runtime.remove(c.id)  # other ports or networks: the layout changed
+        spec = ContainerSpec(
+            name=proxy_name(self.stack, self.name),
+            image=IMAGE,
+            labels=self.labels,
+            command=("nginx", "-g", "daemon off;"),
+            network_mode=self.home[0],
+            ports=self.ports,
+            hostname=f"alb-{self.name}"[:63],
+            stop_timeout=2,
+        )
+        cid = self.runtime.create(spec)
+        try:
+            self.runtime.write_file(cid, CONF, conf.encode())
+            for net in self.home[1:]:
+                self.runtime.connect(net, cid)
+            self.runtime.start(cid)
+        except EcsdevError:
+            self.runtime.remove(cid)
+            raise
+        self.container_id, self.conf = cid, conf
+        self.attached = set(self.home)
+        where = ", ".join(f"{p.host_ip}:{p.host_port}" for p in self.ports)
+        self._event(f"load balancer {self.name}: nginx started, published on {where}")
+
+    def attach(self, network: str) -> None:
+        """Connect to a network where a target lives (VPC-internal routing)."""
+        assert self.container_id is not None
+        try:
+            self.runtime.connect(network, self.container_id)
+        except EcsdevError as e:
+            if "already exists" not in e.message:
+                raise
+        self.attached.add(network)
+
+    def apply(self, conf: str) -> bool:
+        """Check and load ``conf`` (no-op when it is what runs). False when nginx refused
+        it: the previous configuration keeps serving and an error event says why."""
+        if conf == self.conf:
+            return True
+        assert self.container_id is not None
+        self.runtime.write_file(self.container_id, NEXT, conf.encode())
+        code, out = self.runtime.exec_run(self.container_id, ["sh", "-c", SWAP])
+        if code == 0:
+            self.conf = conf
+            return True
+        what = "refused the new configuration" if code == _CHECK_FAILED else "reload failed"
+        self._event(
+            f"load balancer {self.name}: nginx {what}; the previous one keeps serving: "
+            f"{' '.join(out.split())[:600]}",
+            "error",
+        )
+        self.conf = conf  # not again until something changes
+        return False
+
+    def alive(self) -> bool:
+        """Whether the adopted container still runs (someone may have removed it)."""
+        if self.container_id is None:
+            return False
+        try:
+            running = self.runtime.inspect(self.container_id).running
+        except NotFound:
+            running = False
+        if not running:
+            self.forget()
+        return running
+
+    def forget(self) -> None:
+        self.container_id, self.conf, self.attached = None, None, set()
+
+    def remove(self) -> None:
+        for c in self.find():
+            self.runtime.remove(c.id)
+        self.forget()
+
+    def _event(self, message: str, level: str = "info") -> None:
+        self.sink(Event(message, level, self.name, "alb"))  # type: ignore[arg-type]
+
+
+__all__ = ["IMAGE", "Proxy", "home_networks", "parse_publish", "proxy_name", "published"]
