@@ -18,7 +18,9 @@ def uri(container: str) -> str:
     return f"http://127.0.0.1:{METADATA_PORT}/v4/{container}"
 
 
-def task_metadata(task: dict[str, Any], family: str, revision: str, az: str = "local-1a") -> dict[str, Any]:
+def task_metadata(
+    task: dict[str, Any], family: str, revision: str, az: str = "local-1a"
+) -> dict[str, Any]:
     """The v4 task JSON from a DescribeTasks-shaped task of the engine."""
     ip = None
     for att in task.get("attachments") or []:
@@ -62,7 +64,11 @@ def task_metadata(task: dict[str, Any], family: str, revision: str, az: str = "l
         "LaunchType": task.get("launchType", "FARGATE"),
         "Containers": containers,
     }
-    for src, dst in (("createdAt", "PullStartedAt"), ("startedAt", "ExecutionStartedAt"), ("stoppedAt", "ExecutionStoppedAt")):
+    for src, dst in (
+        ("createdAt", "PullStartedAt"),
+        ("startedAt", "ExecutionStartedAt"),
+        ("stoppedAt", "ExecutionStoppedAt"),
+    ):
         if task.get(src):
             out[dst] = task[src]
     return out

@@ -12,6 +12,7 @@ The service scheduler launches and stops tasks through this same API.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +37,7 @@ from emulator.lifecycle import (
     stop_order,
     task_status,
 )
+from emulator.metadata import METADATA_PATH, task_metadata
 from emulator.model.taskdef import TaskDefinition
 from emulator.runtime.base import ContainerRuntime, ContainerSpec
 from emulator.store import Store
@@ -75,6 +77,7 @@ class TaskRunner:
         self.account = account or Account()
         self.sink = sink
         self._stopping: set[str] = set()
+        self._metadata_written: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="task-stop")
         self._launch_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="task-launch")
@@ -288,6 +291,7 @@ class TaskRunner:
         with self._lock:
             if arn in self._stopping:
                 return
+        self._publish_metadata(task)
         row = self.store.task_row(arn) or {}
         desired = row.get("desiredStatus") or "RUNNING"
         created = float(task.labels.get(L.CREATED_AT) or now)
@@ -334,6 +338,24 @@ class TaskRunner:
                     self._stop_async(task, code, reason)
                 case FinishTask():
                     self._finish(task)
+
+    def _publish_metadata(self, task: ObservedTask) -> None:
+        """Keep the task metadata endpoint (served by the pause container) current: the
+        file is rewritten only when the task's or a container's status or health changed."""
+        pause = task.pause
+        if pause is None or not pause.running:
+            return
+        key = tuple(f"{c.name}:{c.last_status}:{c.health_status}" for c in task.containers)
+        if self._metadata_written.get(task.task_arn) == key:
+            return
+        doc = task_metadata(
+            self.describe(task), task.labels.get(L.FAMILY, ""), task.labels.get(L.REVISION, "")
+        )
+        try:
+            self.runtime.write_file(pause.id, METADATA_PATH, json.dumps(doc).encode())
+            self._metadata_written[task.task_arn] = key
+        except EcsdevError:
+            pass  # the pause container is going away; the next step tries again
 
     # stopping ---------------------------------------------------------------------------
     def observe_task(self, task_arn: str) -> ObservedTask | None:

@@ -333,3 +333,39 @@ def test_stop_reverses_dependency_order(stack: Stack) -> None:
     assert died == ["app", "db"]  # dependents first
     events = [e.message for _, e in stack.store.events(subject=arn)]
     assert any("stopped: test stop" in m for m in events)
+
+
+def test_awsvpc_task_metadata_endpoint_v4(stack: Stack) -> None:
+    arn = run(
+        stack,
+        {
+            "family": "meta",
+            "networkMode": "awsvpc",
+            "containerDefinitions": [
+                {"name": "app", "image": ECHO, "portMappings": [{"containerPort": 8080}]}
+            ],
+        },
+    )
+    task = wait_for(stack, arn, lambda t: t["lastStatus"] == "RUNNING")
+    cid = container(task, "app")["runtimeId"]
+    deadline = time.time() + 15
+    doc: dict[str, Any] = {}
+    while time.time() < deadline:
+        stack.runner.step()
+        code, out = stack.runtime.exec_run(
+            cid, ["sh", "-c", 'curl -fs "$ECS_CONTAINER_METADATA_URI_V4/task"']
+        )
+        if code == 0 and '"KnownStatus": "RUNNING"' in out:
+            doc = json.loads(out)
+            break
+        time.sleep(0.5)
+    assert doc["TaskARN"] == arn and doc["Family"] == "meta" and doc["Revision"] == "1"
+    assert doc["Containers"][0]["Name"] == "app" and doc["Containers"][0]["DockerId"] == cid
+    assert doc["Containers"][0]["Networks"][0]["NetworkMode"] == "awsvpc"
+    code, out = stack.runtime.exec_run(
+        cid, ["sh", "-c", 'curl -fs "$ECS_CONTAINER_METADATA_URI_V4"']
+    )
+    assert code == 0 and json.loads(out)["Name"] == "app"
+    # the echo app reads it too: its "task" field comes from the endpoint
+    code, out = stack.runtime.exec_run(cid, ["curl", "-fs", "http://localhost:8080/"])
+    assert json.loads(out)["task"] == arn
