@@ -89,8 +89,10 @@ def status_table(services: list[dict[str, Any]], listeners: list[str]) -> Table:
             str(s["pendingCount"]),
             deps,
         )
-    for line in listeners:
-        t.add_row(Text(line, style="cyan"), "", "", "", "")
+    if listeners:
+        t.caption = "reach it at " + ", ".join(listeners)
+        t.caption_style = "cyan"
+        t.caption_justify = "left"
     return t
 
 
@@ -164,7 +166,7 @@ def _wait_steady(
             if (sp := load_spec(store, n)) is not None
         )
         if applied and steady(rows, expected):
-            render.out.print(status_table(rows, listeners))
+            render.out.print(status_table(rows, []))
             render.out.print(
                 f"[green]stack {stack} is steady[/green]"
                 + (f"; reach it at {', '.join(listeners)}" if listeners else "")
