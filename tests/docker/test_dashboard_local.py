@@ -143,3 +143,118 @@ def test_engine_never_imports_ui_or_aws_libraries() -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_local_load_balancer_chain_reaches_the_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Load balancer -> listener -> rules -> target group -> target -> its task, locally."""
+    import secrets
+
+    name = "e-" + secrets.token_hex(4)
+    layout = {
+        "version": 1,
+        "name": name,
+        "vpc": {"subnets": [{"name": "public-a", "public": True}]},
+        "taskDefinitions": [
+            {
+                "family": "web",
+                "networkMode": "awsvpc",
+                "containerDefinitions": [
+                    {
+                        "name": "app",
+                        "image": "ecsdev/echo:latest",
+                        "memory": 64,
+                        "portMappings": [{"containerPort": 8080}],
+                    }
+                ],
+            }
+        ],
+        "services": [
+            {
+                "serviceName": "web",
+                "taskDefinition": "web",
+                "desiredCount": 1,
+                "loadBalancers": [
+                    {"targetGroup": "web", "containerName": "app", "containerPort": 8080}
+                ],
+            }
+        ],
+        "targetGroups": [
+            {
+                "name": "web",
+                "port": 8080,
+                "targetType": "ip",
+                "healthCheckPath": "/health",
+                "healthCheckIntervalSeconds": 5,
+                "healthCheckTimeoutSeconds": 2,
+                "healthyThresholdCount": 2,
+                "deregistrationDelay": 0,
+            }
+        ],
+        "loadBalancers": [
+            {
+                "name": "edge",
+                "subnets": ["public-a"],
+                "listeners": [
+                    {
+                        "port": 80,
+                        "publish": f"127.0.0.1:{_free_port()}",
+                        "defaultActions": [
+                            {
+                                "type": "fixed-response",
+                                "statusCode": "404",
+                                "contentType": "text/plain",
+                                "messageBody": "no",
+                            }
+                        ],
+                        "rules": [
+                            {
+                                "priority": 10,
+                                "conditions": [{"field": "path-pattern", "values": ["/*"]}],
+                                "actions": [{"type": "forward", "targetGroup": "web"}],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "ecsdev.yaml").write_text(yaml.safe_dump(layout))
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "ecsdev", "up", "-d", "--timeout", "120"],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        src = LocalSource(name)
+        (lb,) = src.list_load_balancers()
+        assert lb.name == "edge" and lb.arn.startswith("arn:aws:elasticloadbalancing:")
+        (listener,) = src.list_listeners(lb.arn)
+        assert listener.port == 80 and "no" in listener.default_actions[0]
+        rules = src.list_rules(listener.arn)
+        assert [r.priority for r in rules] == ["10", "default"]
+        assert rules[0].conditions == ("path matches /*",)
+        (tg,) = src.list_target_groups(lb.arn)
+        assert tg.name == "web" and rules[0].target_group_arns == (tg.arn,)
+        (target,) = src.target_health(tg.arn)
+        assert target.state == "healthy" and target.port == 8080
+        task = src.task_for_target(target)
+        assert task is not None and task.ip == target.id and task.last_status == "RUNNING"
+        (vpc,) = src.list_vpcs()
+        net = src.task_network(task)
+        assert (
+            net.subnet is not None and net.subnet.name == "public-a" and net.subnet.vpc_id == vpc.id
+        )
+        src.close()
+    finally:
+        cleanup_stack(DockerRuntime(), name)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
