@@ -65,14 +65,16 @@ def _guarded_connect(self: socket.socket, address: Any) -> Any:
 def _session_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         _dummy_aws_env(mp, tmp_path_factory.mktemp("aws"))
-        mp.setattr(socket.socket, "connect", _guarded_connect)
         yield
 
 
 @pytest.fixture(autouse=True)
 def aws_env(_session_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dummy credentials and no profile, for every test (re-applied after other fixtures)."""
+    """Dummy credentials and no profile, for every test (re-applied after other fixtures),
+    and a guard that refuses any address but loopback while an AWS test runs (undone after
+    each test, so the real-engine tests may reach containers on their own networks)."""
     _dummy_aws_env(monkeypatch, tmp_path)
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
 @pytest.fixture(scope="session")
