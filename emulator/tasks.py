@@ -506,7 +506,7 @@ class TaskRunner:
             "taskArn": arn,
             "clusterArn": self.account.cluster_arn(self.cluster),
             "taskDefinitionArn": lb.get(L.TASK_DEFINITION_ARN, ""),
-            "lastStatus": "STOPPED" if stopped else st.last_status,
+            "lastStatus": "STOPPED" if stopped else self._deactivating(arn, st.last_status, now),
             "desiredStatus": desired,
             "healthStatus": _task_health(containers) if stopped else st.health_status,
             "launchType": "FARGATE" if lb.get(L.NETWORK_MODE) == "awsvpc" else "EC2",
@@ -543,6 +543,15 @@ class TaskRunner:
                 }
             ]
         return out
+
+    def _deactivating(self, arn: str, status: str, now: float) -> str:
+        """A task told to stop whose load balancer targets are still draining is
+        DEACTIVATING (ECS deregisters targets in that state), not yet STOPPING."""
+        if status == "STOPPING":
+            after = self.store.get(f"stop-after/{arn}")
+            if after is not None and float(after) > now:
+                return "DEACTIVATING"
+        return status
 
     def describe_tasks(
         self, include_stopped: bool = True, observed: dict[str, ObservedTask] | None = None

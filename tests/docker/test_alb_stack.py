@@ -17,6 +17,7 @@ down with ``ecsdev down`` and then ``conftest.cleanup_stack`` in a ``finally``."
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -357,6 +358,8 @@ def test_draining_lets_requests_finish_and_sends_new_ones_elsewhere(web: tuple[S
     )
     gone = draining[0]["Ecsdev"]["TaskArn"]
     assert draining[0]["TargetHealth"]["Reason"] == "Target.DeregistrationInProgress"
+    tasks = json.loads(s.cli("ps", "--stack", s.name, "--json"))["tasks"]
+    assert next(t for t in tasks if t["taskArn"] == gone)["lastStatus"] == "DEACTIVATING"
     time.sleep(1.0)  # nginx has reloaded
     fresh = {task_of(port, "/") for _ in range(20)}
     assert gone not in fresh and len(fresh) == 1
