@@ -394,6 +394,23 @@ def stop_task(file: str | None, stack: str | None, task: str, reason: str) -> No
     if arn not in runner.observe():
         render.out.print(f"task {render.short_id(arn)} is already stopped")
         return
+    from ecsdev.agent import running_controller
+    from emulator import labels as L
+    from emulator.alb.targets import drain_seconds
+
+    observed = runner.observe_task(arn)
+    service = observed.labels.get(L.SERVICE, "") if observed else ""
+    drain = drain_seconds(runner.store, service)
+    if drain and running_controller(runner.stack):
+        # like ECS: deregister from the target groups first; the controller stops the task
+        # once the deregistration delay has passed (lastStatus DEACTIVATING until then)
+        runner.stop(arn, "UserInitiated", reason, wait=False, not_before=time.time() + drain)
+        runner.close()
+        render.out.print(
+            f"task {render.short_id(arn)} is draining from its target groups for {drain}s, "
+            "then stops (ecsdev ps shows DEACTIVATING)"
+        )
+        return
     runner.stop(arn, "UserInitiated", reason)
     runner.close()
     snap = (runner.store.task_row(arn) or {}).get("snapshot") or {}

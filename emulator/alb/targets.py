@@ -387,4 +387,20 @@ def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
     return {str(k): list(v) for k, v in groups.items()}
 
 
-__all__ = ["SNAPSHOT_KEY", "AlbTargets", "snapshot"]
+__all__ = ["SNAPSHOT_KEY", "AlbTargets", "drain_seconds", "snapshot"]
+
+
+def drain_seconds(store: Store, service: str) -> int:
+    """How long a task of ``service`` drains from its target groups before it stops (the
+    longest deregistrationDelay among them); 0 when it is behind no load balancer."""
+    sp = load_spec(store, service) if service else None
+    data = store.get(spec.ALB_KEY)
+    if sp is None or not sp.load_balancers or not data:
+        return 0
+    groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
+    delays = [
+        groups[lb["target_group"]].deregistration_delay
+        for lb in sp.load_balancers
+        if lb["target_group"] in groups
+    ]
+    return max(delays, default=0)
