@@ -412,5 +412,9 @@ class LocalSource(BaseSource):
 
 
 def local_sources() -> list[LocalSource]:
-    """A source per stack the emulator knows (state directory)."""
-    return [LocalSource(name) for name in known_stacks()]
+    """A source per stack the emulator knows (state directory), stacks whose controller
+    runs first (the dashboard opens on the first)."""
+    from emulator.controller import StackLock
+
+    names = sorted(known_stacks(), key=lambda n: (StackLock(n).holder() is None, n))
+    return [LocalSource(name) for name in names]
