@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from ecsdev import render
-from ecsdev.stackref import BARE_STACK, StackRef, all_stacks, resolve, task_definition_for
+from ecsdev.stackref import all_stacks, resolve, task_definition_for
 from emulator.errors import EcsdevError, NotFound, UsageError
 from emulator.events import Event
 
@@ -231,6 +231,15 @@ def _done(task: dict[str, Any]) -> bool:
     return not task.get("_checks") or task.get("healthStatus") != "UNKNOWN"
 
 
+def _runner(rt: Any, store: Any) -> Any:
+    """A TaskRunner with the account and cluster the stack was applied with."""
+    from emulator.services import stack_identity
+    from emulator.tasks import TaskRunner
+
+    account, cluster = stack_identity(store)
+    return TaskRunner(rt, store, store.stack, cluster, account)
+
+
 # ---- ps ------------------------------------------------------------------------------------
 def _stacks_for(file: str | None, stack: str | None, rt: Any) -> list[str]:
     ref = resolve(file, stack, sink=_sink, required=False)
@@ -246,8 +255,8 @@ def _stacks_for(file: str | None, stack: str | None, rt: Any) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="DescribeTasks-shaped output.")
 def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> None:
     """Tasks with status, health, address, stop code and reason."""
+    from emulator.services import describe_services
     from emulator.store import Store
-    from emulator.tasks import TaskRunner
 
     rt = _runtime()
     tasks: list[dict[str, Any]] = []
@@ -257,15 +266,17 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
     from ecsdev.agent import running_controller
 
     for name in _stacks_for(file, stack, rt):
-        rows = service_rows(Store(name), rt, name)
+        store = Store(name)
+        runner = _runner(rt, store)
+        observed = runner.observe()  # once: services and tasks are described from it
+        rows = describe_services(rt, store, observed)
         services += rows
         if any(r.get("status") == "ACTIVE" for r in rows) and not running_controller(name):
             render.err.print(
                 f"[yellow]the controller of stack {name} is not running: nothing replaces "
                 f"stopped tasks (`ecsdev up` starts it again)[/yellow]"
             )
-        runner = TaskRunner(rt, Store(name), name)
-        for t in runner.describe_tasks(include_stopped=True):
+        for t in runner.describe_tasks(include_stopped=True, observed=observed):
             if t["lastStatus"] == "STOPPED" and not show_all and not as_json:
                 stopped_hidden += 1
                 continue
@@ -279,8 +290,9 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
             )
         )
         return
-    if services:
-        render.out.print(status_table(services, []))
+    shown = [s for s in services if show_all or s.get("status") != "INACTIVE"]  # taken down
+    if shown:
+        render.out.print(status_table(shown, []))
         render.out.print()
     if not tasks:
         render.out.print(
@@ -298,11 +310,10 @@ def ps(file: str | None, stack: str | None, show_all: bool, as_json: bool) -> No
 # ---- task lookup shared by logs / exec / stop-task ------------------------------------------
 def _find_task(file: str | None, stack: str | None, ref: str, rt: Any) -> tuple[Any, str]:
     from emulator.store import Store
-    from emulator.tasks import TaskRunner
 
     hits = []
     for name in _stacks_for(file, stack, rt):
-        runner = TaskRunner(rt, Store(name), name)
+        runner = _runner(rt, Store(name))
         try:
             hits.append((runner, runner.find(ref)))
         except NotFound:
@@ -450,7 +461,7 @@ def _local_sources() -> list[Any]:
     return list(local_sources())
 
 
-from ecsdev.stackcmds import down, events, redeploy, scale, service_rows, status_table, up  # noqa: E402
+from ecsdev.stackcmds import down, events, redeploy, scale, status_table, up  # noqa: E402
 from ecsdev.targets_cmd import targets  # noqa: E402
 
 for _cmd in (up, down, events, scale, redeploy, targets):
@@ -475,4 +486,4 @@ def main() -> None:
         sys.exit(130)
 
 
-__all__ = ["cli", "main", "StackRef", "BARE_STACK"]
+__all__ = ["cli", "main"]

@@ -289,7 +289,3 @@ def redeploy(file: str | None, stack: str | None, service: str) -> None:
     ref = _stack(file, stack)
     set_desired(Store(ref.name), service, force=True)
     render.out.print(f"(service {service}) new deployment requested")
-
-
-def services_json(store: Any, rt: Any, stack: str) -> list[dict[str, Any]]:
-    return service_rows(store, rt, stack)

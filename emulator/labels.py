@@ -25,7 +25,6 @@ NETWORK_MODE = "ecsdev.network-mode"
 SUBNET = "ecsdev.subnet"
 CONTAINER_PORTS = "ecsdev.container-ports"  # JSON list of portMappings as given
 HAS_HEALTH_CHECK = "ecsdev.health-check"
-DESIRED_STATUS = "ecsdev.desired-status"
 LOG_GROUP = "ecsdev.awslogs-group"
 LOG_STREAM = "ecsdev.awslogs-stream"
 CONFIG_HASH = "ecsdev.config-hash"
@@ -38,8 +37,3 @@ ECS_CONTAINER_NAME = "com.amazonaws.ecs.container-name"
 ECS_TASK_ARN = "com.amazonaws.ecs.task-arn"
 ECS_FAMILY = "com.amazonaws.ecs.task-definition-family"
 ECS_VERSION = "com.amazonaws.ecs.task-definition-version"
-
-
-def stack_filter(stack: str) -> dict[str, list[str]]:
-    """Docker API filter selecting every object of one stack."""
-    return {"label": [f"{STACK}={stack}"]}

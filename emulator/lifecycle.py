@@ -11,7 +11,7 @@ finds the containers can carry the task on, and tests need no Docker.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from emulator import labels as L
@@ -258,7 +258,6 @@ def stop_order(task: ObservedTask) -> list[list[TaskContainer]]:
 class TaskStatus:
     last_status: str
     health_status: str
-    connectivity: bool = field(default=False)
 
 
 def task_status(task: ObservedTask, desired_status: str) -> TaskStatus:

@@ -19,7 +19,7 @@ from emulator import labels as L
 from emulator.arns import Account, task_id_of
 from emulator.errors import EcsdevError, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
-from emulator.lifecycle import ObservedTask, parse_time, task_status
+from emulator.lifecycle import ObservedTask, group_by_task, parse_time, task_status
 from emulator.model.taskdef import parse_task_definition
 from emulator.scheduler import (
     SchedulerSettings,
@@ -136,6 +136,33 @@ def stopped_observation(task_id: str, deployment_id: str, row: dict[str, Any]) -
         reached_running=snap.get("startedAt") is not None,
         health_status=snap.get("healthStatus", "UNKNOWN"),
     )
+
+
+def observations(
+    store: Store,
+    account: Account,
+    cluster: str,
+    record: ServiceRecord,
+    tasks: list[ObservedTask],
+    targets: TargetHealthView | None = None,
+) -> list[TaskObservation]:
+    """What the planner sees: the service's live tasks, plus the tracked tasks that have
+    stopped since (from their recorded snapshots)."""
+    out = []
+    live_ids = set()
+    for t in tasks:
+        found = targets.targets_of(t.task_arn) if targets else ()
+        o = observe(t, store.task_row(t.task_arn), found)
+        live_ids.add(o.task_id)
+        out.append(o)
+    for d in record.deployments:
+        for tr in d.tracked:
+            if tr.task_id in live_ids:
+                continue
+            row = store.task_row(account.task_arn(cluster, tr.task_id))
+            if row and row.get("snapshot"):
+                out.append(stopped_observation(tr.task_id, d.id, row))
+    return out
 
 
 class ServiceManager:
@@ -267,21 +294,7 @@ class ServiceManager:
     def _observations(
         self, record: ServiceRecord, tasks: list[ObservedTask]
     ) -> list[TaskObservation]:
-        out = []
-        live_ids = set()
-        for t in tasks:
-            targets = self.targets.targets_of(t.task_arn) if self.targets else ()
-            o = observe(t, self.store.task_row(t.task_arn), targets)
-            live_ids.add(o.task_id)
-            out.append(o)
-        for d in record.deployments:
-            for tr in d.tracked:
-                if tr.task_id in live_ids:
-                    continue
-                row = self.store.task_row(self.account.task_arn(self.cluster, tr.task_id))
-                if row and row.get("snapshot"):
-                    out.append(stopped_observation(tr.task_id, d.id, row))
-        return out
+        return observations(self.store, self.account, self.cluster, record, tasks, self.targets)
 
     def _launch(self, spec: ServiceSpec, action: StartTasks) -> list[str]:
         found = self.store.task_definition_by_arn(action.task_definition)
@@ -325,14 +338,6 @@ class ServiceManager:
         self.store.add_event(ev)
         self.sink(ev)
 
-    def describe(self, name: str, observed: dict[str, ObservedTask]) -> dict[str, Any] | None:
-        body = self.store.services().get(name)
-        if not body:
-            return None
-        record = ServiceRecord.from_dict(body["record"])
-        tasks = [t for t in observed.values() if t.labels.get(L.SERVICE) == name]
-        return describe_service(record, self._observations(record, tasks))
-
     def close(self) -> None:
         self._services_pool.shutdown(wait=True)
         self._pool.shutdown(wait=True)
@@ -350,20 +355,18 @@ def describe_services(
 ) -> list[dict[str, Any]]:
     """Every service of the stack as DescribeServices shows it (read-only: plans nothing)."""
     account, cluster = stack_identity(store)
-    runner = TaskRunner(runtime, store, store.stack, cluster, account)
-    mgr = ServiceManager(runner, store, account, cluster)
-    try:
-        tasks_now = observed if observed is not None else runner.observe()
-        out = []
-        for name, body in sorted(store.services().items()):
-            spec = load_spec(store, name)
-            record = ServiceRecord.from_dict(body["record"])
-            mine = [t for t in tasks_now.values() if t.labels.get(L.SERVICE) == name]
-            d = describe_service(record, mgr._observations(record, mine))
-            if spec is not None and not spec.active:
-                d["status"] = "INACTIVE" if not mine else "DRAINING"
-            out.append(d)
-        return out
-    finally:
-        mgr.close()
-        runner.close()
+    tasks_now = (
+        observed
+        if observed is not None
+        else group_by_task(runtime.list_containers({L.STACK: store.stack}))
+    )
+    out = []
+    for name, body in sorted(store.services().items()):
+        spec = load_spec(store, name)
+        record = ServiceRecord.from_dict(body["record"])
+        mine = [t for t in tasks_now.values() if t.labels.get(L.SERVICE) == name]
+        d = describe_service(record, observations(store, account, cluster, record, mine))
+        if spec is not None and not spec.active:
+            d["status"] = "INACTIVE" if not mine else "DRAINING"
+        out.append(d)
+    return out

@@ -24,7 +24,7 @@ from typing import Any
 
 from emulator.arns import Account
 from emulator.events import Event
-from emulator.model.taskdef import TaskDefinition, content_hash, strip_describe_output
+from emulator.model.taskdef import TaskDefinition
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS task_definitions (
@@ -350,10 +350,3 @@ class Store:
         """Forget everything of this stack (``ecsdev down --purge``)."""
         self.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def as_register_input(doc: dict[str, Any]) -> dict[str, Any]:
-    return strip_describe_output(doc)
-
-
-__all__ = ["Store", "state_home", "stack_dir", "known_stacks", "content_hash", "as_register_input"]

@@ -309,12 +309,19 @@ class DockerRuntime:
         _call(f"kill {container_id[:12]}", lambda: self.api.kill(container_id, signal=signal))
 
     def remove(self, container_id: str) -> None:
+        """Remove a container; idempotent, because two processes (the CLI and the stack's
+        controller) may finish the same stopped task at once."""
         self._seen.pop(container_id, None)
-        with contextlib.suppress(NotFound):
+        try:
             _call(
                 f"remove {container_id[:12]}",
                 lambda: self.api.remove_container(container_id, force=True, v=True),
             )
+        except NotFound:
+            pass
+        except RuntimeOperationError as e:
+            if "already in progress" not in e.message:
+                raise
 
     def inspect(self, container_id: str) -> ContainerState:
         return _state(

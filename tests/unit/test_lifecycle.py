@@ -94,7 +94,9 @@ def test_healthy_dependency_and_start_timeout() -> None:
     assert decide(starting, "RUNNING", 0, 10) == []
     healthy = task(c("app", "running", health="healthy", hc=True), c("side", deps=deps, index=1))
     assert decide(healthy, "RUNNING", 0, 10) == [StartContainer("id-side", "side")]
-    unhealthy = task(c("app", "running", health="unhealthy", hc=True), c("side", deps=deps, index=1))
+    unhealthy = task(
+        c("app", "running", health="unhealthy", hc=True), c("side", deps=deps, index=1)
+    )
     assert decide(unhealthy, "RUNNING", 0, 10) == []  # may recover: the task stays PENDING
     (late,) = decide(starting, "RUNNING", 0, 181)  # ECS_CONTAINER_START_TIMEOUT default 3 min
     assert isinstance(late, StopTask) and "within startTimeout 180s" in late.reason

@@ -141,7 +141,9 @@ class LogsScreen(BaseScreen):
         self.missing = batch.missing
         self.logview.append(batch.lines)
         now = time.monotonic()
-        if self._busy or now - self._noted > 0.5:  # the line count need not redraw 10 times a second
+        if (
+            self._busy or now - self._noted > 0.5
+        ):  # the line count need not redraw 10 times a second
             self._noted = now
             self._set_loading(False)
 
