@@ -7,7 +7,6 @@ engine refuses becomes ``RuntimeOperationError``.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import tarfile
