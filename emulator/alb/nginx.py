@@ -227,7 +227,7 @@ def _listener(ctx: NR.Routing, maps: Conf, servers: Conf, listener: Listener, ho
     port = _port(listener.port)
     NH.listener_protocol(listener)
     maps.comment(f"listener {port}")
-    route, rules = NR.rule_chain(maps, listener)
+    route, rules = NR.rule_table(maps, listener)
     host = NH.listener_maps(maps, ctx.lb, listener, ctx.translate)
     maps.blank()
 

@@ -1,11 +1,13 @@
 """The routing part of the nginx compiler: listener rules to maps, actions to locations.
 
-Why a module of its own: this is where ALB semantics meet nginx's evaluation model. Each
-condition becomes a ``map`` (or ``geo``) that yields 1 or 0; each rule a ``map`` over its
-conditions' results whose default is the next rule's map, so nginx evaluates rules lazily
-in priority order and stops at the first match (a chain). The server's first directive
-rewrites every request to an internal location named by the winning rule
-(``/.alb/<port>/p<priority>`` or ``/.alb/<port>/default``), where its action runs.
+Why a module of its own: this is where ALB semantics meet nginx's evaluation model. A
+listener's rules become one regex map (``rule_table``): the first matching alternative is
+the ALB's first matching rule, so picking a rule costs one regex match whatever its
+priority. Conditions nginx cannot test inside that regex (source-ip, query-string, regex
+values) are ``map``s or ``geo``s of their own yielding 1 or 0, read as fields of the
+subject. The server's first directive rewrites every request to an internal location named
+by the winning rule (``/.alb/<port>/p<priority>`` or ``/.alb/<port>/default``), where its
+action runs.
 
 ALB-made answers (fixed responses, redirects, errors) go through the internal hop described
 in ``pages``; a location sets ``$alb_hop`` (and ``$alb_location`` for redirects) and
@@ -125,7 +127,7 @@ def condition_map(http: Conf, var: str, cond: Condition) -> bool:
     if cond.regex:
         keys = [regex_key(user_regex(str(x), what), ci) for x in cond.values]
     else:
-        keys = [regex_key(R.glob_to_regex(str(x)), ci) for x in cond.values]
+        keys = [regex_key(f"^(?s:{R.glob_body(str(x))})\\z", ci) for x in cond.values]
     return _text_map(http, var, source, keys)
 
 
@@ -148,35 +150,143 @@ def _query_regex(value: object) -> str | None:
     return f"(?:^|&)(?=[^&]){k}{tail}(?:&|$)"
 
 
-def rule_chain(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
-    """Conditions and the priority chain; returns the route variable (or ``default``)
-    and the rules that can match, in priority order."""
+# A map key is one token of nginx.conf, and nginx refuses tokens over 4 KiB: rules are
+# compiled into as many maps (chained by their defaults) as it takes to stay under this.
+_KEY_BUDGET = 3000
+_SKIP = r"[^\n]*+\n"  # a field no condition of the rule looks at
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One condition as a test on one field of the listener's subject string."""
+
+    field: str  # "path", "method", "host", "h:<name>" or "bit:<variable>"
+    source: str  # the field's value in the subject (nginx variable text)
+    regex: str  # what the whole field must match (unanchored body)
+
+
+def _embedded(cond: Condition) -> _Check | None | bool:
+    """``cond`` as a check on a raw field; None when it needs its own 0/1 variable
+    (source-ip, query-string, regex values); False when it can never hold."""
+    f = cond.field
+    if cond.regex or f in ("source-ip", "query-string"):
+        return None
+    values = [str(x) for x in cond.values]
+    if not values:
+        return False
+    if f == "http-request-method":
+        body = "|".join(R.regex_literal(m) for m in dict.fromkeys(values))
+        return _Check("method", "${request_method}", f"(?:{body})")
+    globs = "|".join(dict.fromkeys(R.glob_body(x) for x in values))
+    if f == "path-pattern":
+        return _Check("path", "${uri}", f"(?s:{globs})")
+    if f == "host-header":
+        return _Check("host", "${host}", f"(?i:{globs})")
+    if f == "http-header":
+        name = cond.http_header_name or ""
+        if not _HEADER_NAME.match(name):
+            return False  # nginx drops header names with other characters (e.g. "_")
+        var = "http_" + name.lower().replace("-", "_")
+        return _Check("h:" + name.lower(), "${" + var + "}", f"(?i:{globs})")
+    raise AlbError(f"unknown rule condition field {f!r} (one of: {', '.join(R.FIELDS)})")
+
+
+def _checks(http: Conf, port: int, rule: Rule, *, embed: bool) -> list[_Check] | None:
+    """The rule's conditions as field checks (None when the rule can never match)."""
+    out: list[_Check] = []
+    for j, cond in enumerate(rule.conditions):
+        check = _embedded(cond) if embed else None
+        if check is False:
+            return None
+        if isinstance(check, _Check):
+            out.append(check)
+            continue
+        name = f"alb_{port}_p{int(rule.priority)}_c{j}"
+        # (the embedding pass already wrote the maps of conditions it could not embed)
+        if (embed or isinstance(_embedded(cond), _Check)) and not condition_map(http, name, cond):
+            return None
+        out.append(_Check("bit:" + name, "${" + name + "}", "1"))
+    return out
+
+
+def _field_part(checks: list[_Check]) -> str:
+    if not checks:
+        return _SKIP
+    if len(checks) == 1:
+        return checks[0].regex + r"\n"
+    return "".join(f"(?={c.regex}\\n)" for c in checks) + _SKIP
+
+
+def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
+    """The listener's rules as one regex over a subject string; returns the route variable
+    (or ``default``) and the rules that can match, in priority order.
+
+    The subject holds, one per line, each request field some rule looks at (method, host,
+    headers, 0/1 variables of conditions that are maps of their own), then the path (a
+    decoded path may hold line breaks, so it is not line-delimited: it ends where the
+    fixed-length run of every rule's id begins). Each rule is one alternative, in priority
+    order, so PCRE's first matching alternative is the ALB's first matching rule: the
+    alternative checks its fields, then the path pinned to end at the ids, then captures
+    its own id at its known offset. A request costs one regex match however many rules
+    come before the one that matches; a rule that fails costs a few compared characters.
+    """
     port = listener.port
-    chain: list[tuple[Rule, list[str]]] = []
+    rules: list[tuple[Rule, list[_Check]]] = []
     for rule in sorted(listener.rules, key=lambda r: r.priority):
-        names: list[str] = []
-        for j, cond in enumerate(rule.conditions):
-            name = f"alb_{port}_p{int(rule.priority)}_c{j}"
-            if not condition_map(http, name, cond):
-                break
-            names.append(name)
+        checks = _checks(http, port, rule, embed=True)
+        if checks is not None:
+            rules.append((rule, checks))
+    if not rules:
+        return "default", []
+    ids = [f"p{int(rule.priority)}" for rule, _ in rules]
+
+    has_path = any(c.field == "path" for _, checks in rules for c in checks)
+    total = sum(len(x) for x in ids)
+    pin = f"(?=(?s:.{{{total}}})\\z)"  # the path ends where the ids begin
+
+    def alternative(i: int, checks: list[_Check], fields: list[tuple[str, str]]) -> str:
+        head = "".join(_field_part([c for c in checks if c.field == f]) for f, _ in fields)
+        paths = [c.regex for c in checks if c.field == "path"]
+        if not has_path:
+            mid = ""
+        elif len(paths) == 1:
+            mid = paths[0] + pin
         else:
-            chain.append((rule, names))
-    for i, (rule, names) in enumerate(chain):
-        nxt = f"$alb_{port}_from{i + 1}" if i + 1 < len(chain) else "default"
-        rid = f"p{int(rule.priority)}"
-        if names:
-            source = Value(*[v(n) for n in names]).render()
-            map_block(
-                http,
-                source,
-                f"alb_{port}_from{i}",
-                [(quote("1" * len(names)), rid), ("default", nxt)],
-            )
-        else:
-            map_block(http, '""', f"alb_{port}_from{i}", [("default", rid)])
-    route = f"$alb_{port}_from0" if chain else "default"
-    return route, [rule for rule, _ in chain]
+            mid = "".join(f"(?={p}{pin})" for p in paths) + "(?s:.*)" + pin
+        offset = sum(len(x) for x in ids[:i])
+        skip = f"(?s:.{{{offset}}})" if offset else ""
+        return f"{head}{mid}{skip}({ids[i]})"
+
+    def fields_of(table: list[tuple[Rule, list[_Check]]]) -> list[tuple[str, str]]:
+        seen: dict[str, str] = {}
+        for _, checks in table:
+            for c in checks:
+                if c.field != "path":
+                    seen.setdefault(c.field, c.source)
+        return list(seen.items())
+
+    # a rule too long for one map key tests its conditions through maps of their own
+    for i, (rule, checks) in enumerate(rules):
+        if len(alternative(i, checks, fields_of(rules))) > _KEY_BUDGET:
+            fallback = _checks(http, port, rule, embed=False)
+            assert fallback is not None  # the embedded form could match, so can this one
+            rules[i] = (rule, fallback)
+    fields = fields_of(rules)
+    alts = [alternative(i, checks, fields) for i, (_, checks) in enumerate(rules)]
+    subject = "".join(src + "\n" for _, src in fields) + ("${uri}" if has_path else "")
+    subject += "".join(ids)
+    chunks: list[list[str]] = [[]]
+    for alt in alts:
+        if chunks[-1] and sum(len(a) + 1 for a in chunks[-1]) + len(alt) > _KEY_BUDGET:
+            chunks.append([])
+        chunks[-1].append(alt)
+    for k, chunk in enumerate(chunks):
+        nxt = f"$alb_{port}_rule{k + 1}" if k + 1 < len(chunks) else "default"
+        http.open("map", quote(subject), f"$alb_{port}_rule{k}")
+        http(regex_key("^(?|" + "|".join(chunk) + ")"), "$1")
+        http("default", nxt)
+        http.close()
+    return f"$alb_{port}_rule0", [rule for rule, _ in rules]
 
 
 # ---------------------------------------------------------------------------- actions

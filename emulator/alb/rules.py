@@ -128,8 +128,11 @@ def glob_body(pattern: str, star: str = ".*", one: str = ".") -> str:
 
 
 def glob_to_regex(pattern: str) -> str:
-    """``/api/*/v?`` -> ``^\\x2fapi\\x2f.*\\x2fv.$``: anchored, ``*`` crosses ``/``."""
-    return f"^{glob_body(pattern)}$"
+    """``/api/*/v?`` -> ``^(?s:\\x2fapi\\x2f.*\\x2fv.)\\Z``: anchored at both ends, ``*``
+    crosses ``/`` and any other character (a decoded path may hold a line break). The same
+    text works in Python (``\\Z``: the very end) and PCRE, where ``\\Z`` also allows one
+    final line break, so nginx configurations use ``glob_body`` with PCRE's ``\\z``."""
+    return f"^(?s:{glob_body(pattern)})\\Z"
 
 
 def glob_matches(pattern: str, value: str, *, ignore_case: bool) -> bool:

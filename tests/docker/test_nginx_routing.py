@@ -14,7 +14,9 @@ import json
 import re
 import secrets
 import tarfile
+import random
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,12 +28,14 @@ import pytest
 from emulator.alb import headers as H
 from emulator.alb import rules as R
 from emulator.alb.nginx import AlbParts, Target, listens, render
+from emulator.model.layout import Condition, Listener, LoadBalancer, Rule
 from tests.unit.test_nginx_config import (
     CDN_DOMAIN,
     HOSTILE,
     HOSTILE_LINE,
     blue_green,
     cdn_stack,
+    fixed,
     hostile_stack,
     simple_forward,
     twenty_rules,
@@ -471,3 +475,113 @@ def test_example_layout_compiles(lab: Lab) -> None:
     cdn_port = next(x.container_port for x in listens(parts) if x.role == "cdn")
     doc = call(ng.port(cdn_port), "/bravo/").json()
     assert doc["calculated-return-path"] == f"https://{CDN_DOMAIN}/bravo/"
+
+
+def _random_listener(rng: random.Random) -> Listener:
+    """Forty rules of mixed conditions, each answering its own priority, so a response says
+    which rule nginx chose. Enough rules to need several maps, one rule too long for a map
+    key (its conditions get maps of their own), and conditions of every kind."""
+    segments = ["a", "b", "A", "ab", "x y", "v1", "*", "?"]
+
+    def glob() -> str:
+        return (
+            "/"
+            + "/".join(rng.choice(segments) for _ in range(rng.randint(1, 3)))
+            + rng.choice(["", "*", "/*"])
+        )
+
+    rules = []
+    for n in range(40):
+        conds: list[Condition] = []
+        if rng.random() < 0.85:
+            conds.append(Condition("path-pattern", tuple(glob() for _ in range(rng.randint(1, 3)))))
+        if rng.random() < 0.25:
+            conds.append(
+                Condition("http-request-method", tuple(rng.sample(["GET", "POST", "PUT"], 2)))
+            )
+        if rng.random() < 0.25:
+            conds.append(
+                Condition(
+                    "host-header", (rng.choice(["*.example.com", "api.*", "Shop.example.com"]),)
+                )
+            )
+        if rng.random() < 0.2:
+            conds.append(
+                Condition(
+                    "http-header", (rng.choice(["beta*", "on", "?"]),), http_header_name="X-Flag"
+                )
+            )
+        if rng.random() < 0.15:
+            conds.append(
+                Condition("query-string", ((rng.choice(["v", None]), rng.choice(["1", "2*"])),))
+            )
+        if rng.random() < 0.1:
+            conds.append(Condition("source-ip", (rng.choice(["0.0.0.0/0", "192.0.2.0/24"]),)))
+        if not conds:
+            conds.append(Condition("path-pattern", (glob(),)))
+        rules.append(Rule(100 + 7 * n, tuple(conds), (fixed("200", f"p{100 + 7 * n}"),)))
+    long_values = tuple("/long/" + "z" * 900 + str(i) for i in range(5))
+    rules.insert(
+        0,
+        Rule(
+            50,
+            (Condition("path-pattern", (*long_values[:4], "/a/long/*")),),
+            (fixed("200", "p50"),),
+        ),
+    )
+    default = (fixed("404", "default"),)
+    return Listener(80, "HTTP", None, default, tuple(rules))
+
+
+def test_rule_tables_match_the_reference(lab: Lab) -> None:
+    """Random rule sets and requests (paths with spaces, case, wildcards and an encoded line
+    break) route exactly as ``rules.match``: same rule for every request."""
+    rng = random.Random(20261122)
+    listener = _random_listener(rng)
+    parts = AlbParts(LoadBalancer("diff", listeners=(listener,)))
+    ng = lab.nginx(parts, {})
+    conf = render(parts, {})
+    assert "$alb_80_rule1" in conf, "the rules should need more than one map"
+    assert "$alb_80_p50_c0" in conf, "rule 50 should be too long for a map key"
+    paths = [
+        "/a",
+        "/a/b",
+        "/A/b",
+        "/ab/v1/x",
+        "/x%20y/a",
+        "/b/",
+        "/a/long/q",
+        "/v1",
+        "/a%0Ab",
+        "/b/a%0A/x",
+    ]
+    mismatches = []
+    for i in range(160):
+        path = rng.choice(paths) + rng.choice(["", "/", "/ab", "/z"])
+        query = rng.choice(["", "?v=1", "?v=22", "?w=1", "?V=2&x"])
+        method = rng.choice(["GET", "GET", "POST", "PUT"])
+        headers = {
+            "Host": rng.choice(["localhost", "api.example.com", "shop.example.com", "API.x"])
+        }
+        if rng.random() < 0.5:
+            headers["X-Flag"] = rng.choice(["beta-1", "on", "ON", "x", ""])
+        req = R.Request.get(
+            urllib.parse.unquote(path) + query,
+            method=method,
+            host=headers["Host"],
+            headers=list(headers.items()),
+            source_ip="172.17.0.1",
+        )
+        rule = R.match(listener, req)
+        want = "default" if rule is None else f"p{rule.priority}"
+        r = call(
+            ng.port(80),
+            path + query,
+            method=method,
+            headers=headers,
+            body=b"" if method != "GET" else None,
+        )
+        got = r.body.decode()
+        if got != want:
+            mismatches.append((method, path + query, headers, want, got))
+    assert not mismatches, mismatches[:5]
