@@ -11,10 +11,10 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import random
 import re
 import secrets
 import tarfile
-import random
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
@@ -556,7 +556,7 @@ def test_rule_tables_match_the_reference(lab: Lab) -> None:
         "/b/a%0A/x",
     ]
     mismatches = []
-    for i in range(160):
+    for _ in range(160):
         path = rng.choice(paths) + rng.choice(["", "/", "/ab", "/z"])
         query = rng.choice(["", "?v=1", "?v=22", "?w=1", "?V=2&x"])
         method = rng.choice(["GET", "GET", "POST", "PUT"])

@@ -125,10 +125,14 @@ def test_unknown_field_is_an_error() -> None:
 
 def test_glob_to_regex_is_literal_safe() -> None:
     rx = R.glob_to_regex('/a$b"c;{d}*?')
-    assert re.fullmatch(r"[A-Za-z0-9\\^.*?:()]+", rx)  # only letters, digits, \xHH and our operators
+    assert re.fullmatch(
+        r"[A-Za-z0-9\\^.*?:()]+", rx
+    )  # only letters, digits, \xHH and our operators
     assert re.match(rx, '/a$b"c;{d}zzzQ')
     assert not re.match(rx, "/a$b")
-    assert re.match(R.glob_to_regex("/a/*"), "/a/b\nc") and not re.match(R.glob_to_regex("/a"), "/a\n")
+    assert re.match(R.glob_to_regex("/a/*"), "/a/b\nc") and not re.match(
+        R.glob_to_regex("/a"), "/a\n"
+    )
     with pytest.raises(AlbError):
         R.glob_to_regex("/caf\u00e9")
 
