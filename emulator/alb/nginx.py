@@ -26,6 +26,8 @@ Where nginx 1.22 differs from ``rules``/``headers`` (and from the ALB):
   resolved, slashes merged); the target still gets the path as sent.
 - ``AWSALBTG`` cookies carry ``Max-Age`` instead of ``Expires``.
 - HTTPS listeners are served without TLS; X-Forwarded-Proto still says ``https``.
+- The access log (``access_logs.s3.enabled: "true"``) is JSON lines on the container's
+  output, not objects in S3; off by default, as on AWS.
 - Not emulated: target-level stickiness (``AWSALB``), slow start; least outstanding
   requests is nginx's ``least_conn``.
 """
@@ -184,10 +186,13 @@ def _http_basics(conf: Conf, lb: LoadBalancer) -> None:
     )
     conf("server_tokens", "off")
     conf("default_type", "application/octet-stream")
-    conf("log_format", "alb", "escape=json", quote(log))
-    # buffered: one write per 64 KiB or per second, not per request (the pipe to Docker's
-    # log driver was most of the cost of a proxied request)
-    conf("access_log", "/dev/stdout", "alb", "buffer=64k", "flush=1s")
+    if lb.attribute("access_logs.s3.enabled", "false").lower() == "true":
+        # as on AWS, only when asked for (it costs about a tenth of a proxied request);
+        # JSON lines on the container's output, buffered: one write per 64 KiB or second
+        conf("log_format", "alb", "escape=json", quote(log))
+        conf("access_log", "/dev/stdout", "alb", "buffer=64k", "flush=1s")
+    else:
+        conf("access_log", "off")
     conf("uninitialized_variable_warn", "off")
     conf("client_max_body_size", "0")
     conf("large_client_header_buffers", "4", "16k")

@@ -6,8 +6,8 @@ without arithmetic, Host port rules, the RFC 7239 translation) and is easier to 
 to the reference functions it mirrors. Patterns are shared with ``headers`` so both sides
 use the very same regexes.
 
-Two nginx facts this relies on: map lookups of exact keys ignore case (used to lower-case
-the hex of the trace time), and ``$uid_set`` of the userid module in ``v1`` mode carries the
+Three nginx facts this relies on: map lookups of exact keys ignore case (used to lower-case
+the hex of the trace time), a regex's named captures become variables, and ``$uid_set`` of the userid module in ``v1`` mode carries the
 current time as 8 hex digits (the only hex clock stock nginx has). ``userid`` is switched on
 at server level, read once by a server-level ``set``, and off in every location, so no
 cookie is ever sent.
@@ -84,17 +84,23 @@ def common_maps(conf: Conf) -> None:
         "alb_xff_over",
         [(regex_key(f"^(?:[^,]*,){{{limit}}}"), "1"), ("default", "0")],
     )
-    conf.comment("X-Amzn-Trace-Id: epoch seconds in hex from $uid_set (userid v1), lower-cased")
-    for k in range(8):
-        map_block(
-            conf,
-            "$uid_set",
-            f"alb_tc{k}",
-            [(regex_key(f"^[^=]*=.{{{8 + k}}}(.)"), "$1"), ("default", "0")],
-        )
-        lower = [(c, c) for c in "abcdef"] + [("default", f"$alb_tc{k}")]
-        map_block(conf, f"$alb_tc{k}", f"alb_th{k}", lower)
-    map_block(conf, "$request_id", "alb_trace_rand", [(regex_key("^(.{24})"), "$1")])
+    conf.comment("X-Amzn-Trace-Id: epoch seconds in hex from $uid_set (userid v1) and 24 hex")
+    conf.comment("of $request_id, cut by one regex (named captures), the time lower-cased by pairs")
+    parts = "".join(f"(?<alb_tq{k}>..)" for k in range(4))
+    map_block(
+        conf,
+        quote("${uid_set}${request_id}"),
+        "alb_trace_parts",
+        [
+            (regex_key(f"^[^=]*=.{{8}}{parts}.{{24}}(?<alb_trace_rand>.{{24}})"), '""'),
+            ("default", '""'),
+        ],
+    )
+    digits = "0123456789abcdef"
+    pairs = [a + b for a in digits for b in digits if not (a + b).isdigit()]
+    for k in range(4):
+        lower = [(p, p) for p in pairs] + [("default", f"$alb_tq{k}")]
+        map_block(conf, f"$alb_tq{k}", f"alb_th{k}", lower)
     new = v("alb_trace_new")
     map_block(
         conf,
@@ -132,8 +138,10 @@ def common_maps(conf: Conf) -> None:
 
 
 def trace_new_value() -> str:
-    """The server-level ``set`` that reads ``$uid_set`` while userid is on."""
-    return Value("1-", *[v(f"alb_th{k}") for k in range(8)], "-", v("alb_trace_rand")).render()
+    """The server-level ``set`` that reads ``$uid_set`` while userid is on: the parts map
+    comes first, so its regex has run (and set the captures) before the pairs are read."""
+    hexes = [v(f"alb_th{k}") for k in range(4)]
+    return Value("1-", v("alb_trace_parts"), *hexes, "-", v("alb_trace_rand")).render()
 
 
 def translate_maps(conf: Conf, cdns: Sequence[Cdn]) -> None:

@@ -268,6 +268,8 @@ ROUTE_REQUESTS: list[tuple[str, str, dict[str, str]]] = [
 
 def test_route_table_matches_the_reference(lab: Lab) -> None:
     parts, targets = cdn_stack(lab.ip("alpha"), lab.ip("bravo"), lab.ip("green"))
+    logged = (*parts.load_balancer.attributes, ("access_logs.s3.enabled", "true"))
+    parts = replace(parts, load_balancer=replace(parts.load_balancer, attributes=logged))
     ng = lab.nginx(parts, targets)
     listener = parts.load_balancer.listeners[0]
     expected: list[tuple[str, str, str]] = []
