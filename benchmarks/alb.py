@@ -4,7 +4,7 @@ traffic to a failing target.
 - Throughput and latency from ``wrk`` on 127.0.0.1 against a static 1 KiB file served by a
   plain nginx (so the proxy in front is the bottleneck): (a) through the ALB stand-in
   (``proxy.Proxy`` running ``nginx.render`` of a realistic listener: 20 rules, headers
-  translated, the JSON access log), (b) through a bare nginx ``proxy_pass`` hop to the same
+  translated; (a2) with the JSON access log on as well), (b) through a bare nginx ``proxy_pass`` hop to the same
   backend, (c) to the backend directly. Ratios (a)/(b) (goal >= 0.95) and (a)/(c).
   Every path goes through Docker's published 127.0.0.1 ports, as a user's requests do.
 - A target whose health check starts failing: seconds until it gets no more requests,
@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -187,10 +188,24 @@ def throughput() -> None:
         proxy.ensure(conf)
         assert proxy.container_id is not None
         alb = lab.host_port(proxy.container_id, 80)
-        first = "/svc00/index.html"  # matches the first rule: no other rule is evaluated
+        logged = AlbParts(
+            replace(
+                parts.load_balancer,
+                name="benchlog",
+                attributes=(("access_logs.s3.enabled", "true"),),
+            ),
+            parts.target_groups,
+            parts.headers,
+        )
+        proxy_log = Proxy(lab.rt, lab.stack, logged, [lab.net])
+        proxy_log.ensure(render(logged, targets))
+        assert proxy_log.container_id is not None
+        alb_log = lab.host_port(proxy_log.container_id, 80)
+        first = "/svc00/index.html"  # matches the first rule
         ports = {
             "alb": (alb, path),
             "alb_first": (alb, first),
+            "alb_log": (alb_log, path),
             "bare": (bare, path),
             "direct": (backend, path),
         }
@@ -203,8 +218,9 @@ def throughput() -> None:
                 runs[key].append(wrk(f"http://127.0.0.1:{port}{p}"))
         med = {k: tuple(median([r[i] for r in v]) for i in range(3)) for k, v in runs.items()}
         names = {
-            "alb": "(a) ALB stand-in (20 rules, headers, access log)",
+            "alb": "(a) ALB stand-in (20 rules, headers translated)",
             "alb_first": "(a1) same, a path that matches the first rule",
+            "alb_log": "(a2) same as (a), access log on",
             "bare": "(b) bare nginx proxy_pass hop",
             "direct": "(c) backend directly",
         }
