@@ -193,6 +193,10 @@ def throughput() -> None:
                 parts.load_balancer,
                 name="benchlog",
                 attributes=(("access_logs.s3.enabled", "true"),),
+                listeners=tuple(
+                    replace(x, publish=f"127.0.0.1:{_free_port()}")
+                    for x in parts.load_balancer.listeners
+                ),
             ),
             parts.target_groups,
             parts.headers,
