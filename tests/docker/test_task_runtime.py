@@ -204,6 +204,13 @@ def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stac
     assert container(task, "helper")["lastStatus"] == "STOPPED"
     from emulator.tasks import container_log_path
 
+    # the task reads STOPPED as soon as its containers are down; its record (logs first,
+    # then the stopped snapshot) is written by the stop that is still finishing
+    deadline = time.time() + 30
+    while not any(s["taskArn"] == arn for s in stack.store.stopped_tasks()):
+        assert time.time() < deadline, "the stopped task was never recorded"
+        stack.runner.step()
+        time.sleep(0.2)
     log = container_log_path(stack.store, arn, "app").read_text()
     assert "booting" in log and "dying" in log
     assert (

@@ -163,10 +163,11 @@ def test_running_task_is_registered_probed_and_routed(world: World) -> None:
     assert box.networks == ["s-pub", "s-priv"]  # home subnet, then where the target lives
     assert "server 10.1.1.5:8080" in rt.conf()
     arn = target_group_arn(Account(), "s", "web")
-    assert set(events.messages()[:2]) == {
+    # the first probe runs in a worker and may report before the proxy's start is recorded
+    assert {
         "load balancer lb: nginx started, published on 127.0.0.1:18080",
         f"(service web) registered 1 targets in (target-group {arn})",
-    }
+    } <= set(events.messages()[:3])
     assert [d["TargetHealth"]["State"] for d in snapshot(store)[arn]] == ["healthy"]
     assert [h["state"] for h in store.target_health_history(arn)] == ["healthy", "initial"]
     assert alb.targets_of(TASK)[0].state == "healthy"
