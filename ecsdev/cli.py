@@ -193,8 +193,10 @@ def _watch(runner: Any, arns: list[str], timeout: float, quiet: bool) -> list[di
     deadline = time.time() + timeout
     last: dict[str, str] = {}
     result: dict[str, dict[str, Any]] = {}
+    stopped_at: dict[str, float] = {}
     while True:
         observed = runner.observe()
+        recorded = set()
         for arn in arns:
             if arn in observed:
                 d = runner.describe(observed[arn])
@@ -203,11 +205,15 @@ def _watch(runner: Any, arns: list[str], timeout: float, quiet: bool) -> list[di
                 )
             else:
                 row = runner.store.task_row(arn) or {}
+                if row.get("snapshot"):
+                    recorded.add(arn)
                 d = (
                     row.get("snapshot")
                     or result.get(arn)
                     or {"taskArn": arn, "lastStatus": "STOPPED", "containers": []}
                 )
+            if d["lastStatus"] == "STOPPED":
+                stopped_at.setdefault(arn, time.time())
             state = f"{d['lastStatus']}/{d.get('healthStatus', 'UNKNOWN')}"
             if last.get(arn) != state and not quiet:
                 render.err.print(
@@ -215,7 +221,12 @@ def _watch(runner: Any, arns: list[str], timeout: float, quiet: bool) -> list[di
                 )
                 last[arn] = state
             result[arn] = d
-        if all(_done(result[a]) for a in arns) or time.time() > deadline:
+        # a stopped task's record (stop code, exit codes, logs) is written by whoever stops
+        # it, just after its containers exit: wait for it a little before printing
+        settled = all(
+            a in recorded or a not in stopped_at or time.time() - stopped_at[a] > 10 for a in arns
+        )
+        if (all(_done(result[a]) for a in arns) and settled) or time.time() > deadline:
             break
         time.sleep(0.2)
     for d in result.values():
