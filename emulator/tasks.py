@@ -460,6 +460,10 @@ class TaskRunner:
         """The task as DescribeTasks shows it."""
         arn = task.task_arn
         row = self.store.task_row(arn) or {}
+        if not stopped and row.get("snapshot"):
+            # recorded as stopped: what is still observed is being removed, container by
+            # container, and would describe a task with containers missing
+            return dict(row["snapshot"])
         desired = "STOPPED" if stopped else (row.get("desiredStatus") or "RUNNING")
         st = task_status(task, desired)
         lb = task.labels
