@@ -7,10 +7,10 @@ to the reference functions it mirrors. Patterns are shared with ``headers`` so b
 use the very same regexes.
 
 Three nginx facts this relies on: map lookups of exact keys ignore case (used to lower-case
-the hex of the trace time), a regex's named captures become variables, and ``$uid_set`` of the userid module in ``v1`` mode carries the
-current time as 8 hex digits (the only hex clock stock nginx has). ``userid`` is switched on
-at server level, read once by a server-level ``set``, and off in every location, so no
-cookie is ever sent.
+the hex of the trace time), a regex's named captures become variables, and ``$uid_set`` of
+the userid module in ``v1`` mode carries the current time as 8 hex digits (the only hex
+clock stock nginx has). ``userid`` is switched on at server level, read once by a
+server-level ``set``, and off in every location, so no cookie is ever sent.
 """
 
 from __future__ import annotations

@@ -191,20 +191,25 @@ def _embedded(cond: Condition) -> _Check | None | bool:
     raise AlbError(f"unknown rule condition field {f!r} (one of: {', '.join(R.FIELDS)})")
 
 
-def _checks(http: Conf, port: int, rule: Rule, *, embed: bool) -> list[_Check] | None:
-    """The rule's conditions as field checks (None when the rule can never match)."""
+def _checks(
+    http: Conf, port: int, rule: Rule, written: set[str], *, embed: bool
+) -> list[_Check] | None:
+    """The rule's conditions as field checks (None when the rule can never match); with
+    ``embed`` false every condition is read through a 0/1 map of its own. ``written``:
+    the condition maps already in the configuration."""
     out: list[_Check] = []
     for j, cond in enumerate(rule.conditions):
-        check = _embedded(cond) if embed else None
+        check = _embedded(cond)
         if check is False:
             return None
-        if isinstance(check, _Check):
+        if embed and isinstance(check, _Check):
             out.append(check)
             continue
         name = f"alb_{port}_p{int(rule.priority)}_c{j}"
-        # (the embedding pass already wrote the maps of conditions it could not embed)
-        if (embed or isinstance(_embedded(cond), _Check)) and not condition_map(http, name, cond):
-            return None
+        if name not in written:
+            if not condition_map(http, name, cond):
+                return None
+            written.add(name)
         out.append(_Check("bit:" + name, "${" + name + "}", "1"))
     return out
 
@@ -232,8 +237,9 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
     """
     port = listener.port
     rules: list[tuple[Rule, list[_Check]]] = []
+    written: set[str] = set()
     for rule in sorted(listener.rules, key=lambda r: r.priority):
-        checks = _checks(http, port, rule, embed=True)
+        checks = _checks(http, port, rule, written, embed=True)
         if checks is not None:
             rules.append((rule, checks))
     if not rules:
@@ -266,9 +272,10 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
         return list(seen.items())
 
     # a rule too long for one map key tests its conditions through maps of their own
+    embedded_fields = fields_of(rules)
     for i, (rule, checks) in enumerate(rules):
-        if len(alternative(i, checks, fields_of(rules))) > _KEY_BUDGET:
-            fallback = _checks(http, port, rule, embed=False)
+        if len(alternative(i, checks, embedded_fields)) > _KEY_BUDGET:
+            fallback = _checks(http, port, rule, written, embed=False)
             assert fallback is not None  # the embedded form could match, so can this one
             rules[i] = (rule, fallback)
     fields = fields_of(rules)
