@@ -149,6 +149,9 @@ def _print_events(store: Any, since: int) -> int:
 def _wait_steady(
     store: Any, rt: Any, stack: str, timeout: float, since: int, listeners: list[str]
 ) -> None:
+    """Until every service is steady and every load balancer's nginx routes to the targets
+    the controller last recorded (so the first request after "steady" reaches a task)."""
+    from emulator.alb.targets import reachable
     from emulator.services import load_spec, service_names
 
     deadline = time.time() + timeout
@@ -165,7 +168,8 @@ def _wait_steady(
             for n in expected
             if (sp := load_spec(store, n)) is not None
         )
-        if applied and steady(rows, expected):
+        desired = {r["serviceName"]: int(r["desiredCount"]) for r in rows}
+        if applied and steady(rows, expected) and reachable(store, desired):
             render.out.print(status_table(rows, []))
             render.out.print(
                 f"[green]stack {stack} is steady[/green]"

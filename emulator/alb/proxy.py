@@ -23,8 +23,11 @@ their ``publish`` says, default 127.0.0.1 on that same port.
 
 Reloads: a new configuration is written next to the old one, checked with ``nginx -t``,
 moved into place and loaded with ``nginx -s reload``: new workers take new connections,
-old workers finish the requests they hold. A configuration that fails the check is not
-installed; the old one keeps serving and an error event says why.
+old workers finish the requests they hold. ``reload`` only signals the master, so the swap
+returns once every old worker has stopped taking connections (its title says "shutting
+down"): after ``apply`` the new configuration is what a new request meets. A configuration
+that fails the check is not installed; the old one keeps serving and an error event says
+why.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import json
 from collections.abc import Iterable
 
 from emulator import labels as L
+from emulator.alb import AlbError
 from emulator.alb.nginx import AlbParts, listens
 from emulator.errors import EcsdevError, NotFound
 from emulator.events import Event, EventSink, discard
@@ -48,8 +52,28 @@ ROLE = "proxy"
 LOAD_BALANCER = "ecsdev.load-balancer"
 DEFAULT_BRIDGE = "bridge"
 _CHECK_FAILED = 3  # exit code of the swap script when ``nginx -t`` refuses the new file
+_NOT_IN_EFFECT = 4  # exit code when the old workers still take connections after the wait
+# The worker processes that take new connections: not "shutting down" (an old worker that
+# got the master's QUIT has closed its listening sockets and says so in its title).
+_ACCEPTING = (
+    "accepting() { for d in /proc/[0-9]*; do"
+    " c=$(tr '\\0' ' ' < $d/cmdline 2>/dev/null) || continue;"
+    ' case "$c" in "nginx: worker process"*) case "$c" in *"shutting down"*) ;;'
+    " *) echo ${d#/proc/};; esac;; esac; done; }; "
+)
+# ``nginx -s reload`` only signals the master; the new configuration is in effect once
+# every worker that took connections before has stopped taking them (at most 5 s).
 SWAP = (
-    f"nginx -t -q -c {NEXT} 2>&1 || exit {_CHECK_FAILED}; mv {NEXT} {CONF} && nginx -s reload 2>&1"
+    _ACCEPTING
+    + f"nginx -t -q -c {NEXT} 2>&1 || exit {_CHECK_FAILED}; old=$(accepting); "
+    + f"mv {NEXT} {CONF} && nginx -s reload 2>&1 || exit 1; "
+    + "for i in $(seq 100); do left=''; now=$(accepting); "
+    + 'for p in $old; do case " $(echo $now) " in *" $p "*) left=1;; esac; done; '
+    + f'[ -z "$left" ] && exit 0; sleep 0.05; done; exit {_NOT_IN_EFFECT}'
+)
+# After the container starts: wait (at most 5 s) until nginx has workers taking connections.
+STARTED = _ACCEPTING + (
+    'for i in $(seq 100); do [ -n "$(accepting)" ] && exit 0; sleep 0.05; done; exit 1'
 )
 
 
@@ -106,6 +130,7 @@ class Proxy:
         self.sink = sink
         self.container_id: str | None = None
         self.conf: str | None = None  # what the running nginx was last given
+        self.refused: str | None = None  # the last configuration nginx refused
         self.attached: set[str] = set()
         self.shape = hashlib.sha256(
             json.dumps(
@@ -127,15 +152,16 @@ class Proxy:
             {L.STACK: self.stack, L.ROLE: ROLE, LOAD_BALANCER: self.name}
         )
 
-    def ensure(self, conf: str, networks: Iterable[str] = ()) -> None:
+    def ensure(self, conf: str, networks: Iterable[str] = ()) -> bool:
         """Have the container run ``conf`` and be attached to ``networks``: adopt the one
-        running with the same ports and networks, else (re)create it."""
+        running with the same ports and networks, else (re)create it. False when nginx
+        refused ``conf`` (``apply``)."""
         if self.container_id is None:
             self._adopt_or_create(conf)
         assert self.container_id is not None
         for net in sorted(set(networks) - self.attached):
             self.attach(net)
-        self.apply(conf)
+        return self.apply(conf)
 
     def _adopt_or_create(self, conf: str) -> None:
         for c in self.find():
@@ -160,6 +186,12 @@ class Proxy:
             for net in self.home[1:]:
                 self.runtime.connect(net, cid)
             self.runtime.start(cid)
+            code, out = self.runtime.exec_run(cid, ["sh", "-c", STARTED])
+            if code != 0:
+                raise AlbError(
+                    f"load balancer {self.name}: nginx did not start: {' '.join(out.split())[:600]}",
+                    "See `docker logs " + proxy_name(self.stack, self.name) + "`.",
+                )
         except EcsdevError:
             self.runtime.remove(cid)
             raise
@@ -183,19 +215,28 @@ class Proxy:
         it: the previous configuration keeps serving and an error event says why."""
         if conf == self.conf:
             return True
+        if conf == self.refused:
+            return False  # the event was sent when it was refused
         assert self.container_id is not None
         self.runtime.write_file(self.container_id, NEXT, conf.encode())
         code, out = self.runtime.exec_run(self.container_id, ["sh", "-c", SWAP])
         if code == 0:
-            self.conf = conf
+            self.conf, self.refused = conf, None
             return True
-        what = "refused the new configuration" if code == _CHECK_FAILED else "reload failed"
+        what = {
+            _CHECK_FAILED: "refused the new configuration",
+            _NOT_IN_EFFECT: "reloaded, but its old workers still take connections after 5 s",
+        }.get(code, "reload failed")
+        if code == _NOT_IN_EFFECT:  # installed: in effect once the old workers let go
+            self._event(f"load balancer {self.name}: nginx {what}", "warning")
+            self.conf = conf
+            return False
         self._event(
             f"load balancer {self.name}: nginx {what}; the previous one keeps serving: "
             f"{' '.join(out.split())[:600]}",
             "error",
         )
-        self.conf = conf  # not again until something changes
+        self.refused = conf  # not again until something changes
         return False
 
     def alive(self) -> bool:
@@ -211,7 +252,7 @@ class Proxy:
         return running
 
     def forget(self) -> None:
-        self.container_id, self.conf, self.attached = None, None, set()
+        self.container_id, self.conf, self.refused, self.attached = None, None, None, set()
 
     def remove(self) -> None:
         for c in self.find():

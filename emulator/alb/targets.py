@@ -24,6 +24,7 @@ are re-read every tick, so ``ecsdev up`` after an edit takes effect without a re
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 import time
@@ -44,10 +45,11 @@ from emulator.lifecycle import ObservedTask, task_status
 from emulator.model.layout import Layout, TargetGroup
 from emulator.runtime.base import ContainerRuntime
 from emulator.scheduler import TargetObservation
-from emulator.services import DEPLOYMENT, load_spec, service_names
+from emulator.services import DEPLOYMENT, load_spec, service_names, stack_identity
 from emulator.store import Store
 
 SNAPSHOT_KEY = "alb/targets"
+APPLIED_KEY = "alb/applied"
 LOOP_SECONDS = 0.25
 CHECK_SECONDS = 5.0  # how often the proxies' containers are looked at
 PROBE_WORKERS = 8
@@ -86,6 +88,7 @@ class AlbTargets:
         self._previous = _previous_states(store)  # what a previous controller knew
         self._errors: set[str] = set()
         self._sync_queued = False
+        self._snapshot_at = 0.0
         self._checked_at = 0.0
         self._probes = ThreadPoolExecutor(PROBE_WORKERS, thread_name_prefix="alb-probe")
         self._syncer = ThreadPoolExecutor(1, thread_name_prefix="alb-sync")
@@ -125,7 +128,7 @@ class AlbTargets:
             ch.events.extend(self._queued_events)
             self._queued_events.clear()
             ch = _merge(ch, self._follow_tasks(now, observed))
-        self._publish(ch, sync=changed)
+            self._publish(ch, sync=changed)
         self.pump(now)
 
     def targets_of(self, task_arn: str) -> tuple[TargetObservation, ...]:
@@ -142,8 +145,8 @@ class AlbTargets:
         with self._lock:
             ch, until = self.registry.deregister_task(task_arn, now)
             self._queued_events.extend(ch.events)
-        ch.events = []
-        self._publish(ch)
+            ch.events = []
+            self._publish(ch)
         return until
 
     def settle(self, timeout: float = 10.0) -> bool:
@@ -244,7 +247,7 @@ class AlbTargets:
             ch = self.registry.expire(now)
             due = [e for e in self.registry.due(now) if e.key not in self._inflight]
             self._inflight.update(e.key for e in due)
-        self._publish(ch)
+            self._publish(ch)
         for e in due:
             try:
                 self._probes.submit(self._probe, e.key, e.address, e.health.group, now)
@@ -259,9 +262,9 @@ class AlbTargets:
             result = self.prober(addr.ip, addr.port, group)
         except Exception as e:  # noqa: BLE001 - a probe's failure is the target's, never ours
             result = ProbeResult(ok=False, error=f"{type(e).__name__}: {e}")
-        with self._lock:
+        with self._lock:  # the snapshot never lags what the scheduler sees
             ch = self.registry.record(key, result, sent)
-        self._publish(ch)
+            self._publish(ch)
         with self._lock:  # only now: ``settle`` must not see a gap before the resync
             self._inflight.discard(key)
 
@@ -275,7 +278,9 @@ class AlbTargets:
     # -- what changes mean ----------------------------------------------------------------
 
     def _publish(self, ch: Changes, sync: bool = False) -> None:
-        """Record transitions, emit events, write the snapshot, resync nginx."""
+        """Record transitions, emit events, write the snapshot, resync nginx. Called with
+        the lock held, in the same critical section as the change: the scheduler (which
+        reads the registry) never sees a target healthy before the snapshot says so."""
         if not ch and not sync:
             return
         for e, t in ch.transitions:
@@ -300,7 +305,8 @@ class AlbTargets:
             self._emit(Event(text, "info", service, "service"))
         if ch.transitions or sync:
             with self._lock:
-                snapshot = {"at": time.time(), "targetGroups": self.registry.describe()}
+                self._snapshot_at = time.time()
+                snapshot = {"at": self._snapshot_at, "targetGroups": self.registry.describe()}
                 self.store.put(SNAPSHOT_KEY, snapshot)
             self._request_sync()
 
@@ -313,33 +319,42 @@ class AlbTargets:
             self._syncer.submit(self._sync, check)
 
     def _sync(self, check: bool) -> None:
-        """Render every load balancer with its targets now, and have its nginx run it."""
+        """Render every load balancer with its targets now, and have its nginx run it.
+        When every one of them runs it, say so under ``APPLIED_KEY`` (the load balancers
+        and the target snapshot it was rendered from): ``ecsdev up -d`` waits for that
+        before it says the stack can be reached."""
         with self._lock:
             self._sync_queued = False
             retired, self._retired = self._retired, []
+            recorded, snapshot_at = self._recorded, self._snapshot_at
             work = []
             for proxy in self.proxies.values():
                 names = [g.name for g in proxy.parts.target_groups]
                 work.append((proxy, self.registry.targets(names), self.registry.networks(names)))
-        for proxy in retired:
-            self._guard(proxy.name, proxy.remove)
+        ok = True
+        for proxy in retired:  # every one of them, whatever the first did
+            ok = self._guard(proxy.name, proxy.remove) is not False and ok
         for proxy, targets, networks in work:
 
-            def run(p: Proxy = proxy, t: Any = targets, n: set[str] = networks) -> None:
+            def run(p: Proxy = proxy, t: Any = targets, n: set[str] = networks) -> bool:
                 if check and p.container_id is not None:
                     p.alive()
-                p.ensure(render(p.parts, t), n)
+                return p.ensure(render(p.parts, t), n)  # False: refused (an event said why)
 
-            self._guard(proxy.name, run)
+            ok = self._guard(proxy.name, run) is True and ok
+        if ok and recorded is not None:
+            self.store.put(APPLIED_KEY, {"spec": spec_digest(recorded), "at": snapshot_at})
 
-    def _guard(self, name: str, fn: Callable[[], None]) -> None:
+    def _guard(self, name: str, fn: Callable[[], Any]) -> Any:
+        """``fn()``, or False after an error event (once until it works again)."""
         try:
-            fn()
+            result = fn()
         except EcsdevError as e:
             self._error(f"{name}: {e.message}")
-            return
+            return False
         with self._lock:
             self._errors = {x for x in self._errors if not x.startswith(f"{name}:")}
+        return result
 
     def _error(self, message: str) -> None:
         """An error event, once until the same thing works again."""
@@ -352,6 +367,42 @@ class AlbTargets:
     def _emit(self, ev: Event) -> None:
         self.store.add_event(ev)
         self.sink(ev)
+
+
+def spec_digest(text: str) -> str:
+    """A short digest of the recorded load balancers (their JSON, keys sorted)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def reachable(store: Store, desired: dict[str, int]) -> bool:
+    """Whether requests reach the services now: each service behind a load balancer has
+    ``desired[service]`` healthy targets in each of its target groups, and every nginx of
+    the stack runs the recorded load balancers with the targets of that snapshot. True for
+    a stack without load balancers. (ECS's own "stable" ignores target health; a local
+    ``up`` that prints a URL should not.)"""
+    data = store.get(spec.ALB_KEY)
+    if not data:
+        return True
+    snap = store.get(SNAPSHOT_KEY) or {}
+    healthy: dict[tuple[str, str], int] = {}
+    for arn, descs in (snap.get("targetGroups") or {}).items():
+        for d in descs:
+            if (d.get("TargetHealth") or {}).get("State") == "healthy":
+                key = (str((d.get("Ecsdev") or {}).get("ServiceName")), str(arn))
+                healthy[key] = healthy.get(key, 0) + 1
+    account, _ = stack_identity(store)
+    for name, count in desired.items():
+        sp = load_spec(store, name)
+        if sp is None or not sp.active or not count:
+            continue
+        for lb in sp.load_balancers:
+            arn = spec.target_group_arn(account, store.stack, lb["target_group"])
+            if healthy.get((name, arn), 0) < count:
+                return False
+    done = store.get(APPLIED_KEY) or {}
+    return done.get("spec") == spec_digest(json.dumps(data, sort_keys=True)) and float(
+        done.get("at") or 0.0
+    ) >= float(snap.get("at") or 0.0)
 
 
 def _merge(a: Changes, b: Changes) -> Changes:
@@ -387,7 +438,7 @@ def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
     return {str(k): list(v) for k, v in groups.items()}
 
 
-__all__ = ["SNAPSHOT_KEY", "AlbTargets", "drain_seconds", "snapshot"]
+__all__ = ["APPLIED_KEY", "SNAPSHOT_KEY", "AlbTargets", "reachable", "drain_seconds", "snapshot"]
 
 
 def drain_seconds(store: Store, service: str) -> int:

@@ -159,6 +159,11 @@ def routes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, di
             }
         ]
         out = s.up(doc)
+        # the moment `up -d` says steady, nginx routes to the healthy targets (no 503 blip)
+        for path in ("/alpha/x", "/bravo/x"):
+            status, hdrs, _ = request(ports["main"], path)
+            assert (status, hdrs.get("server")) != (503, "awselb/2.0"), f"{path}: 503 after up -d"
+            assert status == 200, (path, status)
         assert f"http://127.0.0.1:{ports['main']}/ (edge listener 80)" in out.replace("\n", " ")
         yield s, ports
 
@@ -423,3 +428,29 @@ def test_reloads_under_load_drop_nothing(web: tuple[Stack, int]) -> None:
         time.sleep(1.0)
     assert not h.errors, h.errors[:5]
     assert sum(h.served.values()) > 200 and len(h.served) >= 3, h.served
+
+
+# ---------------------------------------------------------------------------- up says steady
+
+
+def test_up_again_after_down_answers_as_soon_as_it_says_steady(tmp_path: Path) -> None:
+    """A second ``up -d`` finds the service COMPLETED from its first life: runningCount alone
+    (ECS's "stable") says steady while the new targets are still in their first health
+    checks (5 s x 2 here). ``up -d`` waits for healthy targets and for nginx to route to
+    them, so the first request after it returns reaches a task."""
+    port = free_port()
+    with stack(tmp_path, "alb-again") as s:
+        doc = base_layout(
+            s.name,
+            [{"port": 80, "publish": f"127.0.0.1:{port}", "defaultActions": [forward("web")]}],
+        )
+        doc["taskDefinitions"] = [echo_family("web")]
+        doc["services"] = [service("web", "web", 2)]
+        doc["targetGroups"] = [{"name": "web", **QUICK, "deregistrationDelay": 0}]
+        for round_ in range(2):
+            s.up(doc)
+            status, hdrs, _ = request(port, "/x")
+            assert (status, hdrs.get("server", "")[:4]) == (200, "echo"), (round_, status, hdrs)
+            assert len(s.serving("web")) == 2
+            if round_ == 0:
+                s.cli("down", "-f", str(s.path))

@@ -14,7 +14,7 @@ from emulator import labels as L
 from emulator.alb.health import ProbeResult
 from emulator.alb.proxy import CONF, NEXT
 from emulator.alb.spec import ALB_KEY, record, target_group_arn
-from emulator.alb.targets import AlbTargets, snapshot
+from emulator.alb.targets import AlbTargets, reachable, snapshot
 from emulator.arns import Account
 from emulator.events import Collector
 from emulator.lifecycle import ObservedTask, TaskContainer
@@ -102,7 +102,9 @@ class FakeRuntime:
         self.boxes[cid].running = True
 
     def exec_run(self, cid: str, cmd: list[str]) -> tuple[int, str]:
-        if self.exec_result[0] == 0:
+        if NEXT not in self.boxes[cid].files:  # the wait for nginx's first workers
+            return 0, ""
+        if self.exec_result[0] in (0, 4):  # 4: installed, old workers slow to let go
             self.boxes[cid].files[CONF] = self.boxes[cid].files.pop(NEXT)
         return self.exec_result
 
@@ -171,6 +173,31 @@ def test_running_task_is_registered_probed_and_routed(world: World) -> None:
     assert [d["TargetHealth"]["State"] for d in snapshot(store)[arn]] == ["healthy"]
     assert [h["state"] for h in store.target_health_history(arn)] == ["healthy", "initial"]
     assert alb.targets_of(TASK)[0].state == "healthy"
+    # nginx runs what the snapshot says: `up -d` may say the stack can be reached
+    assert reachable(store, {"web": 1}) and not reachable(store, {"web": 2})
+
+
+def test_reachable_only_once_nginx_runs_the_healthy_targets(world: World) -> None:
+    alb, rt, store, events = world
+    rt.exec_result = (4, "")  # installed, but the old workers took more than 5 s to let go
+    alb.tick(100.0, observed(ip=""))
+    assert alb.settle()
+    assert not reachable(store, {"web": 1})  # registered nowhere yet
+    alb.tick(101.0, observed())  # registered and probed healthy; nginx slow to switch
+    assert alb.settle() and alb.targets_of(TASK)[0].state == "healthy"
+    assert "10.1.1.5" in rt.conf()
+    assert not reachable(store, {"web": 1})
+    assert [m for m in events.messages("warning") if "old workers" in m]
+    rt.exec_result = (0, "")
+    alb.pump(110.0)  # the periodic check: in effect now
+    assert alb.settle() and reachable(store, {"web": 1})
+    assert reachable(store, {"web": 0, "other": 3})  # nothing asked of those here
+    rt.exec_result = (3, "nginx: [emerg] something is wrong")
+    alb.begin_draining(TASK, 111.0)  # the target leaves; nginx refuses the new config
+    assert alb.settle() and "10.1.1.5" in rt.conf()
+    assert not reachable(store, {"web": 0})  # nginx does not run what the snapshot says
+    alb.pump(120.0)  # the same refused text stays refused
+    assert alb.settle() and not reachable(store, {"web": 0})
 
 
 def test_draining_leaves_nginx_at_once_and_events_follow_the_stop(world: World) -> None:
