@@ -26,6 +26,8 @@ Where nginx 1.22 differs from ``rules``/``headers`` (and from the ALB):
   resolved, slashes merged); the target still gets the path as sent.
 - ``AWSALBTG`` cookies carry ``Max-Age`` instead of ``Expires``.
 - HTTPS listeners are served without TLS; X-Forwarded-Proto still says ``https``.
+- With ``headers.translate`` a redirect's ``#{port}`` is the port of the viewer's Host (the
+  published port), not the listener's, so that the Location can be followed locally.
 - The access log (``access_logs.s3.enabled: "true"``) is JSON lines on the container's
   output, not objects in S3; off by default, as on AWS.
 - Not emulated: target-level stickiness (``AWSALB``), slow start; least outstanding

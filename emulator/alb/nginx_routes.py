@@ -315,7 +315,7 @@ def action_location(
         )
         _forward(ctx, http, server, f"alb_{port}_{rid}", action)
     elif action.type == "redirect":
-        _redirect(server, listener, action)
+        _redirect(server, listener, action, ctx.translate)
     elif action.type == "fixed-response":
         code = str(action.status_code or "")
         ctype = action.content_type or "text/plain"
@@ -433,10 +433,13 @@ def _rewrite_map(
     )
 
 
-def _redirect(server: Conf, listener: Listener, action: Action) -> None:
+def _redirect(server: Conf, listener: Listener, action: Action, translate: bool) -> None:
+    """``rules.redirect_url`` in nginx: with ``translate``, ``#{port}`` is the port of the
+    viewer's Host (``$alb_<port>_hostport``, the listener's port when Host has none)."""
     config = dict(action.redirect or {})
-    static = {"protocol": listener_protocol(listener), "port": str(int(listener.port))}
-    dynamic = {
+    static: dict[str, str | Var] = {"protocol": listener_protocol(listener)}
+    dynamic: dict[str, str | Var] = {
+        "port": v(f"alb_{int(listener.port)}_hostport") if translate else str(int(listener.port)),
         "host": v("alb_req_hostname"),
         "path": v("alb_req_path_tail"),
         "query": v("alb_req_query"),

@@ -280,13 +280,20 @@ def sticky_pick(action: Action, load_balancer: str, cookie: str | None, u: float
 # ---------------------------------------------------------------------------- redirect
 
 
-def redirect_url(config: dict[str, str], request: Request, listener: Listener) -> str:
+def redirect_url(
+    config: dict[str, str], request: Request, listener: Listener, translate: bool = False
+) -> str:
     """The ``Location`` of a redirect action: ``protocol://host:port/path?query``; components
-    left out keep the request's values and ``#{...}`` keywords are replaced once."""
+    left out keep the request's values and ``#{...}`` keywords are replaced once.
+
+    ``#{port}`` is the listener's port, as on AWS. With ``translate`` (``headers.translate``)
+    it is the port the viewer used, from its Host header (the published port locally), so
+    that the Location can be followed: ``127.0.0.1:8080`` stays ``127.0.0.1:8080``."""
+    viewer_port = re.search(r":([0-9]+)$", request.host or "") if translate else None
     values = {
         "protocol": listener.protocol.lower(),
         "host": host_without_port(request.host or ""),
-        "port": str(listener.port),
+        "port": viewer_port.group(1) if viewer_port else str(listener.port),
         "path": request.path[1:] if request.path.startswith("/") else request.path,
         "query": request.query_string,
     }

@@ -412,10 +412,14 @@ def test_alb_made_answers(lab: Lab) -> None:
     assert not missing.all("Set-Cookie") and not created.all("Set-Cookie")
     moved = call(port, "/old/a/b?z=1&y=2", headers={"Host": "www.example.org:8000"})
     assert_alb_page(moved, 301, "Moved Permanently")
-    assert moved.header("Location") == "http://www.example.org:80/new/old/a/b?z=1&y=2"
+    # headers.translate: #{port} is the viewer's (from its Host), so the Location can be followed
+    assert moved.header("Location") == "http://www.example.org:8000/new/old/a/b?z=1&y=2"
     reference = R.Request.get("/old/a/b?z=1&y=2", host="www.example.org:8000")
     listener = parts.load_balancer.listeners[0]
-    assert moved.header("Location") == R.redirect_url({"path": "/new/#{path}"}, reference, listener)
+    want = R.redirect_url({"path": "/new/#{path}"}, reference, listener, translate=True)
+    assert moved.header("Location") == want
+    bare = call(port, "/old/a", headers={"Host": "www.example.org"})  # no port: the listener's
+    assert bare.header("Location") == "http://www.example.org:80/new/old/a"
     assert_alb_page(call(port, "/empty/x"), 503, "Service Temporarily Unavailable")
     assert_alb_page(call(port, "/down/x"), 502, "Bad Gateway")
     assert_alb_page(call(port, "/", method="TRACE"), 405, "Method Not Allowed")

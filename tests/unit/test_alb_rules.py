@@ -198,6 +198,22 @@ def test_redirect_url(
     assert R.redirect_url(config, R.Request.get(target, host=host), listener) == url
 
 
+@pytest.mark.parametrize(
+    ("config", "host", "url"),
+    [
+        ({"path": "/new/#{path}"}, "127.0.0.1:8080", "http://127.0.0.1:8080/new/a"),
+        ({"path": "/new/#{path}"}, "[::1]:9000", "http://[::1]:9000/new/a"),
+        ({"path": "/new/#{path}"}, "example.com", "http://example.com:80/new/a"),  # no port
+        ({"port": "8443", "protocol": "HTTPS"}, "e.com:8080", "https://e.com:8443/a"),  # as set
+        ({"query": "p=#{port}"}, "e.com:8080", "http://e.com:8080/a?p=8080"),
+    ],
+)
+def test_redirect_url_with_translated_headers_keeps_the_viewers_port(
+    config: dict[str, str], host: str, url: str
+) -> None:
+    assert R.redirect_url(config, R.Request.get("/a", host=host), LIS80, translate=True) == url
+
+
 def test_redirect_status() -> None:
     assert R.redirect_status({}) == 301
     assert R.redirect_status({"statusCode": "HTTP_302"}) == 302
