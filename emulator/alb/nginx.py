@@ -30,8 +30,11 @@ Where nginx 1.22 differs from ``rules``/``headers`` (and from the ALB):
   published port), not the listener's, so that the Location can be followed locally.
 - The access log (``access_logs.s3.enabled: "true"``) is JSON lines on the container's
   output, not objects in S3; off by default, as on AWS.
-- Not emulated: target-level stickiness (``AWSALB``), slow start; least outstanding
-  requests is nginx's ``least_conn``.
+- Target-level ``lb_cookie`` stickiness: ``AWSALB``/``AWSALBCORS`` carry an opaque hex
+  token per target (the ALB's is an encrypted blob) and ``Max-Age``; a token of a target
+  that gets no traffic now is ignored and the cookie rewritten, as on AWS.
+- Not emulated: ``app_cookie`` stickiness (the layout check warns), slow start; least
+  outstanding requests is nginx's ``least_conn``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from typing import NamedTuple
 from emulator.alb import AlbError, UnsafeValueError, pages
 from emulator.alb import nginx_headers as NH
 from emulator.alb import nginx_routes as NR
+from emulator.alb import rules as R
 from emulator.alb.health import routable
 from emulator.alb.nginx_text import Conf, hostname, quote
 from emulator.model.layout import Cdn, Headers, Layout, Listener, LoadBalancer, TargetGroup
@@ -142,10 +146,24 @@ def render(parts: AlbParts, targets: Mapping[str, Sequence[Target | tuple[str, i
     translate = bool(parts.headers.translate)
     upstream_conf = Conf()
     upstreams: dict[str, str | None] = {}
+    sticky: dict[str, NR.StickyGroup] = {}
     for i, tg in enumerate(parts.target_groups):
         up = routable((t[0], int(t[1]), str(t[2])) for t in targets.get(tg.name, ()))
         upstreams[tg.name] = _upstream(upstream_conf, f"alb_tg{i}", tg, up) if up else None
-    ctx = NR.Routing(lb, upstreams, translate)
+        seconds = R.lb_cookie_seconds(tg)
+        if up and seconds:  # one more upstream per target, for AWSALB
+            sticky[tg.name] = NR.StickyGroup(
+                seconds,
+                tuple(
+                    NR.StickyTarget(
+                        R.target_token(lb.name, tg.name, str(addr), port),
+                        _upstream(upstream_conf, f"alb_tg{i}_t{j}", tg, [(str(addr), port)]),
+                        f"[{addr}]:{port}" if addr.version == 6 else f"{addr}:{port}",
+                    )
+                    for j, (addr, port) in enumerate(_servers(tg, up))
+                ),
+            )
+    ctx = NR.Routing(lb, upstreams, translate, sticky=sticky)
     hop = hop_port(parts)
 
     maps, servers = Conf(), Conf()
@@ -210,18 +228,25 @@ def _upstream(conf: Conf, name: str, tg: TargetGroup, servers: list[tuple[str, i
     algorithm = str(dict(tg.attributes).get("load_balancing.algorithm.type", "round_robin"))
     if algorithm == "least_outstanding_requests":
         conf("least_conn")
+    for addr, port in _servers(tg, servers):
+        host = f"[{addr}]" if addr.version == 6 else str(addr)
+        conf("server", f"{host}:{port}", "max_fails=0")
+    conf("keepalive", "32")
+    conf.close()
+    return name
+
+
+def _servers(
+    tg: TargetGroup, servers: list[tuple[str, int]]
+) -> list[tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, int]]:
+    """The targets as checked addresses, without repeats, in a stable order."""
     parsed = []
     for ip, port in servers:
         try:
             parsed.append((ipaddress.ip_address(ip), _port(port)))
         except ValueError:
             raise UnsafeValueError(f"target group {tg.name}: {ip!r} is not an IP address") from None
-    for addr, port in sorted(set(parsed), key=lambda a: (a[0].version, a[0], a[1])):
-        host = f"[{addr}]" if addr.version == 6 else str(addr)
-        conf("server", f"{host}:{port}", "max_fails=0")
-    conf("keepalive", "32")
-    conf.close()
-    return name
+    return sorted(set(parsed), key=lambda a: (a[0].version, a[0], a[1]))
 
 
 def _port(port: object) -> int:

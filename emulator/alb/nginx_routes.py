@@ -36,7 +36,15 @@ from emulator.alb.nginx_text import (
     user_regex,
     v,
 )
-from emulator.model.layout import Action, Condition, Listener, LoadBalancer, Rule, Transform
+from emulator.model.layout import (
+    Action,
+    Condition,
+    Listener,
+    LoadBalancer,
+    Rule,
+    Transform,
+    WeightedTargetGroup,
+)
 
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]+$")
 _CONTENT_TYPE = re.compile(r"^[a-z]+/[a-z0-9.+-]+$")
@@ -66,6 +74,24 @@ class Hops:
         return path
 
 
+@dataclass(frozen=True)
+class StickyTarget:
+    """One target of a group with ``lb_cookie`` stickiness: its ``AWSALB`` value, the
+    upstream holding only it, and its address as ``$upstream_addr`` shows it."""
+
+    token: str
+    upstream: str
+    address: str
+
+
+@dataclass(frozen=True)
+class StickyGroup:
+    """A target group with ``lb_cookie`` stickiness: the cookie's lifetime, its targets."""
+
+    seconds: int
+    targets: tuple[StickyTarget, ...]
+
+
 @dataclass
 class Routing:
     """What the compiler knows while it compiles one load balancer's listeners."""
@@ -74,6 +100,7 @@ class Routing:
     upstreams: dict[str, str | None]  # target group name -> upstream (None: no target)
     translate: bool
     hops: Hops = field(default_factory=Hops)
+    sticky: dict[str, StickyGroup] = field(default_factory=dict)  # by target group name
 
     def upstream(self, group: str) -> str | None:
         if group not in self.upstreams:
@@ -338,7 +365,7 @@ def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action
         up = ctx.upstream(groups[0].target_group)
         if up is None:
             server("return", "503")
-        else:
+        elif not _target_stickiness(ctx, http, server, prefix, groups, up):
             server("proxy_pass", f"http://{up}$alb_up_uri")
         return
     pick = f"{prefix}_split"
@@ -361,7 +388,8 @@ def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action
         server.open("if", f"(${chosen}", "=", f"{NONE})")
         server("return", "503")
         server.close()
-    server("proxy_pass", f"http://${chosen}$alb_up_uri")
+    if not _target_stickiness(ctx, http, server, prefix, groups, "$" + chosen):
+        server("proxy_pass", f"http://${chosen}$alb_up_uri")
     if action.stickiness_seconds:
         seconds = int(action.stickiness_seconds)
         token = v(f"{prefix}_token")
@@ -369,6 +397,48 @@ def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action
         cors = Value("AWSALBTGCORS=", token, f"; Max-Age={seconds}; Path=/; SameSite=None; Secure")
         server("add_header", "Set-Cookie", cookie.render(), "always")
         server("add_header", "Set-Cookie", cors.render(), "always")
+
+
+def _target_stickiness(
+    ctx: Routing,
+    http: Conf,
+    server: Conf,
+    prefix: str,
+    groups: list[WeightedTargetGroup],
+    chosen: str,
+) -> bool:
+    """Target-level ``lb_cookie`` stickiness for the groups of a forward that have it: an
+    ``AWSALB`` cookie naming a target that gets traffic now sends the request there (one
+    upstream per target); otherwise the group's usual pick. The response sets ``AWSALB``
+    and ``AWSALBCORS`` to the target that answered (from ``$upstream_addr``), as the ALB
+    does on every response. ``chosen`` is the group's upstream, or the variable holding
+    the upstream a weighted forward picked. False (nothing written) without stickiness."""
+    sticky = [
+        (ctx.upstream(g.target_group), ctx.sticky[g.target_group])
+        for g in groups
+        if g.target_group in ctx.sticky
+    ]
+    if not sticky:
+        return False
+    group_expr: str | Var = v(chosen[1:]) if chosen.startswith("$") else chosen
+    source = Value(group_expr, "|", v("cookie_AWSALB"))
+    route = [(quote(f"{up}|{t.token}"), t.upstream) for up, g in sticky for t in g.targets]
+    map_block(http, source.render(), f"{prefix}_target", [*route, ("default", chosen)])
+    server("proxy_pass", f"http://${prefix}_target$alb_up_uri")
+    answered = Value(group_expr, "|", v("upstream_addr"))
+    for name, extra in (("AWSALB", ""), ("AWSALBCORS", "; SameSite=None; Secure")):
+        cookies = [
+            (
+                quote(f"{up}|{t.address}"),
+                quote(f"{name}={t.token}; Max-Age={g.seconds}; Path=/{extra}"),
+            )
+            for up, g in sticky
+            for t in g.targets
+        ]
+        var = f"{prefix}_{name.lower()}"
+        map_block(http, answered.render(), var, [*cookies, ("default", '""')])
+        server("add_header", "Set-Cookie", f"${var}", "always")
+    return True
 
 
 def _transforms(

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from emulator.alb import AlbError
-from emulator.model.layout import Action, Condition, Listener, Rule, Transform
+from emulator.model.layout import Action, Condition, Listener, Rule, TargetGroup, Transform
 
 Pair = tuple[str, str]
 
@@ -265,6 +265,21 @@ def split_shares(action: Action) -> list[tuple[str, str]]:
 def stickiness_token(load_balancer: str, target_group: str) -> str:
     """The ``AWSALBTG`` cookie value naming a target group (opaque, stable, hex)."""
     return hashlib.sha256(f"{load_balancer}\0{target_group}".encode()).hexdigest()[:32]
+
+
+def target_token(load_balancer: str, target_group: str, ip: str, port: int) -> str:
+    """The ``AWSALB`` cookie value naming one target of a target group (opaque, stable, hex;
+    the ALB's is an encrypted blob)."""
+    text = f"{load_balancer}\0{target_group}\0{ip}\0{port}"
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def lb_cookie_seconds(group: TargetGroup) -> int | None:
+    """Target-level stickiness of type ``lb_cookie``: the cookie's lifetime, else None."""
+    sticky = group.stickiness or {}
+    if not sticky.get("enabled") or sticky.get("type", "lb_cookie") != "lb_cookie":
+        return None
+    return int(sticky.get("durationSeconds") or 86400)
 
 
 def sticky_pick(action: Action, load_balancer: str, cookie: str | None, u: float) -> str | None:

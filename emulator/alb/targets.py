@@ -189,6 +189,8 @@ class AlbTargets:
             waiting = []
             for lb in sp.load_balancers:
                 group, cname, cport = lb["target_group"], lb["container_name"], lb["container_port"]
+                if task.labels.get(L.NETWORK_MODE) == "host":
+                    continue  # not routed by the stand-in (the layout check warns)
                 addr = address_of(task, cname, int(cport), self.stack)
                 if addr is None:
                     waiting.append(TargetObservation(self.target_group_arn(group), int(cport)))

@@ -247,10 +247,25 @@ def _matcher(value: str | None, rep: Reporter, path: PathT) -> None:
             rep.error(path, f"{part} is outside the HTTP codes an ALB accepts (200-499)")
 
 
+_APP_COOKIE = (
+    "app_cookie stickiness is not emulated locally: requests are balanced as without it "
+    "(lb_cookie stickiness is)"
+)
+
+
 def _stickiness(tg: dict[str, Any], rep: Reporter, path: PathT) -> None:
     sticky = tg.get("stickiness")
+    attrs = tg.get("attributes") or {}
+    if (
+        isinstance(attrs, dict)
+        and str(attrs.get("stickiness.enabled")).lower() == "true"
+        and attrs.get("stickiness.type") == "app_cookie"
+    ):
+        rep.warn(path + ("attributes", "stickiness.type"), _APP_COOKIE)
     if sticky is None:
         return
+    if sticky.get("type") == "app_cookie" and sticky.get("enabled", True):
+        rep.warn(path + ("stickiness", "type"), _APP_COOKIE)
     if any(k.startswith("stickiness.") for k in tg.get("attributes") or {}):
         rep.error(path + ("stickiness",), "stickiness is also set in attributes; keep one")
     if sticky.get("type") == "app_cookie" and sticky.get("enabled", True):

@@ -152,6 +152,13 @@ def _service_load_balancers(
             have = tg.get("targetType", "ip")
             if need is None:
                 rep.error(path, f"a task with networkMode {mode} cannot be behind a load balancer")
+            elif mode == "host":
+                rep.warn(
+                    path,
+                    "host network mode tasks are not registered in target groups locally (the "
+                    "ALB stand-in does not route into the host's network): the load balancer "
+                    "answers 503 for them; use awsvpc or bridge to route to them",
+                )
             elif have != need:
                 rep.error(
                     path + ("targetGroup",),

@@ -38,6 +38,7 @@ from tests.unit.test_nginx_config import (
     fixed,
     hostile_stack,
     simple_forward,
+    sticky_targets,
     twenty_rules,
 )
 
@@ -458,6 +459,59 @@ def test_weighted_forward_with_stickiness(lab: Lab) -> None:
     assert f"AWSALBTGCORS={green}; Max-Age=300; Path=/; SameSite=None; Secure" in cookies
     xff = r.json()["incoming-headers"]["x-forwarded-for"]
     assert re.fullmatch(r"[0-9.]+:\d+", xff)  # routing.http.xff_client_port.enabled
+
+
+def test_target_stickiness_with_the_awsalb_cookie(lab: Lab) -> None:
+    parts, targets = sticky_targets(lab.ip("alpha"), lab.ip("bravo"), lab.ip("green"))
+    ng = lab.nginx(parts, targets)
+    port = ng.port(80)
+    token = {
+        n: R.target_token("sticky", "web", lab.ip(n), 8080) for n in ("alpha", "bravo", "green")
+    }
+
+    def sticky_cookies(r: Response) -> list[str]:
+        return sorted(c for c in r.all("Set-Cookie") if c.startswith(("AWSALB=", "AWSALBCORS=")))
+
+    def cookies_for(name: str) -> list[str]:
+        return [
+            f"AWSALB={token[name]}; Max-Age=3600; Path=/",
+            f"AWSALBCORS={token[name]}; Max-Age=3600; Path=/; SameSite=None; Secure",
+        ]
+
+    seen = set()
+    for _ in range(8):  # no cookie: round robin, and the answer names the target that served
+        r = call(port, "/")
+        seen.add(lab.who(r))
+        assert sticky_cookies(r) == cookies_for(lab.who(r))
+    assert seen == {"alpha", "bravo"}
+    for name in ("alpha", "bravo"):
+        for _ in range(6):
+            r = call(port, "/", headers={"Cookie": f"theme=dark; AWSALB={token[name]}"})
+            assert lab.who(r) == name and sticky_cookies(r) == cookies_for(name)
+    stale = call(port, "/", headers={"Cookie": "AWSALB=" + "0" * 40})  # no such target
+    assert sticky_cookies(stale) == cookies_for(lab.who(stale))
+    # a weighted forward: AWSALBTG picks the group, then AWSALB the target in it
+    both = {"Cookie": f"AWSALBTG={R.stickiness_token('sticky', 'web')}; AWSALB={token['bravo']}"}
+    for _ in range(6):
+        r = call(port, "/split/x", headers=both)
+        assert lab.who(r) == "bravo" and cookies_for("bravo")[0] in r.all("Set-Cookie")
+    other = call(
+        port,
+        "/split/x",
+        headers={
+            "Cookie": f"AWSALBTG={R.stickiness_token('sticky', 'other')}; AWSALB={token['bravo']}"
+        },
+    )
+    assert lab.who(other) == "green" and sticky_cookies(other) == []  # "other" has none
+    # the cookie's target is unhealthy: another target serves and the cookie is rewritten
+    targets["web"] = [
+        Target(lab.ip("alpha"), 8080, "healthy"),
+        Target(lab.ip("bravo"), 8080, "unhealthy"),
+    ]
+    ng.reload(render(parts, targets))
+    for _ in range(4):
+        r = call(port, "/", headers={"Cookie": f"AWSALB={token['bravo']}"})
+        assert lab.who(r) == "alpha" and sticky_cookies(r) == cookies_for("alpha")
 
 
 def test_hostile_values_stay_literal(lab: Lab) -> None:

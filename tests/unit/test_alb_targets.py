@@ -6,7 +6,7 @@ a configuration nginx refuses is not installed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -253,3 +253,16 @@ def test_a_restarted_controller_keeps_what_the_last_one_knew(world: World) -> No
         assert slow == ["10.1.1.5"]
     finally:
         again.close()
+
+
+def test_host_mode_tasks_are_not_registered_and_do_not_hold_up_the_service(
+    world: World,
+) -> None:
+    alb, rt, store, events = world
+    task = observed()[TASK]
+    host = replace(task, labels={**task.labels, L.NETWORK_MODE: "host"}, pause=None)
+    alb.tick(100.0, {TASK: host})
+    assert alb.settle()
+    assert alb.targets_of(TASK) == ()  # not "initial" forever: the scheduler may complete
+    assert not [m for m in events.messages() if "registered" in m]
+    assert "10.1.1.5" not in rt.conf()  # the ALB answers 503 for the group

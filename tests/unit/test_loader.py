@@ -177,7 +177,12 @@ def test_defaults_and_normal_forms(tmp_path: Path) -> None:
                     actions: [{type: redirect, redirectConfig: {protocol: HTTPS, statusCode: HTTP_302}}]
         """,
     )
-    layout = load_layout(path)
+    sink = Collector()
+    layout = load_layout(path, sink)
+    assert [m for m in sink.messages() if "app_cookie" in m] == [
+        f'{path}:15: targetGroups[0].attributes["stickiness.type"]: app_cookie stickiness is not '
+        "emulated locally: requests are balanced as without it (lb_cookie stickiness is)"
+    ]
     assert [s.name for s in layout.vpc.subnets] == ["public"]
     assert layout.services[0].subnets == ("public",)
     assert layout.services[0].desired_count == 1

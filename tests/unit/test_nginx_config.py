@@ -91,6 +91,32 @@ def blue_green(blue: str = "10.0.3.10", green: str = "10.0.3.20") -> tuple[AlbPa
     return AlbParts(lb, groups), targets
 
 
+def sticky_targets(
+    a: str = "10.0.5.10", b: str = "10.0.5.11", other: str = "10.0.5.20"
+) -> tuple[AlbParts, Targets]:
+    """Target-level ``lb_cookie`` stickiness (AWSALB) on "web": alone as the default action,
+    and in a weighted forward with "other" (which has none) and target-group stickiness."""
+    split = Action(
+        "forward",
+        target_groups=(WeightedTargetGroup("web", 1), WeightedTargetGroup("other", 1)),
+        stickiness_seconds=60,
+    )
+    rules = (Rule(10, (Condition("path-pattern", ("/split/*",)),), (split,)),)
+    lb = LoadBalancer(
+        "sticky", listeners=(Listener(port=80, default_actions=(fwd("web"),), rules=rules),)
+    )
+    lb_cookie = {"enabled": True, "type": "lb_cookie", "durationSeconds": 3600}
+    groups = (
+        TargetGroup("web", port=8080, stickiness=lb_cookie),
+        TargetGroup("other", port=8080),
+    )
+    targets = {
+        "web": [Target(a, 8080, "healthy"), Target(b, 8080, "healthy")],
+        "other": [Target(other, 8080, "healthy")],
+    }
+    return AlbParts(lb, groups), targets
+
+
 CDN_DOMAIN = "d1phq4yrkrmw68.cloudfront.net"
 
 
@@ -171,6 +197,7 @@ STACKS = {
     "twenty_rules": twenty_rules,
     "blue_green": blue_green,
     "cdn_translate": cdn_stack,
+    "sticky_targets": sticky_targets,
 }
 
 

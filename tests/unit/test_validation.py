@@ -278,3 +278,39 @@ def test_runtime_platform_warns_only_on_mismatch(tmp_path: Path) -> None:
         "WINDOWS_SERVER_2022_CORE containers cannot run locally",
         "taskDefinitions[0].ephemeralStorage: containers use the local Docker storage",
     ]
+
+
+def test_host_mode_service_behind_a_load_balancer_is_a_warning(tmp_path: Path) -> None:
+    path = _layout(
+        tmp_path,
+        """
+        version: 1
+        name: hostmode
+        taskDefinitions:
+          - family: web
+            networkMode: host
+            containerDefinitions:
+              - {name: app, image: busybox, memory: 64, portMappings: [{containerPort: 8080}]}
+        services:
+          - serviceName: web
+            taskDefinition: web
+            loadBalancers: [{targetGroup: web, containerName: app, containerPort: 8080}]
+        targetGroups:
+          - {name: web, port: 8080, targetType: instance}
+        loadBalancers:
+          - name: edge
+            listeners:
+              - {port: 80, defaultActions: [{type: forward, targetGroup: web}]}
+        """,
+    )
+    sink = Collector()
+    layout = load_layout(path, sink)
+    assert layout.services[0].load_balancers
+    assert [m.split(": ", 2)[1:] for m in sink.messages("warning")] == [
+        [
+            "services[0].loadBalancers[0]",
+            "host network mode tasks are not registered in target groups locally (the ALB "
+            "stand-in does not route into the host's network): the load balancer answers 503 "
+            "for them; use awsvpc or bridge to route to them",
+        ]
+    ]
