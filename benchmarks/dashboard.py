@@ -26,9 +26,12 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from benchmarks.common import figure, heading
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.type_defs import NetworkConfigurationTypeDef
 
 SERVICES = 200
 TASKS = 2_000
@@ -79,7 +82,9 @@ def _populate(url: str) -> None:
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/17")["Subnet"]["SubnetId"]
     sg = ec2.create_security_group(GroupName="bench", Description="bench", VpcId=vpc)["GroupId"]
-    net = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}}
+    net: NetworkConfigurationTypeDef = {
+        "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}
+    }
     ecs.create_cluster(clusterName="bench")
     td = ecs.register_task_definition(
         family="app",
@@ -236,10 +241,10 @@ async def _run(url: str) -> None:
         t1 = time.perf_counter()
         app.run_command("tasks")
         await _wait(lambda: isinstance(app.screen, TasksScreen) and app.screen.is_mounted)
-        tasks_screen = app.screen
+        tasks_screen = cast(TasksScreen, app.screen)
         tasks_loaded = await _wait(
             lambda: len(tasks_screen.table.all_rows) >= TASKS and not tasks_screen._busy
-        )  # type: ignore[attr-defined]
+        )
         figure(f"tasks view: all {TASKS} rows loaded", tasks_loaded - t1)
         after = dict(source.api_calls)
         describes = after.get("ecs:DescribeTasks", 0) - before.get("ecs:DescribeTasks", 0)

@@ -33,7 +33,7 @@ Where nginx 1.22 differs from ``rules``/``headers`` (and from the ALB):
 - Target-level ``lb_cookie`` stickiness: ``AWSALB``/``AWSALBCORS`` carry an opaque hex
   token per target (the ALB's is an encrypted blob) and ``Max-Age``; a token of a target
   that gets no traffic now is ignored and the cookie rewritten, as on AWS.
-- Not emulated: ``app_cookie`` stickiness (the layout check warns), slow start; least
+- Not emulated: ``app_cookie`` stickiness, slow start (the layout check warns of both); least
   outstanding requests is nginx's ``least_conn``.
 """
 

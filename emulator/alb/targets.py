@@ -80,7 +80,8 @@ class AlbTargets:
         self.proxies: dict[str, Proxy] = {}
         self.registry = Registry({}, self.target_group_arn)
         self._lock = threading.RLock()
-        self._recorded: str | None = None
+        self._recorded: str | None = None  # the recorded load balancers last read
+        self._running_spec: str | None = None  # ... when the proxies were built from them
         self._retired: list[Proxy] = []
         self._expected: dict[str, tuple[TargetObservation, ...]] = {}
         self._queued_events: list[tuple[str, str]] = []
@@ -226,7 +227,9 @@ class AlbTargets:
             )
         except AlbError as e:
             self._error(f"load balancers: {e.message}")
+            self._running_spec = None  # what runs is not what is recorded
             return Changes(), False
+        self._running_spec = text
         self.layout = layout
         groups = {g.name: g for g in layout.target_groups} if layout else {}
         ch = self.registry.set_groups(groups, now)
@@ -328,7 +331,7 @@ class AlbTargets:
         with self._lock:
             self._sync_queued = False
             retired, self._retired = self._retired, []
-            recorded, snapshot_at = self._recorded, self._snapshot_at
+            recorded, snapshot_at = self._running_spec, self._snapshot_at
             work = []
             for proxy in self.proxies.values():
                 names = [g.name for g in proxy.parts.target_groups]

@@ -225,6 +225,14 @@ def check_target_groups(tgs: Any, rep: Reporter, cat: Catalog) -> None:
         _stickiness(tg, rep, path)
         check_attributes("target group", tg.get("attributes"), rep, path + ("attributes",))
         attrs = tg.get("attributes") or {}
+        slow = (
+            str(attrs.get("slow_start.duration_seconds", "0")) if isinstance(attrs, dict) else "0"
+        )
+        if slow.isdigit() and int(slow) >= 30:
+            rep.warn(
+                path + ("attributes", "slow_start.duration_seconds"),
+                "slow start is not emulated locally: a new target gets its full share at once",
+            )
         if "deregistrationDelay" in tg and "deregistration_delay.timeout_seconds" in attrs:
             rep.error(path + ("deregistrationDelay",), "also set as an attribute; keep one")
 

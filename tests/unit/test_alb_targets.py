@@ -192,6 +192,15 @@ def test_reachable_only_once_nginx_runs_the_healthy_targets(world: World) -> Non
     alb.pump(110.0)  # the periodic check: in effect now
     assert alb.settle() and reachable(store, {"web": 1})
     assert reachable(store, {"web": 0, "other": 3})  # nothing asked of those here
+    unreadable = {**record(LAYOUT), "load_balancers": [{"nom": "lb"}]}
+    store.put(ALB_KEY, unreadable)  # the proxies keep the old settings: not what is recorded
+    alb.tick(110.5, observed())
+    alb.pump(116.0)  # the periodic resync: nginx still runs the old settings
+    assert alb.settle() and not reachable(store, {"web": 1})
+    assert [m for m in events.messages("error") if "unreadable" in m]
+    store.put(ALB_KEY, record(LAYOUT))  # back to the settings nginx runs
+    alb.tick(116.5, observed())
+    assert alb.settle() and reachable(store, {"web": 1})
     rt.exec_result = (3, "nginx: [emerg] something is wrong")
     alb.begin_draining(TASK, 111.0)  # the target leaves; nginx refuses the new config
     assert alb.settle() and "10.1.1.5" in rt.conf()

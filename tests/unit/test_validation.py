@@ -280,7 +280,7 @@ def test_runtime_platform_warns_only_on_mismatch(tmp_path: Path) -> None:
     ]
 
 
-def test_host_mode_service_behind_a_load_balancer_is_a_warning(tmp_path: Path) -> None:
+def test_host_mode_and_slow_start_are_warnings(tmp_path: Path) -> None:
     path = _layout(
         tmp_path,
         """
@@ -296,7 +296,10 @@ def test_host_mode_service_behind_a_load_balancer_is_a_warning(tmp_path: Path) -
             taskDefinition: web
             loadBalancers: [{targetGroup: web, containerName: app, containerPort: 8080}]
         targetGroups:
-          - {name: web, port: 8080, targetType: instance}
+          - name: web
+            port: 8080
+            targetType: instance
+            attributes: {slow_start.duration_seconds: "60"}
         loadBalancers:
           - name: edge
             listeners:
@@ -306,11 +309,15 @@ def test_host_mode_service_behind_a_load_balancer_is_a_warning(tmp_path: Path) -
     sink = Collector()
     layout = load_layout(path, sink)
     assert layout.services[0].load_balancers
-    assert [m.split(": ", 2)[1:] for m in sink.messages("warning")] == [
+    assert sorted(m.split(": ", 2)[1:] for m in sink.messages("warning")) == [
         [
             "services[0].loadBalancers[0]",
             "host network mode tasks are not registered in target groups locally (the ALB "
             "stand-in does not route into the host's network): the load balancer answers 503 "
             "for them; use awsvpc or bridge to route to them",
-        ]
+        ],
+        [
+            'targetGroups[0].attributes["slow_start.duration_seconds"]',
+            "slow start is not emulated locally: a new target gets its full share at once",
+        ],
     ]
