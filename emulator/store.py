@@ -223,7 +223,10 @@ class Store:
         out["snapshot"] = json.loads(out["snapshot"]) if out["snapshot"] else None
         return out
 
-    def save_stopped(self, task_arn: str, snapshot: dict[str, Any]) -> None:
+    def save_stopped(self, task_arn: str, snapshot: dict[str, Any], first: bool = False) -> bool:
+        """Record the task as stopped with its DescribeTasks ``snapshot``. With ``first``,
+        only if no snapshot is recorded yet (two processes may finish the same task; the
+        first saw its containers before the other began removing them). True if saved."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO tasks (task_arn, task_definition_arn, grp, desired_status, created_at) "
@@ -235,9 +238,10 @@ class Store:
                     time.time(),
                 ),
             )
-            db.execute(
+            cur = db.execute(
                 "UPDATE tasks SET desired_status='STOPPED', stopped_at=?, snapshot=?, "
-                "stop_code=COALESCE(stop_code, ?), stopped_reason=COALESCE(stopped_reason, ?) WHERE task_arn=?",
+                "stop_code=COALESCE(stop_code, ?), stopped_reason=COALESCE(stopped_reason, ?) "
+                "WHERE task_arn=?" + (" AND snapshot IS NULL" if first else ""),
                 (
                     time.time(),
                     json.dumps(snapshot),
@@ -246,6 +250,7 @@ class Store:
                     task_arn,
                 ),
             )
+            return cur.rowcount > 0
 
     def stopped_tasks(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._rows(

@@ -425,14 +425,47 @@ class TaskRunner:
 
     def _finish(self, task: ObservedTask) -> None:
         """Record the stopped task with its containers' exit codes, reasons and logs, then
-        remove its containers and task-scoped volumes."""
+        remove its containers and task-scoped volumes.
+
+        Two processes may finish the same task (the CLI's ``stop-task`` and the controller).
+        The first record wins: each removes containers only after recording them, so a later
+        look can see them half removed (no exit code, no logs) and must not replace the
+        record or the saved logs with that. Removing twice is harmless."""
         arn = task.task_arn
-        logs_dir = self.store.logs_dir / task_id_of(arn)
+        recorded = bool((self.store.task_row(arn) or {}).get("snapshot"))
+        snapshot: dict[str, Any] = {}
+        if not recorded:
+            self._save_logs(task)
+            snapshot = self.describe(task, stopped=True)
+            recorded = not self.store.save_stopped(arn, snapshot, first=True)
+        for c in task.containers:
+            with contextlib.suppress(NotFound):
+                self.runtime.remove(c.state.id)
+        if task.pause is not None:
+            with contextlib.suppress(NotFound):
+                self.runtime.remove(task.pause.id)
+        for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
+            with contextlib.suppress(EcsdevError):
+                self.runtime.remove_volume(vol)
+        if recorded:
+            return  # by the other process, which says so
+        self._emit(
+            f"task {task_id_of(arn)} stopped: {snapshot.get('stoppedReason') or 'stopped'}",
+            arn,
+            "info" if snapshot.get("stopCode") == "UserInitiated" else "warning",
+        )
+
+    def _save_logs(self, task: ObservedTask) -> None:
+        """Keep each container's output (and its awslogs stream) before it is removed; a
+        container that cannot be read any more keeps what was saved before."""
+        logs_dir = self.store.logs_dir / task_id_of(task.task_arn)
         logs_dir.mkdir(parents=True, exist_ok=True)
         for c in task.containers:
             try:
                 text = self.runtime.logs(c.state.id, timestamps=False)
             except EcsdevError:
+                if (logs_dir / f"{c.name}.log").exists():
+                    continue
                 text = ""
             (logs_dir / f"{c.name}.log").write_text(text)
             group, stream = c.state.labels.get(L.LOG_GROUP), c.state.labels.get(L.LOG_STREAM)
@@ -440,20 +473,6 @@ class TaskRunner:
                 p = self.store.awslogs_dir / group.strip("/") / (stream or c.state.id)
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_text(text)
-        snapshot = self.describe(task, stopped=True)
-        self.store.save_stopped(arn, snapshot)
-        for c in task.containers:
-            self.runtime.remove(c.state.id)
-        if task.pause is not None:
-            self.runtime.remove(task.pause.id)
-        for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
-            with contextlib.suppress(EcsdevError):
-                self.runtime.remove_volume(vol)
-        self._emit(
-            f"task {task_id_of(arn)} stopped: {snapshot.get('stoppedReason') or 'stopped'}",
-            arn,
-            "info" if snapshot.get("stopCode") == "UserInitiated" else "warning",
-        )
 
     # describing -------------------------------------------------------------------------
     def describe(self, task: ObservedTask, stopped: bool = False) -> dict[str, Any]:
