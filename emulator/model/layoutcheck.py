@@ -202,6 +202,12 @@ def check_target_groups(tgs: Any, rep: Reporter, cat: Catalog) -> None:
                 rep.error(path + (key,), f"{proto} is not HTTP or HTTPS (ecsdev emulates ALBs)")
         if tg.get("protocol") == "HTTPS":
             rep.warn(path + ("protocol",), "HTTPS to targets is not emulated; ecsdev uses HTTP")
+        if tg.get("healthCheckEnabled") is False:
+            rep.error(
+                path + ("healthCheckEnabled",),
+                "health checks of ip and instance targets cannot be disabled on AWS "
+                "(CreateTargetGroup refuses it); remove the field",
+            )
         ttype = tg.get("targetType")
         if ttype not in (None, "ip", "instance"):
             rep.error(path + ("targetType",), f"{ttype} targets are not supported (ip or instance)")

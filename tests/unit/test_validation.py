@@ -321,3 +321,21 @@ def test_host_mode_and_slow_start_are_warnings(tmp_path: Path) -> None:
             "slow start is not emulated locally: a new target gets its full share at once",
         ],
     ]
+
+
+def test_health_checks_cannot_be_disabled_for_ip_targets(tmp_path: Path) -> None:
+    path = _layout(
+        tmp_path,
+        """
+        version: 1
+        name: nocheck
+        targetGroups:
+          - {name: web, port: 8080, healthCheckEnabled: false}
+        """,
+    )
+    with pytest.raises(LayoutError) as info:
+        load_layout(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:5: targetGroups[0].healthCheckEnabled: health checks of ip and instance targets "
+        "cannot be disabled on AWS (CreateTargetGroup refuses it); remove the field"
+    ]
