@@ -151,7 +151,7 @@ def _wait_steady(
 ) -> None:
     """Until every service is steady and every load balancer's nginx routes to the targets
     the controller last recorded (so the first request after "steady" reaches a task)."""
-    from emulator.alb.targets import reachable
+    from emulator.alb.targets import unreachable
     from emulator.services import load_spec, service_names
 
     deadline = time.time() + timeout
@@ -169,7 +169,8 @@ def _wait_steady(
             if (sp := load_spec(store, n)) is not None
         )
         desired = {r["serviceName"]: int(r["desiredCount"]) for r in rows}
-        if applied and steady(rows, expected) and reachable(store, desired):
+        waiting = unreachable(store, desired)
+        if applied and steady(rows, expected) and not waiting:
             render.out.print(status_table(rows, []))
             render.out.print(
                 f"[green]stack {stack} is steady[/green]"
@@ -183,6 +184,13 @@ def _wait_steady(
                 for _, ev in store.events(since_id=start, limit=1000)
                 if ev.level != "info"
             ]
+            if applied and steady(rows, expected):  # steady, but not reachable through the ALB
+                raise EcsdevError(
+                    f"stack {stack}: its services run, but the load balancer does not reach "
+                    f"them within {timeout:.0f}s",
+                    "\n".join([*waiting, *errors[-5:]])
+                    + "\nSee `ecsdev targets` (the health check path, port and matcher).",
+                )
             raise EcsdevError(
                 f"stack {stack} did not reach a steady state within {timeout:.0f}s",
                 "\n".join(errors[-10:]) or "See `ecsdev events` and `ecsdev ps -a`.",

@@ -379,35 +379,56 @@ def spec_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def reachable(store: Store, desired: dict[str, int]) -> bool:
-    """Whether requests reach the services now: each service behind a load balancer has
-    ``desired[service]`` healthy targets in each of its target groups, and every nginx of
-    the stack runs the recorded load balancers with the targets of that snapshot. True for
-    a stack without load balancers. (ECS's own "stable" ignores target health; a local
-    ``up`` that prints a URL should not.)"""
+def unreachable(store: Store, desired: dict[str, int]) -> list[str]:
+    """Why requests do not reach the services yet, one line each; empty once each service
+    behind a load balancer has ``desired[service]`` healthy targets in each of its target
+    groups and every nginx of the stack runs the recorded load balancers with the targets
+    of that snapshot (always empty for a stack without load balancers). ECS's own "stable"
+    ignores target health; a local ``up`` that prints a URL should not."""
     data = store.get(spec.ALB_KEY)
     if not data:
-        return True
+        return []
     snap = store.get(SNAPSHOT_KEY) or {}
-    healthy: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for arn, descs in (snap.get("targetGroups") or {}).items():
         for d in descs:
-            if (d.get("TargetHealth") or {}).get("State") == "healthy":
-                key = (str((d.get("Ecsdev") or {}).get("ServiceName")), str(arn))
-                healthy[key] = healthy.get(key, 0) + 1
+            key = (str((d.get("Ecsdev") or {}).get("ServiceName")), str(arn))
+            seen.setdefault(key, []).append(d)
     account, _ = stack_identity(store)
-    for name, count in desired.items():
+    out = []
+    for name, count in sorted(desired.items()):
         sp = load_spec(store, name)
         if sp is None or not sp.active or not count:
             continue
         for lb in sp.load_balancers:
-            arn = spec.target_group_arn(account, store.stack, lb["target_group"])
-            if healthy.get((name, arn), 0) < count:
-                return False
+            group = lb["target_group"]
+            targets = seen.get((name, spec.target_group_arn(account, store.stack, group)), [])
+            states = [(d.get("TargetHealth") or {}) for d in targets]
+            healthy = sum(1 for h in states if h.get("State") == "healthy")
+            if healthy < count:
+                others = sorted(
+                    {
+                        f"{h.get('State')}" + (f" ({h['Reason']})" if h.get("Reason") else "")
+                        for h in states
+                        if h.get("State") != "healthy"
+                    }
+                )
+                out.append(
+                    f"(service {name}) {healthy} of {count} targets healthy in (target-group "
+                    f"{group})" + (f": {', '.join(others)}" if others else "")
+                )
     done = store.get(APPLIED_KEY) or {}
-    return done.get("spec") == spec_digest(json.dumps(data, sort_keys=True)) and float(
+    in_step = done.get("spec") == spec_digest(json.dumps(data, sort_keys=True)) and float(
         done.get("at") or 0.0
     ) >= float(snap.get("at") or 0.0)
+    if not in_step:
+        out.append("the load balancers' nginx does not run the current targets yet")
+    return out
+
+
+def reachable(store: Store, desired: dict[str, int]) -> bool:
+    """``unreachable`` says nothing."""
+    return not unreachable(store, desired)
 
 
 def _merge(a: Changes, b: Changes) -> Changes:
@@ -443,7 +464,15 @@ def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
     return {str(k): list(v) for k, v in groups.items()}
 
 
-__all__ = ["APPLIED_KEY", "SNAPSHOT_KEY", "AlbTargets", "reachable", "drain_seconds", "snapshot"]
+__all__ = [
+    "APPLIED_KEY",
+    "SNAPSHOT_KEY",
+    "AlbTargets",
+    "reachable",
+    "unreachable",
+    "drain_seconds",
+    "snapshot",
+]
 
 
 def drain_seconds(store: Store, service: str) -> int:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -455,3 +457,38 @@ def test_up_again_after_down_answers_as_soon_as_it_says_steady(tmp_path: Path) -
             assert len(s.serving("web")) == 2
             if round_ == 0:
                 s.cli("down", "-f", str(s.path))
+
+
+def test_up_says_why_the_load_balancer_does_not_reach_running_services(tmp_path: Path) -> None:
+    """Services that run (their deployment COMPLETED from a first `up`, unhealthy targets
+    ignored within the grace period) but that the ALB cannot reach: `up -d` fails with the
+    target groups' states instead of printing a URL that answers 503."""
+    port = free_port()
+    with stack(tmp_path, "alb-why") as s:
+        doc = base_layout(
+            s.name,
+            [{"port": 80, "publish": f"127.0.0.1:{port}", "defaultActions": [forward("web")]}],
+        )
+        doc["taskDefinitions"] = [echo_family("web")]
+        doc["services"] = [service("web", "web", 1, grace=300)]
+        doc["targetGroups"] = [{"name": "web", **QUICK, "deregistrationDelay": 0}]
+        s.up(doc)
+        s.cli("down", "-f", str(s.path))
+        doc["targetGroups"][0]["matcher"] = "418"  # every health check now fails
+        s.path.write_text(yaml.safe_dump(doc))
+        res = subprocess.run(
+            [sys.executable, "-m", "ecsdev", "up", "-d", "-f", str(s.path), "--timeout", "25"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=s.root,
+            env=s.env,
+        )
+        said = " ".join((res.stdout + res.stderr).split())
+        assert res.returncode != 0, said
+        assert "its services run, but the load balancer does not reach them within 25s" in said
+        assert (
+            "(service web) 0 of 1 targets healthy in (target-group web): "
+            "unhealthy (Target.ResponseCodeMismatch)"
+        ) in said
+        assert "Traceback" not in said

@@ -14,7 +14,7 @@ from emulator import labels as L
 from emulator.alb.health import ProbeResult
 from emulator.alb.proxy import CONF, NEXT
 from emulator.alb.spec import ALB_KEY, record, target_group_arn
-from emulator.alb.targets import AlbTargets, reachable, snapshot
+from emulator.alb.targets import AlbTargets, reachable, snapshot, unreachable
 from emulator.arns import Account
 from emulator.events import Collector
 from emulator.lifecycle import ObservedTask, TaskContainer
@@ -182,11 +182,15 @@ def test_reachable_only_once_nginx_runs_the_healthy_targets(world: World) -> Non
     rt.exec_result = (4, "")  # installed, but the old workers took more than 5 s to let go
     alb.tick(100.0, observed(ip=""))
     assert alb.settle()
-    assert not reachable(store, {"web": 1})  # registered nowhere yet
+    assert unreachable(store, {"web": 1}) == [  # registered nowhere yet (nginx has no one)
+        "(service web) 0 of 1 targets healthy in (target-group web)"
+    ]
     alb.tick(101.0, observed())  # registered and probed healthy; nginx slow to switch
     assert alb.settle() and alb.targets_of(TASK)[0].state == "healthy"
     assert "10.1.1.5" in rt.conf()
-    assert not reachable(store, {"web": 1})
+    assert unreachable(store, {"web": 1}) == [
+        "the load balancers' nginx does not run the current targets yet"
+    ]
     assert [m for m in events.messages("warning") if "old workers" in m]
     rt.exec_result = (0, "")
     alb.pump(110.0)  # the periodic check: in effect now
