@@ -189,8 +189,8 @@ class Proxy:
             code, out = self.runtime.exec_run(cid, ["sh", "-c", STARTED])
             if code != 0:
                 raise AlbError(
-                    f"load balancer {self.name}: nginx did not start: {' '.join(out.split())[:600]}",
-                    "See `docker logs " + proxy_name(self.stack, self.name) + "`.",
+                    f"nginx did not start: {' '.join(out.split())[:600]}",
+                    f"See `docker logs {proxy_name(self.stack, self.name)}`.",
                 )
         except EcsdevError:
             self.runtime.remove(cid)
@@ -223,14 +223,15 @@ class Proxy:
         if code == 0:
             self.conf, self.refused = conf, None
             return True
-        what = {
-            _CHECK_FAILED: "refused the new configuration",
-            _NOT_IN_EFFECT: "reloaded, but its old workers still take connections after 5 s",
-        }.get(code, "reload failed")
         if code == _NOT_IN_EFFECT:  # installed: in effect once the old workers let go
-            self._event(f"load balancer {self.name}: nginx {what}", "warning")
+            self._event(
+                f"load balancer {self.name}: nginx reloaded, but its old workers still take "
+                "connections after 5 s",
+                "warning",
+            )
             self.conf = conf
             return False
+        what = "refused the new configuration" if code == _CHECK_FAILED else "reload failed"
         self._event(
             f"load balancer {self.name}: nginx {what}; the previous one keeps serving: "
             f"{' '.join(out.split())[:600]}",

@@ -331,18 +331,24 @@ def test_unhealthy_target_leaves_comes_back_and_is_replaced(tmp_path: Path) -> N
 # ---------------------------------------------------------------------------- draining + reloads
 
 
+def web_layout(
+    name: str, port: int, desired: int, grace: int = 0, delay: int = 0
+) -> dict[str, Any]:
+    """One echo service "web" behind one listener on ``port`` (quick health checks)."""
+    doc = base_layout(
+        name, [{"port": 80, "publish": f"127.0.0.1:{port}", "defaultActions": [forward("web")]}]
+    )
+    doc["taskDefinitions"] = [echo_family("web")]
+    doc["services"] = [service("web", "web", desired, grace=grace)]
+    doc["targetGroups"] = [{"name": "web", **QUICK, "deregistrationDelay": delay}]
+    return doc
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, int]]:
     port = free_port()
     with stack(tmp_path_factory.mktemp("web"), "alb-web") as s:
-        doc = base_layout(
-            s.name,
-            [{"port": 80, "publish": f"127.0.0.1:{port}", "defaultActions": [forward("web")]}],
-        )
-        doc["taskDefinitions"] = [echo_family("web")]
-        doc["services"] = [service("web", "web", 2)]
-        doc["targetGroups"] = [{"name": "web", **QUICK, "deregistrationDelay": 5}]
-        s.up(doc)
+        s.up(web_layout(s.name, port, 2, delay=5))
         yield s, port
 
 
@@ -443,13 +449,7 @@ def test_up_again_after_down_answers_as_soon_as_it_says_steady(tmp_path: Path) -
     them, so the first request after it returns reaches a task."""
     port = free_port()
     with stack(tmp_path, "alb-again") as s:
-        doc = base_layout(
-            s.name,
-            [{"port": 80, "publish": f"127.0.0.1:{port}", "defaultActions": [forward("web")]}],
-        )
-        doc["taskDefinitions"] = [echo_family("web")]
-        doc["services"] = [service("web", "web", 2)]
-        doc["targetGroups"] = [{"name": "web", **QUICK, "deregistrationDelay": 0}]
+        doc = web_layout(s.name, port, 2)
         for round_ in range(2):
             s.up(doc)
             status, hdrs, _ = request(port, "/x")
@@ -465,13 +465,7 @@ def test_up_says_why_the_load_balancer_does_not_reach_running_services(tmp_path:
     target groups' states instead of printing a URL that answers 503."""
     port = free_port()
     with stack(tmp_path, "alb-why") as s:
-        doc = base_layout(
-            s.name,
-            [{"port": 80, "publish": f"127.0.0.1:{port}", "defaultActions": [forward("web")]}],
-        )
-        doc["taskDefinitions"] = [echo_family("web")]
-        doc["services"] = [service("web", "web", 1, grace=300)]
-        doc["targetGroups"] = [{"name": "web", **QUICK, "deregistrationDelay": 0}]
+        doc = web_layout(s.name, port, 1, grace=300)
         s.up(doc)
         s.cli("down", "-f", str(s.path))
         doc["targetGroups"][0]["matcher"] = "418"  # every health check now fails
