@@ -439,11 +439,9 @@ class TaskRunner:
             snapshot = self.describe(task, stopped=True)
             recorded = not self.store.save_stopped(arn, snapshot, first=True)
         for c in task.containers:
-            with contextlib.suppress(NotFound):
-                self.runtime.remove(c.state.id)
+            self.runtime.remove(c.state.id)  # idempotent (the runtime's contract)
         if task.pause is not None:
-            with contextlib.suppress(NotFound):
-                self.runtime.remove(task.pause.id)
+            self.runtime.remove(task.pause.id)
         for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
             with contextlib.suppress(EcsdevError):
                 self.runtime.remove_volume(vol)

@@ -426,11 +426,6 @@ def unreachable(store: Store, desired: dict[str, int]) -> list[str]:
     return out
 
 
-def reachable(store: Store, desired: dict[str, int]) -> bool:
-    """``unreachable`` says nothing."""
-    return not unreachable(store, desired)
-
-
 def _merge(a: Changes, b: Changes) -> Changes:
     a.transitions.extend(b.transitions)
     a.events.extend(b.events)
@@ -468,7 +463,6 @@ __all__ = [
     "APPLIED_KEY",
     "SNAPSHOT_KEY",
     "AlbTargets",
-    "reachable",
     "unreachable",
     "drain_seconds",
     "snapshot",

@@ -14,7 +14,7 @@ from emulator import labels as L
 from emulator.alb.health import ProbeResult
 from emulator.alb.proxy import CONF, NEXT
 from emulator.alb.spec import ALB_KEY, record, target_group_arn
-from emulator.alb.targets import AlbTargets, reachable, snapshot, unreachable
+from emulator.alb.targets import AlbTargets, snapshot, unreachable
 from emulator.arns import Account
 from emulator.events import Collector
 from emulator.lifecycle import ObservedTask, TaskContainer
@@ -174,7 +174,7 @@ def test_running_task_is_registered_probed_and_routed(world: World) -> None:
     assert [h["state"] for h in store.target_health_history(arn)] == ["healthy", "initial"]
     assert alb.targets_of(TASK)[0].state == "healthy"
     # nginx runs what the snapshot says: `up -d` may say the stack can be reached
-    assert reachable(store, {"web": 1}) and not reachable(store, {"web": 2})
+    assert not unreachable(store, {"web": 1}) and unreachable(store, {"web": 2})
 
 
 def test_reachable_only_once_nginx_runs_the_healthy_targets(world: World) -> None:
@@ -194,23 +194,23 @@ def test_reachable_only_once_nginx_runs_the_healthy_targets(world: World) -> Non
     assert [m for m in events.messages("warning") if "old workers" in m]
     rt.exec_result = (0, "")
     alb.pump(110.0)  # the periodic check: in effect now
-    assert alb.settle() and reachable(store, {"web": 1})
-    assert reachable(store, {"web": 0, "other": 3})  # nothing asked of those here
+    assert alb.settle() and not unreachable(store, {"web": 1})
+    assert not unreachable(store, {"web": 0, "other": 3})  # nothing asked of those here
     unreadable = {**record(LAYOUT), "load_balancers": [{"nom": "lb"}]}
     store.put(ALB_KEY, unreadable)  # the proxies keep the old settings: not what is recorded
     alb.tick(110.5, observed())
     alb.pump(116.0)  # the periodic resync: nginx still runs the old settings
-    assert alb.settle() and not reachable(store, {"web": 1})
+    assert alb.settle() and unreachable(store, {"web": 1})
     assert [m for m in events.messages("error") if "unreadable" in m]
     store.put(ALB_KEY, record(LAYOUT))  # back to the settings nginx runs
     alb.tick(116.5, observed())
-    assert alb.settle() and reachable(store, {"web": 1})
+    assert alb.settle() and not unreachable(store, {"web": 1})
     rt.exec_result = (3, "nginx: [emerg] something is wrong")
     alb.begin_draining(TASK, 111.0)  # the target leaves; nginx refuses the new config
     assert alb.settle() and "10.1.1.5" in rt.conf()
-    assert not reachable(store, {"web": 0})  # nginx does not run what the snapshot says
+    assert unreachable(store, {"web": 0})  # nginx does not run what the snapshot says
     alb.pump(120.0)  # the same refused text stays refused
-    assert alb.settle() and not reachable(store, {"web": 0})
+    assert alb.settle() and unreachable(store, {"web": 0})
 
 
 def test_draining_leaves_nginx_at_once_and_events_follow_the_stop(world: World) -> None:
