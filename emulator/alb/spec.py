@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import types
-import typing
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from emulator.alb import AlbError
 from emulator.arns import Account
+from emulator.codec import CodecError, decode, encode
 from emulator.model.layout import Layout
 
 ALB_KEY = "alb"
 """Store key of the recorded ALB part of the layout (see ``record``)."""
-
-T = TypeVar("T")
-
 
 def record(layout: Layout) -> dict[str, Any] | None:
     """The JSON-safe ALB part of ``layout``; None when it has no load balancer."""
@@ -39,7 +35,7 @@ def layout_of(data: dict[str, Any]) -> Layout:
     """The ``Layout`` (without task definitions, images and services) that ``record`` kept."""
     try:
         return decode(Layout, data)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, CodecError) as e:
         raise AlbError(
             f"the recorded load balancer settings are unreadable ({e})",
             "Run `ecsdev up` again to record them.",
@@ -63,64 +59,6 @@ def load_balancer_arn(account: Account, stack: str, name: str) -> str:
 def instance_id(stack: str) -> str:
     """The one "container instance" of a stack: bridge-mode targets are ``instance:port``."""
     return "i-" + stable_id(stack, "instance", "docker", 17)
-
-
-# ---------------------------------------------------------------------------- the codec
-
-
-def encode(value: object) -> object:
-    """Frozen model objects (dataclasses, tuples, dicts, scalars) as JSON-safe values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.compare  # ``raw`` copies of the input are not part of the model
-        }
-    if isinstance(value, tuple | list):
-        return [encode(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise AlbError(f"cannot record a {type(value).__name__} value")
-
-
-def decode(cls: type[T], data: Any) -> T:
-    """The inverse of ``encode`` for dataclass ``cls``, guided by its type hints."""
-    hints = typing.get_type_hints(cls)
-    kwargs = {}
-    for f in dataclasses.fields(cast(Any, cls)):
-        if f.name in data:
-            kwargs[f.name] = _value(hints[f.name], data[f.name])
-    return cls(**kwargs)
-
-
-def _value(tp: Any, v: Any) -> Any:
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if tp is Any:
-        return _frozen(v)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return decode(tp, v)
-    if origin in (typing.Union, types.UnionType):
-        if v is None:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _value(inner[0], v) if len(inner) == 1 else v
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_value(args[0], x) for x in v)
-        return tuple(_value(a, x) for a, x in zip(args, v, strict=True))
-    if origin is dict:
-        return {k: _value(args[1], x) for k, x in v.items()}
-    return v
-
-
-def _frozen(v: Any) -> Any:
-    """Lists (JSON's only sequence) back to the tuples the model uses."""
-    if isinstance(v, list):
-        return tuple(_frozen(x) for x in v)
-    return v
 
 
 __all__ = [
