@@ -32,7 +32,7 @@ class Stack:
 
 
 def cleanup_stack(runtime: DockerRuntime, name: str) -> None:
-    from ecsdev.agent import stop_controller
+    from ecsdev.cli.controller import stop_controller
 
     stop_controller(name, timeout=5)
     for c in runtime.list_containers({L.STACK: name}):

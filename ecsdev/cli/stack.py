@@ -1,9 +1,9 @@
-"""Stack commands: ``up``, ``down``, ``events``, ``scale``, ``redeploy``.
+"""Stack commands: ``up``, ``down``, ``scale``, ``redeploy``.
 
 ``up`` records the layout (emulator.stack.apply) and hands the work to the stack's controller;
-in the foreground it shows a live, compact status and the events as they happen, and Ctrl-C
-leaves the stack running. ``-d`` returns once every service is steady, or fails after
-``--timeout`` with the events that explain why not.
+in the foreground it prints the events in the order they happened (on stdout, one line each)
+under a live status in a terminal, and Ctrl-C leaves the stack running. ``-d`` returns once
+every service is steady, or fails after ``--timeout`` with the events that explain why not.
 """
 
 from __future__ import annotations
@@ -12,44 +12,17 @@ import time
 from typing import Any
 
 import click
+from rich.console import Group
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
-from ecsdev import render
-from ecsdev.stackref import StackRef, resolve
-from emulator.errors import EcsdevError, UsageError
+from ecsdev.cli import output
+from ecsdev.cli.base import FILE_OPT, STACK_OPT, cli, runtime, stack_ref
+from ecsdev.cli.stackref import StackRef
+from ecsdev.cli.tables import print_services, services_table
+from emulator.errors import EcsdevError
 
-FILE_OPT = click.option(
-    "-f", "--file", "file", metavar="LAYOUT", help="Layout (default ./ecsdev.yaml)."
-)
-STACK_OPT = click.option("--stack", metavar="NAME", help="Act on a stack by name instead of -f.")
-
-
-def _runtime() -> Any:
-    from emulator.runtime.docker import DockerRuntime
-
-    rt = DockerRuntime()
-    rt.ping()
-    return rt
-
-
-def _stack(file: str | None, stack: str | None, need_layout: bool = False) -> StackRef:
-    ref = resolve(file, stack, sink=render.event)
-    assert ref is not None
-    if need_layout and ref.layout is None:
-        raise UsageError(
-            "this command needs a layout (-f LAYOUT)",
-            "A bare task definition runs with `ecsdev run-task -f FILE`.",
-        )
-    return ref
-
-
-def service_rows(store: Any, runtime: Any, stack: str) -> list[dict[str, Any]]:
-    """DescribeServices-shaped dicts for every service of the stack."""
-    from emulator.services import describe_services
-
-    return describe_services(runtime, store)
+EVENTS_PAGE = 1_000_000  # the store returns the newest N after an id: ask for all of them
 
 
 def steady(services: list[dict[str, Any]], expected: set[str] | None = None) -> bool:
@@ -66,61 +39,38 @@ def steady(services: list[dict[str, Any]], expected: set[str] | None = None) -> 
     return True
 
 
-def status_table(services: list[dict[str, Any]], listeners: list[str]) -> Table:
-    t = Table(box=None, header_style="bold", pad_edge=False)
-    for col in ("SERVICE", "DESIRED", "RUNNING", "PENDING", "DEPLOYMENTS"):
-        t.add_column(col)
-    for s in services:
-        deps = Text()
-        for i, d in enumerate(s.get("deployments") or []):
-            if i:
-                deps.append("  ")
-            style = {"COMPLETED": "green", "FAILED": "red", "IN_PROGRESS": "yellow"}.get(
-                d.get("rolloutState", ""), ""
-            )
-            deps.append(
-                f"{d['status']} {d['taskDefinition'].rsplit('/', 1)[-1]} {d['runningCount']}/{d['desiredCount']} {d.get('rolloutState', '')}",
-                style=style,
-            )
-        t.add_row(
-            s["serviceName"],
-            str(s["desiredCount"]),
-            str(s["runningCount"]),
-            str(s["pendingCount"]),
-            deps,
-        )
-    if listeners:
-        t.caption = "reach it at " + ", ".join(listeners)
-        t.caption_style = "cyan"
-        t.caption_justify = "left"
-    return t
+def _rows(store: Any, rt: Any) -> list[dict[str, Any]]:
+    from emulator.endpoint.ecs_json import plain, services_json
+    from emulator.services import describe_services
+
+    return list(plain(services_json(describe_services(rt, store))))
 
 
-@click.command()
+@cli.command()
 @FILE_OPT
 @click.option("-d", "--detach", is_flag=True, help="Return once every service is steady.")
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait with -d.")
 @click.option("--build", is_flag=True, help="Rebuild the layout's images even if present.")
 def up(file: str | None, detach: bool, timeout: float, build: bool) -> None:
     """Run a layout: networks, images, task definitions, services, controller."""
-    from ecsdev.agent import ensure_controller
+    from ecsdev.cli.controller import ensure_controller
     from emulator import stack as stackops
     from emulator.store import Store
 
-    ref = _stack(file, None, need_layout=True)
+    ref = stack_ref(file, None, need_layout=True)
     assert ref.layout is not None
-    rt = _runtime()
+    rt = runtime()
     store = Store(ref.name)
-    res = stackops.apply(rt, store, ref.layout, rebuild=build, sink=render.event)
+    res = stackops.apply(rt, store, ref.layout, rebuild=build, sink=output.event)
     for verb, names in (
         ("created", res.created),
         ("updated", res.updated),
         ("removed", res.removed),
     ):
         if names:
-            render.err.print(f"[dim]services {verb}: {', '.join(names)}[/dim]")
+            output.note(f"[dim]services {verb}: {', '.join(names)}[/dim]")
     if res.unchanged and not (res.created or res.updated or res.removed):
-        render.err.print(f"[dim]no changes to services ({', '.join(res.unchanged)})[/dim]")
+        output.note(f"[dim]no changes to services ({', '.join(res.unchanged)})[/dim]")
     latest = store.events(limit=1)
     since = latest[-1][0] if latest else 0
     ensure_controller(ref.name, ref.cluster, ref.account, idle_exit=-1)
@@ -140,8 +90,8 @@ def listener_lines(ref: StackRef) -> list[str]:
 
 
 def _print_events(store: Any, since: int) -> int:
-    for eid, ev in store.events(since_id=since, limit=1000):
-        render.event(ev)
+    for eid, ev in store.events(since_id=since, limit=EVENTS_PAGE):
+        output.event(ev)
         since = eid
     return since
 
@@ -161,7 +111,7 @@ def _wait_steady(
     }
     while True:
         since = _print_events(store, since)
-        rows = service_rows(store, rt, stack)
+        rows = _rows(store, rt)
         bodies = store.services()
         applied = all(
             (bodies.get(n) or {}).get("applied") == sp.generation
@@ -171,17 +121,17 @@ def _wait_steady(
         desired = {r["serviceName"]: int(r["desiredCount"]) for r in rows}
         waiting = unreachable(store, desired)
         if applied and steady(rows, expected) and not waiting:
-            render.out.print(status_table(rows, []))
-            render.out.print(
+            print_services(rows)
+            output.line(
                 f"[green]stack {stack} is steady[/green]"
                 + (f"; reach it at {', '.join(listeners)}" if listeners else "")
             )
             return
         if time.time() > deadline:
-            render.out.print(status_table(rows, listeners))
+            print_services(rows)
             errors = [
                 ev.message
-                for _, ev in store.events(since_id=start, limit=1000)
+                for _, ev in store.events(since_id=start, limit=EVENTS_PAGE)
                 if ev.level != "info"
             ]
             if applied and steady(rows, expected):  # steady, but not reachable through the ALB
@@ -198,32 +148,40 @@ def _wait_steady(
         time.sleep(1.0)
 
 
+def _status(store: Any, rt: Any, listeners: list[str]) -> Group:
+    parts: list[Any] = [services_table(_rows(store, rt), output.out.width)]
+    if listeners:
+        parts.append(Text("reach it at " + ", ".join(listeners), style="cyan"))
+    return Group(*parts)
+
+
 def _follow(store: Any, rt: Any, stack: str, since: int, listeners: list[str]) -> None:
     try:
+        if not output.out.is_terminal:  # a pipe: the events, one per line, nothing redrawn
+            if listeners:
+                output.note("reach it at " + ", ".join(listeners))
+            while True:
+                since = _print_events(store, since)
+                time.sleep(1.0)
         with Live(
-            status_table(service_rows(store, rt, stack), listeners),
-            console=render.out,
+            _status(store, rt, listeners),
+            console=output.out,
             refresh_per_second=2,
             transient=False,
         ) as live:
             while True:
-                for eid, ev in store.events(since_id=since, limit=1000):
-                    live.console.print(
-                        Text(
-                            f"{time.strftime('%H:%M:%S', time.localtime(ev.at))} {ev.message}",
-                            style={"warning": "yellow", "error": "red"}.get(ev.level, "dim"),
-                        )
-                    )
+                for eid, ev in store.events(since_id=since, limit=EVENTS_PAGE):
+                    live.console.print(output.event_line(ev))
                     since = eid
-                live.update(status_table(service_rows(store, rt, stack), listeners))
+                live.update(_status(store, rt, listeners))
                 time.sleep(1.0)
     except KeyboardInterrupt:
-        render.out.print(
+        output.note(
             f"\nleft stack {stack} running (ecsdev down -f ... to stop it; ecsdev ps to look)"
         )
 
 
-@click.command()
+@cli.command()
 @FILE_OPT
 @STACK_OPT
 @click.option(
@@ -231,50 +189,26 @@ def _follow(store: Any, rt: Any, stack: str, since: int, listeners: list[str]) -
 )
 def down(file: str | None, stack: str | None, purge: bool) -> None:
     """Stop every task in ECS order and remove the stack's containers and networks."""
-    from ecsdev.agent import stop_controller
+    from ecsdev.cli.controller import stop_controller
     from emulator import stack as stackops
     from emulator.store import Store
 
-    ref = _stack(file, stack)
-    rt = _runtime()
+    ref = stack_ref(file, stack)
+    rt = runtime()
     stop_controller(ref.name)
     store = Store(ref.name)
     removed = stackops.down(rt, store, sink=lambda e: None)
     tasks = sum(1 for r in removed if r.startswith("task "))
-    render.out.print(
-        f"stack {ref.name} is down: {tasks} task(s) stopped, {len(removed) - tasks} other Docker object(s) removed"
+    output.line(
+        f"stack {ref.name} is down: {tasks} task(s) stopped, "
+        f"{len(removed) - tasks} other Docker object(s) removed"
     )
     if purge:
         store.purge()
-        render.out.print(f"history of {ref.name} forgotten")
+        output.line(f"history of {ref.name} forgotten")
 
 
-@click.command()
-@FILE_OPT
-@STACK_OPT
-@click.argument("service", required=False)
-@click.option("-n", "--limit", default=50, show_default=True)
-@click.option("--follow", is_flag=True)
-def events(
-    file: str | None, stack: str | None, service: str | None, limit: int, follow: bool
-) -> None:
-    """Service and task events, oldest first."""
-    from emulator.store import Store
-
-    ref = _stack(file, stack)
-    store = Store(ref.name)
-    evs = store.events(subject=service, limit=limit)
-    for _, ev in evs:
-        render.event(ev)
-    since = evs[-1][0] if evs else 0
-    while follow:
-        for eid, ev in store.events(subject=service, since_id=since):
-            render.event(ev)
-            since = eid
-        time.sleep(0.5)
-
-
-@click.command()
+@cli.command()
 @FILE_OPT
 @STACK_OPT
 @click.argument("service")
@@ -284,12 +218,12 @@ def scale(file: str | None, stack: str | None, service: str, count: int) -> None
     from emulator.stack import set_desired
     from emulator.store import Store
 
-    ref = _stack(file, stack)
+    ref = stack_ref(file, stack)
     set_desired(Store(ref.name), service, count=count)
-    render.out.print(f"(service {service}) desiredCount set to {count}")
+    output.line(f"(service {service}) desiredCount set to {count}")
 
 
-@click.command()
+@cli.command()
 @FILE_OPT
 @STACK_OPT
 @click.argument("service")
@@ -298,6 +232,6 @@ def redeploy(file: str | None, stack: str | None, service: str) -> None:
     from emulator.stack import set_desired
     from emulator.store import Store
 
-    ref = _stack(file, stack)
+    ref = stack_ref(file, stack)
     set_desired(Store(ref.name), service, force=True)
-    render.out.print(f"(service {service}) new deployment requested")
+    output.line(f"(service {service}) new deployment requested")

@@ -1,4 +1,4 @@
-"""Starting and finding a stack's background controller from the CLI.
+"""Starting, finding and stopping a stack's background controller from the CLI.
 
 The controller is a detached process (``python -m emulator.controller``) that outlives the
 command that started it; its output goes to a log file in the stack's state directory.

@@ -10,16 +10,24 @@ facts: target group, task, container, and since when the state holds.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 import click
-from rich.table import Table
 from rich.text import Text
 
-from ecsdev import render
-from ecsdev.stackcmds import FILE_OPT, STACK_OPT, _stack
+from ecsdev.cli import output
+from ecsdev.cli.base import (
+    FILE_OPT,
+    JSON_OPT,
+    STACK_OPT,
+    WIDE_OPT,
+    ago,
+    cli,
+    iso,
+    short_id,
+    stack_ref,
+)
+from ecsdev.cli.output import Cell, Column
 from emulator.errors import NotFound, UsageError
 
 STATE_STYLE = {
@@ -68,53 +76,75 @@ def target_health(
 def _iso_since(d: dict[str, Any]) -> dict[str, Any]:
     local = dict(d.get("Ecsdev") or {})
     if isinstance(local.get("Since"), int | float):
-        local["Since"] = datetime.fromtimestamp(local["Since"], UTC).isoformat()
+        local["Since"] = iso(local["Since"])
     return {**d, "Ecsdev": local}
 
 
-def targets_table(groups: list[tuple[str, str, list[dict[str, Any]]]]) -> Table:
-    t = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("TARGET GROUP", "TARGET", "TASK", "STATE", "REASON", "DESCRIPTION", "SINCE"):
-        t.add_column(col)
+COLUMNS = (
+    Column("TARGET GROUP"),
+    Column("TARGET"),
+    Column("TASK", drop=2),
+    Column("STATE"),
+    Column("REASON", drop=1),
+    Column("DESCRIPTION"),
+    Column("SINCE", drop=3),
+)
+
+
+def targets_rows(groups: list[tuple[str, str, list[dict[str, Any]]]]) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
     for name, _, descs in groups:
         if not descs:
-            t.add_row(name, Text("(no targets registered)", style="dim"), "", "", "", "", "")
+            rows.append(
+                [name, Text("(none)", style="dim"), "-", "-", "-", "no targets registered", "-"]
+            )
         for d in descs:
             target, health, local = d["Target"], d["TargetHealth"], d.get("Ecsdev") or {}
             state = health.get("State", "")
-            t.add_row(
-                name,
-                f"{target['Id']}:{target['Port']}",
-                render.short_id(local.get("TaskArn", "")) or "-",
-                Text(state, style=STATE_STYLE.get(state, "")),
-                health.get("Reason", ""),
-                health.get("Description", ""),
-                render.since(local.get("Since")),
+            rows.append(
+                [
+                    name,
+                    f"{target['Id']}:{target['Port']}",
+                    short_id(local.get("TaskArn", "")) or "-",
+                    Text(state, style=STATE_STYLE.get(state, "")),
+                    health.get("Reason", "") or "-",
+                    health.get("Description", "") or "-",
+                    ago(local.get("Since")),
+                ]
             )
-    return t
+    return rows
 
 
-@click.command()
+@cli.command()
 @FILE_OPT
 @STACK_OPT
 @click.argument("target_group", required=False)
-@click.option("--json", "as_json", is_flag=True, help="DescribeTargetHealth-shaped output.")
-def targets(file: str | None, stack: str | None, target_group: str | None, as_json: bool) -> None:
-    """Targets of the stack's target groups: state, reason, description, since when."""
-    from ecsdev.agent import running_controller
+@JSON_OPT
+@WIDE_OPT
+def targets(
+    file: str | None,
+    stack: str | None,
+    target_group: str | None,
+    as_json: bool,
+    output_format: str | None,
+) -> None:
+    """Targets of the stack's target groups: state, reason, description, since when.
 
-    ref = _stack(file, stack)
+    --json prints DescribeTargetHealth's {"TargetHealthDescriptions": [...]}."""
+    from ecsdev.cli.controller import running_controller
+
+    ref = stack_ref(file, stack)
     groups = target_health(ref.name, target_group)
     if as_json:
         descs = [d for _, _, ds in groups for d in ds]
-        click.echo(json.dumps({"TargetHealthDescriptions": descs}, indent=2))
-        return
-    render.out.print(targets_table(groups))
+        output.dump_json({"TargetHealthDescriptions": descs})
+    else:
+        output.table(COLUMNS, targets_rows(groups), wide=output_format == "wide")
     if not running_controller(ref.name):
-        render.err.print(
+        output.note(
             f"[yellow]the controller of {ref.name} is not running: this is the last known "
             "state (`ecsdev up` starts it)[/yellow]"
         )
 
 
-__all__ = ["target_health", "targets", "targets_table"]
+__all__ = ["target_health", "targets", "targets_rows"]
