@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from emulator import labels as L
 from emulator.arns import Account, task_id_of
-from emulator.errors import EcsdevError, TaskFailedToStart
+from emulator.codec import decode, encode
+from emulator.errors import EcsdevError, NotFound, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
 from emulator.lifecycle import ObservedTask, group_by_task, parse_time, task_status
+from emulator.model.layout import DeploymentConfiguration
 from emulator.model.taskdef import parse_task_definition
 from emulator.scheduler import (
     SchedulerSettings,
+    ServiceCounts,
     ServiceRecord,
     StartTasks,
     StopTask,
@@ -35,7 +39,6 @@ from emulator.scheduler import (
     record_stopped,
     update_service,
 )
-from emulator.scheduler.state import deployment_configuration_from_dict
 from emulator.store import Store
 from emulator.tasks import Placement, TaskRunner
 
@@ -53,39 +56,96 @@ class TargetHealthView(Protocol):
         ...
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class SubnetPlacement:
+    """Where an awsvpc task of the service may go: a subnet and its Docker network."""
+
+    network: str
+    subnet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpecLoadBalancer:
+    """A service's target group: its name in the stack's load balancer settings (and its
+    ARN when the API made it), and the container and port that receive the traffic."""
+
+    target_group: str
+    container_name: str
+    container_port: int
+    target_group_arn: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AwsvpcSettings:
+    """The service's ``awsvpcConfiguration`` as the API gave it (echoed back as given)."""
+
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    assign_public_ip: str = "DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSpec:
-    """What the user asked for (written by the CLI, read by the controller)."""
+    """What the user asked for (written by the CLI and the API, read by the controller)."""
 
     name: str
     task_definition: str  # ARN
     desired_count: int
-    deployment_configuration: dict[str, Any]
+    deployment_configuration: DeploymentConfiguration = DeploymentConfiguration()
     health_check_grace_period_seconds: int = 0
-    placements: list[dict[str, str]] = field(default_factory=list)  # [{network, subnet}]
+    placements: tuple[SubnetPlacement, ...] = ()
     base_dir: str = "."
-    load_balancers: list[dict[str, Any]] = field(default_factory=list)
+    load_balancers: tuple[SpecLoadBalancer, ...] = ()
     generation: int = 0
     force_token: int = 0
     active: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ServiceSpec:
-        return cls(**d)
+    launch_type: str = ""
+    awsvpc: AwsvpcSettings | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    created_at: float = 0.0
+    created_by: str = ""
 
 
-def save_spec(store: Store, spec: ServiceSpec) -> None:
-    old = load_spec(store, spec.name)
-    spec.generation = (old.generation + 1) if old else 1
-    store.put(SPEC_PREFIX + spec.name, spec.to_dict())
+class SpecConflict(EcsdevError):
+    """A spec changed between the read and the write the caller based it on."""
+
+
+def save_spec(store: Store, spec: ServiceSpec, expected: int | None = None) -> ServiceSpec:
+    """Write ``spec`` as the next generation, in one transaction. With ``expected``, only if
+    the stored generation is still that one (compare-and-swap; else ``SpecConflict``)."""
+
+    def change(old: Any) -> Any:
+        before = decode(ServiceSpec, old) if old else None
+        current = before.generation if before else 0
+        if expected is not None and current != expected:
+            raise SpecConflict(
+                f"service {spec.name} changed meanwhile (generation {current}, not {expected})",
+                "Read it again and retry.",
+            )
+        return encode(replace(spec, generation=current + 1))
+
+    return decode(ServiceSpec, store.update(SPEC_PREFIX + spec.name, change))
+
+
+def update_spec(
+    store: Store, name: str, change: Callable[[ServiceSpec], ServiceSpec]
+) -> ServiceSpec:
+    """Read-modify-write of one service's spec in one transaction (``scale`` and
+    ``redeploy`` at the same moment both take effect). ``change`` may raise to write nothing;
+    a missing spec is ``NotFound``."""
+
+    def apply(old: Any) -> Any:
+        if not old:
+            raise NotFound(f"no service {name!r} in stack {store.stack}")
+        before = decode(ServiceSpec, old)
+        return encode(replace(change(before), generation=before.generation + 1))
+
+    return decode(ServiceSpec, store.update(SPEC_PREFIX + name, apply))
 
 
 def load_spec(store: Store, name: str) -> ServiceSpec | None:
     d = store.get(SPEC_PREFIX + name)
-    return ServiceSpec.from_dict(d) if d else None
+    return decode(ServiceSpec, d) if d else None
 
 
 def service_names(store: Store) -> list[str]:
@@ -227,7 +287,7 @@ class ServiceManager:
         force_seen = int(body.get("forceToken", 0)) if body else 0
         if spec is None:
             return
-        config = deployment_configuration_from_dict(spec.deployment_configuration)
+        config = spec.deployment_configuration
         desired = spec.desired_count if spec.active else 0
         if record is None:
             if not spec.active:
@@ -315,7 +375,7 @@ class ServiceManager:
             placement = Placement()
             if spec.placements:
                 p = spec.placements[next(self._rr) % len(spec.placements)]
-                placement = Placement(p.get("network"), p.get("subnet"))
+                placement = Placement(p.network, p.subnet)
             try:
                 arn = self.runner.launch(
                     td,
@@ -350,9 +410,39 @@ def stack_identity(store: Store) -> tuple[Account, str]:
     return account, str(meta.get("cluster", "default"))
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    """One service as describe-services shows it: what was asked (``spec``), what the
+    scheduler keeps (``counts.record``) and the task counts observed now."""
+
+    counts: ServiceCounts
+    spec: ServiceSpec | None
+    status: str = "ACTIVE"
+    """ACTIVE, DRAINING (deleted, tasks still stopping) or INACTIVE."""
+
+    @property
+    def record(self) -> ServiceRecord:
+        return self.counts.record
+
+
+def initial_record(spec: ServiceSpec, account: Account, cluster: str, now: float) -> ServiceRecord:
+    """The record ECS has for a service the moment CreateService returns."""
+    return create_service(
+        spec.name,
+        spec.task_definition,
+        desired_count=spec.desired_count,
+        now=now,
+        deployment_configuration=spec.deployment_configuration,
+        health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
+        has_load_balancer=bool(spec.load_balancers),
+        service_arn=account.service_arn(cluster, spec.name),
+        cluster_arn=account.cluster_arn(cluster),
+    )
+
+
 def describe_services(
     runtime: Any, store: Store, observed: dict[str, ObservedTask] | None = None
-) -> list[dict[str, Any]]:
+) -> list[ServiceState]:
     """Every service of the stack as DescribeServices shows it (read-only: plans nothing)."""
     account, cluster = stack_identity(store)
     tasks_now = (
@@ -360,13 +450,21 @@ def describe_services(
         if observed is not None
         else group_by_task(runtime.list_containers({L.STACK: store.stack}))
     )
+    bodies = store.services()
     out = []
-    for name, body in sorted(store.services().items()):
+    for name in service_names(store):
         spec = load_spec(store, name)
-        record = ServiceRecord.from_dict(body["record"])
+        body = bodies.get(name)
+        if body is not None:
+            record = ServiceRecord.from_dict(body["record"])
+        elif spec is not None and spec.active:  # created, not yet seen by the controller
+            record = initial_record(spec, account, cluster, spec.created_at or time.time())
+        else:
+            continue
         mine = [t for t in tasks_now.values() if t.labels.get(L.SERVICE) == name]
-        d = describe_service(record, observations(store, account, cluster, record, mine))
+        counts = describe_service(record, observations(store, account, cluster, record, mine))
+        status = "ACTIVE"
         if spec is not None and not spec.active:
-            d["status"] = "INACTIVE" if not mine else "DRAINING"
-        out.append(d)
+            status = "INACTIVE" if not mine else "DRAINING"
+        out.append(ServiceState(counts, spec, status))
     return out

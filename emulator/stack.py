@@ -9,20 +9,28 @@ starts a rolling deployment, a new desiredCount scales, untouched services are l
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator import labels as L
 from emulator.alb import spec as alb_spec
-from emulator.errors import EcsdevError
+from emulator.errors import EcsdevError, NotFound
 from emulator.events import Event, EventSink, discard
 from emulator.images import ensure_images
 from emulator.model.layout import Layout
 from emulator.networks import ensure_networks, remove_networks
 from emulator.runtime.base import ContainerRuntime
-from emulator.services import ServiceSpec, load_spec, save_spec, service_names
+from emulator.services import (
+    ServiceSpec,
+    SpecLoadBalancer,
+    SubnetPlacement,
+    load_spec,
+    save_spec,
+    service_names,
+    update_spec,
+)
 from emulator.store import Store
 from emulator.tasks import TaskRunner
 
@@ -37,18 +45,6 @@ class ApplyResult:
     built: list[str] = field(default_factory=list)
 
 
-def _dc_dict(layout_service: object) -> dict[str, object]:
-    dc = layout_service.deployment_configuration  # type: ignore[attr-defined]
-    return {
-        "minimumHealthyPercent": dc.minimum_healthy_percent,
-        "maximumPercent": dc.maximum_percent,
-        "deploymentCircuitBreaker": {
-            "enable": dc.circuit_breaker.enable,
-            "rollback": dc.circuit_breaker.rollback,
-        },
-    }
-
-
 def apply(
     runtime: ContainerRuntime,
     store: Store,
@@ -56,6 +52,13 @@ def apply(
     *,
     rebuild: bool = False,
     sink: EventSink = discard,
+) -> ApplyResult:
+    with store.exclusive():
+        return _apply(runtime, store, layout, rebuild=rebuild, sink=sink)
+
+
+def _apply(
+    runtime: ContainerRuntime, store: Store, layout: Layout, *, rebuild: bool, sink: EventSink
 ) -> ApplyResult:
     res = ApplyResult()
     networks = ensure_networks(runtime, layout.name, layout.vpc)
@@ -92,38 +95,41 @@ def apply(
         td = layout.task_definition(family)
         subnets = list(svc.subnets) or [layout.vpc.subnets[0].name]
         placements = (
-            [{"network": networks[s], "subnet": s} for s in subnets]
+            tuple(SubnetPlacement(networks[s], s) for s in subnets)
             if td.network_mode == "awsvpc"
-            else []
+            else ()
         )
         spec = ServiceSpec(
             name=svc.name,
             task_definition=arn,
             desired_count=svc.desired_count,
-            deployment_configuration=_dc_dict(svc),
+            deployment_configuration=svc.deployment_configuration,
             health_check_grace_period_seconds=svc.health_check_grace_period_seconds,
             placements=placements,
             base_dir=base_dir,
-            load_balancers=[dataclasses.asdict(lb) for lb in svc.load_balancers],
+            load_balancers=tuple(
+                SpecLoadBalancer(lb.target_group, lb.container_name, lb.container_port)
+                for lb in svc.load_balancers
+            ),
+            launch_type="FARGATE" if td.network_mode == "awsvpc" else "EC2",
         )
         old = load_spec(store, svc.name)
         if old is not None:
-            spec.force_token = old.force_token
-            same = dataclasses.replace(old, generation=0) == dataclasses.replace(spec, generation=0)
-            if same:
+            spec = replace(spec, force_token=old.force_token, created_at=old.created_at)
+            if replace(old, generation=0) == replace(spec, generation=0):
                 res.unchanged.append(svc.name)
                 continue
             res.updated.append(svc.name)
         else:
+            spec = replace(spec, created_at=time.time())
             res.created.append(svc.name)
-        save_spec(store, spec)
+        save_spec(store, spec, expected=old.generation if old else 0)
     for name in service_names(store):
         if name in wanted:
             continue
         old = load_spec(store, name)
         if old is not None and old.active:
-            old.active = False
-            save_spec(store, old)
+            update_spec(store, name, lambda sp: replace(sp, active=False))
             res.removed.append(name)
     return res
 
@@ -131,31 +137,38 @@ def apply(
 def set_desired(
     store: Store, service: str, count: int | None = None, force: bool = False
 ) -> ServiceSpec:
-    spec = load_spec(store, service)
-    if spec is None or not spec.active:
-        from emulator.errors import NotFound
+    """UpdateService's desiredCount and forceNewDeployment: one atomic change of the spec,
+    so a ``scale`` and a ``redeploy`` at the same moment both take effect."""
 
-        raise NotFound(
-            f"no service {service!r} in stack {store.stack}", "List services with `ecsdev ps`."
-        )
-    if count is not None:
-        spec.desired_count = count
-    if force:
-        spec.force_token += 1
-    save_spec(store, spec)
-    return spec
+    def change(spec: ServiceSpec) -> ServiceSpec:
+        if not spec.active:
+            raise NotFound(f"no service {service!r} in stack {store.stack}")
+        if count is not None:
+            spec = replace(spec, desired_count=count)
+        if force:
+            spec = replace(spec, force_token=spec.force_token + 1)
+        return spec
+
+    try:
+        return update_spec(store, service, change)
+    except NotFound as e:
+        raise NotFound(e.message, "List services with `ecsdev ps`.") from e
 
 
 def down(runtime: ContainerRuntime, store: Store, sink: EventSink = discard) -> list[str]:
     """Stop every task of the stack (dependents first inside each task, SIGTERM then SIGKILL
     after stopTimeout), then remove every container, network and volume labelled with it.
     Service specs are marked inactive; history stays unless purged."""
+    with store.exclusive():
+        return _down(runtime, store, sink)
+
+
+def _down(runtime: ContainerRuntime, store: Store, sink: EventSink) -> list[str]:
     stack = store.stack
     for name in service_names(store):
         spec = load_spec(store, name)
         if spec is not None and spec.active:
-            spec.active = False
-            save_spec(store, spec)
+            update_spec(store, name, lambda sp: replace(sp, active=False))
     runner = TaskRunner(runtime, store, stack, sink=sink)
     try:
         tasks = list(runner.observe())

@@ -10,6 +10,7 @@ moment loses nothing that was recorded.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -322,6 +323,30 @@ class Store:
     def get(self, key: str, default: Any = None) -> Any:
         row = self._row("SELECT value FROM kv WHERE key=?", (key,))
         return json.loads(row[0]) if row else default
+
+    def update(self, key: str, change: Callable[[Any], Any]) -> Any:
+        """Read-modify-write of one key in one transaction: ``change`` gets the current
+        value (None when absent) and returns the new one, so two writers never lose each
+        other's change. It may raise to write nothing. Returns what was written."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()
+            new = change(json.loads(row[0]) if row else None)
+            db.execute(
+                "INSERT INTO kv VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, json.dumps(new)),
+            )
+            return new
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Serializes whole-stack changes (``up``, ``down``, ``scale``, ``redeploy`` and API
+        writes) across threads and processes: one holder at a time, the others wait."""
+        with open(self.dir / "changes.lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def record_target_health(
         self,

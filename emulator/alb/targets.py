@@ -189,7 +189,7 @@ class AlbTargets:
                 continue
             waiting = []
             for lb in sp.load_balancers:
-                group, cname, cport = lb["target_group"], lb["container_name"], lb["container_port"]
+                group, cname, cport = lb.target_group, lb.container_name, lb.container_port
                 if task.labels.get(L.NETWORK_MODE) == "host":
                     continue  # not routed by the stand-in (the layout check warns)
                 addr = address_of(task, cname, int(cport), self.stack)
@@ -401,7 +401,7 @@ def unreachable(store: Store, desired: dict[str, int]) -> list[str]:
         if sp is None or not sp.active or not count:
             continue
         for lb in sp.load_balancers:
-            group = lb["target_group"]
+            group = lb.target_group
             targets = seen.get((name, spec.target_group_arn(account, store.stack, group)), [])
             states = [(d.get("TargetHealth") or {}) for d in targets]
             healthy = sum(1 for h in states if h.get("State") == "healthy")
@@ -478,8 +478,8 @@ def drain_seconds(store: Store, service: str) -> int:
         return 0
     groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
     delays = [
-        groups[lb["target_group"]].deregistration_delay
+        groups[lb.target_group].deregistration_delay
         for lb in sp.load_balancers
-        if lb["target_group"] in groups
+        if lb.target_group in groups
     ]
     return max(delays, default=0)

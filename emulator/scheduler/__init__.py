@@ -8,7 +8,7 @@ here touches Docker, SQLite, threads or the wall clock, so whole deployments rep
 
 from emulator.scheduler.backoff import BackoffPolicy, BackoffState
 from emulator.scheduler.deployment import Bounds, bounds, circuit_breaker_threshold, task_health
-from emulator.scheduler.describe import describe_service
+from emulator.scheduler.describe import Counts, ServiceCounts, describe_service
 from emulator.scheduler.lifecycle import (
     create_service,
     record_started,
@@ -37,6 +37,8 @@ __all__ = [
     "RollbackTarget",
     "SchedulerSettings",
     "ServiceEvent",
+    "Counts",
+    "ServiceCounts",
     "ServiceRecord",
     "StartTasks",
     "StopTask",

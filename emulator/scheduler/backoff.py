@@ -11,7 +11,9 @@ The state is plain data so the store can persist it with the service.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
+
+from emulator.codec import decode, encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,20 +51,11 @@ class BackoffState:
         return self.next_start_at is None or now >= self.next_start_at
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "consecutiveFailures": self.consecutive_failures,
-            "nextStartAt": self.next_start_at,
-            "throttled": self.throttled,
-        }
+        return cast(dict[str, Any], encode(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BackoffState:
-        nxt = data.get("nextStartAt")
-        return cls(
-            consecutive_failures=int(data.get("consecutiveFailures", 0)),
-            next_start_at=None if nxt is None else float(nxt),
-            throttled=bool(data.get("throttled", False)),
-        )
+        return decode(cls, data)
 
 
 def record_start_failure(

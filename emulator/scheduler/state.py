@@ -10,9 +10,10 @@ dicts so the SQLite store can persist them and a restarted controller carries on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from emulator.model.layout import CircuitBreaker, DeploymentConfiguration
+from emulator.codec import decode, encode
+from emulator.model.layout import DeploymentConfiguration
 from emulator.scheduler.backoff import BackoffPolicy, BackoffState
 
 PENDING_STATUSES = frozenset({"PROVISIONING", "PENDING", "ACTIVATING"})
@@ -83,20 +84,6 @@ class TrackedTask:
     """Set when the scheduler asked for the stop, so its STOPPED is not counted as a failure
     (scaling) or is counted as a health-check failure (health)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "taskId": self.task_id,
-            "reachedRunning": self.reached_running,
-            "everHealthy": self.ever_healthy,
-            "stopKind": self.stop_kind,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrackedTask:
-        return cls(
-            d["taskId"], bool(d["reachedRunning"]), bool(d["everHealthy"]), d.get("stopKind")
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Deployment:
@@ -119,43 +106,6 @@ class Deployment:
     """Circuit-breaker stage: 1 until one of its tasks reaches RUNNING, then 2."""
     tracked: tuple[TrackedTask, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "taskDefinition": self.task_definition,
-            "status": self.status,
-            "rolloutState": self.rollout_state,
-            "rolloutStateReason": self.rollout_state_reason,
-            "desiredCount": self.desired_count,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "runningCount": self.running_count,
-            "pendingCount": self.pending_count,
-            "failedTasks": self.failed_tasks,
-            "breaker": self.breaker,
-            "stage": self.stage,
-            "tracked": [t.to_dict() for t in self.tracked],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Deployment:
-        return cls(
-            id=d["id"],
-            task_definition=d["taskDefinition"],
-            status=d["status"],
-            rollout_state=d["rolloutState"],
-            rollout_state_reason=d["rolloutStateReason"],
-            desired_count=int(d["desiredCount"]),
-            created_at=float(d["createdAt"]),
-            updated_at=float(d["updatedAt"]),
-            running_count=int(d["runningCount"]),
-            pending_count=int(d["pendingCount"]),
-            failed_tasks=int(d["failedTasks"]),
-            breaker=d["breaker"],
-            stage=int(d["stage"]),
-            tracked=tuple(TrackedTask.from_dict(t) for t in d["tracked"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class ServiceEvent:
@@ -164,13 +114,6 @@ class ServiceEvent:
     id: str
     created_at: float
     message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "createdAt": self.created_at, "message": self.message}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ServiceEvent:
-        return cls(d["id"], float(d["createdAt"]), d["message"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,29 +136,6 @@ class SchedulerSettings:
     max_events: int = 100
     """describe-services keeps the newest 100 events."""
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
-
-
-def deployment_configuration_to_dict(c: DeploymentConfiguration) -> dict[str, Any]:
-    """ECS's own shape (as in describe-services)."""
-    return {
-        "deploymentCircuitBreaker": {
-            "enable": c.circuit_breaker.enable,
-            "rollback": c.circuit_breaker.rollback,
-        },
-        "maximumPercent": c.maximum_percent,
-        "minimumHealthyPercent": c.minimum_healthy_percent,
-    }
-
-
-def deployment_configuration_from_dict(d: dict[str, Any]) -> DeploymentConfiguration:
-    cb = d.get("deploymentCircuitBreaker") or {}
-    return DeploymentConfiguration(
-        minimum_healthy_percent=int(d.get("minimumHealthyPercent", 100)),
-        maximum_percent=int(d.get("maximumPercent", 200)),
-        circuit_breaker=CircuitBreaker(
-            bool(cb.get("enable", False)), bool(cb.get("rollback", False))
-        ),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,53 +174,9 @@ class ServiceRecord:
         return next((d for d in self.deployments if d.id == deployment_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        rt = self.rollback_target
-        return {
-            "name": self.name,
-            "taskDefinition": self.task_definition,
-            "desiredCount": self.desired_count,
-            "deploymentConfiguration": deployment_configuration_to_dict(
-                self.deployment_configuration
-            ),
-            "createdAt": self.created_at,
-            "healthCheckGracePeriodSeconds": self.health_check_grace_period_seconds,
-            "hasLoadBalancer": self.has_load_balancer,
-            "serviceArn": self.service_arn,
-            "clusterArn": self.cluster_arn,
-            "deployments": [d.to_dict() for d in self.deployments],
-            "events": [e.to_dict() for e in self.events],
-            "eventSeq": self.event_seq,
-            "backoff": self.backoff.to_dict(),
-            "steady": self.steady,
-            "lastSteadyEventAt": self.last_steady_event_at,
-            "rollbackTarget": None
-            if rt is None
-            else {"deploymentId": rt.deployment_id, "taskDefinition": rt.task_definition},
-        }
+        """JSON-ready, through the one codec (the store keeps it)."""
+        return cast(dict[str, Any], encode(self))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ServiceRecord:
-        rt = d.get("rollbackTarget")
-        last = d.get("lastSteadyEventAt")
-        return cls(
-            name=d["name"],
-            task_definition=d["taskDefinition"],
-            desired_count=int(d["desiredCount"]),
-            deployment_configuration=deployment_configuration_from_dict(
-                d["deploymentConfiguration"]
-            ),
-            created_at=float(d["createdAt"]),
-            health_check_grace_period_seconds=int(d.get("healthCheckGracePeriodSeconds", 0)),
-            has_load_balancer=bool(d.get("hasLoadBalancer", False)),
-            service_arn=d.get("serviceArn", ""),
-            cluster_arn=d.get("clusterArn", ""),
-            deployments=tuple(Deployment.from_dict(x) for x in d.get("deployments", [])),
-            events=tuple(ServiceEvent.from_dict(x) for x in d.get("events", [])),
-            event_seq=int(d.get("eventSeq", 0)),
-            backoff=BackoffState.from_dict(d.get("backoff") or {}),
-            steady=bool(d.get("steady", False)),
-            last_steady_event_at=None if last is None else float(last),
-            rollback_target=None
-            if rt is None
-            else RollbackTarget(rt["deploymentId"], rt["taskDefinition"]),
-        )
+        return decode(cls, d)

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import replace
 
+from emulator.endpoint.ecs_json import plain, service_json
 from emulator.scheduler import (
     SchedulerSettings,
     ServiceRecord,
@@ -18,6 +19,7 @@ from emulator.scheduler import (
     update_service,
 )
 from emulator.scheduler import messages as m
+from emulator.services import ServiceState
 from tests.engine.scheduler_sim import T0, TD1, TD2, Behavior, Sim, steady
 
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/73e2d6bc24d8a067"
@@ -122,7 +124,7 @@ def test_describe_service_mid_rollout() -> None:
         sim.record, now=sim.now, task_definition=TD2, new_id=sim.new_deployment_id
     )
     sim.run(3)
-    out = describe_service(sim.record, sim.observations())
+    out = plain(service_json(ServiceState(describe_service(sim.record, sim.observations()), None)))
     assert json.loads(json.dumps(out)) == out
     assert out["serviceName"] == "web"
     assert out["serviceArn"] == "arn:aws:ecs:us-east-1:000000000000:service/default/web"

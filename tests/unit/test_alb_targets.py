@@ -30,7 +30,7 @@ from emulator.model.layout import (
 )
 from emulator.model.layout import TargetGroup as TG
 from emulator.runtime.base import ContainerSpec, ContainerState
-from emulator.services import DEPLOYMENT, ServiceSpec, save_spec
+from emulator.services import DEPLOYMENT, ServiceSpec, SpecLoadBalancer, save_spec
 from emulator.store import Store
 
 TASK = "arn:aws:ecs:us-east-1:000000000000:task/default/" + "c" * 32
@@ -136,8 +136,8 @@ World = tuple[AlbTargets, FakeRuntime, Store, Collector]
 def world() -> Iterator[World]:
     store = Store("s")
     store.put(ALB_KEY, record(LAYOUT))
-    lbs = [{"target_group": "web", "container_name": "app", "container_port": 8080}]
-    save_spec(store, ServiceSpec("web", "td-arn", 1, {}, load_balancers=lbs))
+    lbs = (SpecLoadBalancer("web", "app", 8080),)
+    save_spec(store, ServiceSpec("web", "td-arn", 1, load_balancers=lbs))
     rt, events = FakeRuntime(), Collector()
     results = iter([ProbeResult(ok=True, status=200)] * 100)
 
