@@ -26,6 +26,7 @@ from typing import Any
 from emulator.arns import Account
 from emulator.events import Event
 from emulator.model.taskdef import TaskDefinition
+from emulator.private import private_dir, private_files
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS task_definitions (
@@ -73,8 +74,7 @@ class Store:
 
     def __init__(self, stack: str, directory: Path | None = None) -> None:
         self.stack = stack
-        self.dir = directory or stack_dir(stack)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = private_dir(directory or stack_dir(stack), state_home())
         self.path = self.dir / "state.db"
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
@@ -83,6 +83,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        private_files(*(self.dir / f"state.db{x}" for x in ("", "-wal", "-shm")))
 
     def close(self) -> None:
         self._db.close()
