@@ -18,10 +18,11 @@ from typing import Any, cast
 from emulator.alb import AlbError
 from emulator.arns import Account
 from emulator.codec import CodecError, decode, encode
-from emulator.model.layout import Layout
+from emulator.model.layout import Layout, LoadBalancer, TargetGroup
 
 ALB_KEY = "alb"
 """Store key of the recorded ALB part of the layout (see ``record``)."""
+
 
 def record(layout: Layout) -> dict[str, Any] | None:
     """The JSON-safe ALB part of ``layout``; None when it has no load balancer."""
@@ -48,12 +49,23 @@ def stable_id(stack: str, kind: str, name: str, digits: int = 16) -> str:
     return hashlib.sha256(f"{stack}/{kind}/{name}".encode()).hexdigest()[:digits]
 
 
-def target_group_arn(account: Account, stack: str, name: str) -> str:
-    return account.target_group_arn(name, stable_id(stack, "targetgroup", name))
+def target_group_arn(account: Account, stack: str, group: str | TargetGroup) -> str:
+    """The ARN of a target group (by name, or the group itself: one the API made keeps
+    the ARN it was given)."""
+    if isinstance(group, TargetGroup):
+        if group.arn:
+            return group.arn
+        group = group.name
+    return account.target_group_arn(group, stable_id(stack, "targetgroup", group))
 
 
-def load_balancer_arn(account: Account, stack: str, name: str) -> str:
-    return account.load_balancer_arn(name, stable_id(stack, "loadbalancer", name))
+def load_balancer_arn(account: Account, stack: str, lb: str | LoadBalancer) -> str:
+    """The ARN of a load balancer (by name, or the load balancer itself; see above)."""
+    if isinstance(lb, LoadBalancer):
+        if lb.arn:
+            return lb.arn
+        lb = lb.name
+    return account.load_balancer_arn(lb, stable_id(stack, "loadbalancer", lb))
 
 
 def instance_id(stack: str) -> str:

@@ -112,7 +112,8 @@ class AlbTargets:
         return cls(stack, runtime, store, account, sink) if store.get(spec.ALB_KEY) else None
 
     def target_group_arn(self, name: str) -> str:
-        return spec.target_group_arn(self.account, self.stack, name)
+        group = self.registry.groups.get(name)  # made through the API: its own ARN
+        return spec.target_group_arn(self.account, self.stack, group or name)
 
     # -- the controller's side ------------------------------------------------------------
 
@@ -395,6 +396,10 @@ def unreachable(store: Store, desired: dict[str, int]) -> list[str]:
             key = (str((d.get("Ecsdev") or {}).get("ServiceName")), str(arn))
             seen.setdefault(key, []).append(d)
     account, _ = stack_identity(store)
+    try:  # target groups the API made carry their own ARN
+        groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
+    except AlbError:
+        groups = {}
     out = []
     for name, count in sorted(desired.items()):
         sp = load_spec(store, name)
@@ -402,7 +407,8 @@ def unreachable(store: Store, desired: dict[str, int]) -> list[str]:
             continue
         for lb in sp.load_balancers:
             group = lb.target_group
-            targets = seen.get((name, spec.target_group_arn(account, store.stack, group)), [])
+            arn = spec.target_group_arn(account, store.stack, groups.get(group) or group)
+            targets = seen.get((name, arn), [])
             states = [(d.get("TargetHealth") or {}) for d in targets]
             healthy = sum(1 for h in states if h.get("State") == "healthy")
             if healthy < count:
@@ -476,7 +482,10 @@ def drain_seconds(store: Store, service: str) -> int:
     data = store.get(spec.ALB_KEY)
     if sp is None or not sp.load_balancers or not data:
         return 0
-    groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
+    try:  # target groups the API made carry their own ARN
+        groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
+    except AlbError:
+        groups = {}
     delays = [
         groups[lb.target_group].deregistration_delay
         for lb in sp.load_balancers

@@ -93,6 +93,7 @@ class TargetGroup:
     deregistration_delay: int = 300
     stickiness: dict[str, Any] | None = None
     attributes: tuple[tuple[str, str], ...] = ()
+    arn: str | None = None  # set when the API made it; layouts derive theirs (alb.spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,7 @@ class LoadBalancer:
     subnets: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
     listeners: tuple[Listener, ...] = ()
+    arn: str | None = None  # set when the API made it; layouts derive theirs (alb.spec)
 
     def attribute(self, key: str, default: str) -> str:
         return dict(self.attributes).get(key, default)
