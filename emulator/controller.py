@@ -11,62 +11,23 @@ start it again: it adopts what runs.
 from __future__ import annotations
 
 import argparse
-import fcntl
-import os
 import signal
 import sys
 import threading
 import time
 import traceback
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from emulator.arns import Account
 from emulator.errors import DockerUnavailable, EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.runtime.base import ContainerRuntime
+from emulator.stacklock import StackLock as StackLock  # where callers have found it
 from emulator.store import Store, stack_dir
 from emulator.tasks import TaskRunner
 
 TICK_SECONDS = 1.0
-
-
-class StackLock:
-    """An exclusive, process-lifetime lock: at most one controller per stack."""
-
-    def __init__(self, stack: str) -> None:
-        self.path = stack_dir(stack) / "controller.lock"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: IO[str] | None = None
-
-    def acquire(self) -> bool:
-        fh = open(self.path, "a+")  # noqa: SIM115 - held for the process lifetime
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            return False
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        self._fh = fh
-        return True
-
-    def holder(self) -> int | None:
-        """PID of the running controller, or None."""
-        try:
-            with open(self.path, "a+") as fh:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    fh.seek(0)
-                    text = fh.read().strip()
-                    return int(text) if text.isdigit() else -1
-                fcntl.flock(fh, fcntl.LOCK_UN)
-                return None
-        except OSError:
-            return None
 
 
 class Controller:

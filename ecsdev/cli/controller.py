@@ -14,7 +14,10 @@ import sys
 import time
 
 from emulator.arns import Account
-from emulator.controller import StackLock, log_path
+from emulator.controller import log_path
+from emulator.private import open_private, private_dir
+from emulator.stacklock import StackLock
+from emulator.store import state_home
 
 
 def running_controller(stack: str) -> int | None:
@@ -27,8 +30,8 @@ def ensure_controller(stack: str, cluster: str, account: Account, idle_exit: flo
     if pid:
         return pid
     log = log_path(stack)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
+    private_dir(log.parent, state_home())
+    with os.fdopen(open_private(log), "ab") as out:
         proc = subprocess.Popen(
             [
                 sys.executable,
