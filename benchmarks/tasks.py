@@ -73,9 +73,9 @@ def _ecsdev_run(
     running = healthy = 0.0
     while True:
         d = runner.describe(runner.observe()[task])
-        if not running and d["lastStatus"] == "RUNNING":
+        if not running and d.last_status == "RUNNING":
             running = time.perf_counter() - t0
-        if d["healthStatus"] == "HEALTHY":
+        if d.health_status == "HEALTHY":
             healthy = time.perf_counter() - t0
             break
         time.sleep(0.05)

@@ -41,6 +41,7 @@ from emulator.scheduler import (
 )
 from emulator.store import Store
 from emulator.tasks import Placement, TaskRunner
+from emulator.taskview import TaskDescription
 
 DEPLOYMENT = "ecsdev.deployment"
 SPEC_PREFIX = "service-spec/"
@@ -182,19 +183,19 @@ def observe(
 
 
 def stopped_observation(task_id: str, deployment_id: str, row: dict[str, Any]) -> TaskObservation:
-    snap = row.get("snapshot") or {}
+    snap: TaskDescription = row["snapshot"]
     return TaskObservation(
         task_id=task_id,
         deployment_id=deployment_id,
         last_status="STOPPED",
         desired_status="STOPPED",
         created_at=float(row.get("createdAt") or 0),
-        started_at=parse_time(snap.get("startedAt")),
+        started_at=snap.started_at,
         stopped_at=float(row.get("stoppedAt") or time.time()),
         stop_code=row.get("stopCode"),
         stopped_reason=row.get("stoppedReason"),
-        reached_running=snap.get("startedAt") is not None,
-        health_status=snap.get("healthStatus", "UNKNOWN"),
+        reached_running=snap.started_at is not None,
+        health_status=snap.health_status,
     )
 
 

@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from emulator.arns import Account
+from emulator.codec import CodecError, decode, encode
 from emulator.events import Event
 from emulator.model.taskdef import TaskDefinition
 from emulator.private import private_dir, private_files
+from emulator.taskview import TaskDescription
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS task_definitions (
@@ -67,6 +69,17 @@ def known_stacks() -> list[str]:
     return (
         sorted(p.name for p in root.iterdir() if (p / "state.db").exists()) if root.exists() else []
     )
+
+
+def _stopped(text: str | None) -> TaskDescription | None:
+    """A stopped task's record; one written by an older ecsdev in another shape reads as
+    absent rather than failing every reader."""
+    if not text:
+        return None
+    try:
+        return decode(TaskDescription, json.loads(text))
+    except (CodecError, ValueError, TypeError):
+        return None
 
 
 class Store:
@@ -222,23 +235,18 @@ class Store:
             "snapshot",
         ]
         out = dict(zip(keys, row, strict=True))
-        out["snapshot"] = json.loads(out["snapshot"]) if out["snapshot"] else None
+        out["snapshot"] = _stopped(out["snapshot"])
         return out
 
-    def save_stopped(self, task_arn: str, snapshot: dict[str, Any], first: bool = False) -> bool:
-        """Record the task as stopped with its DescribeTasks ``snapshot``. With ``first``,
+    def save_stopped(self, task_arn: str, snapshot: TaskDescription, first: bool = False) -> bool:
+        """Record the task as stopped with its description ``snapshot``. With ``first``,
         only if no snapshot is recorded yet (two processes may finish the same task; the
         first saw its containers before the other began removing them). True if saved."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO tasks (task_arn, task_definition_arn, grp, desired_status, created_at) "
                 "VALUES (?, ?, ?, 'STOPPED', ?) ON CONFLICT(task_arn) DO NOTHING",
-                (
-                    task_arn,
-                    snapshot.get("taskDefinitionArn", ""),
-                    snapshot.get("group", ""),
-                    time.time(),
-                ),
+                (task_arn, snapshot.task_definition_arn, snapshot.group, time.time()),
             )
             cur = db.execute(
                 "UPDATE tasks SET desired_status='STOPPED', stopped_at=?, snapshot=?, "
@@ -246,20 +254,20 @@ class Store:
                 "WHERE task_arn=?" + (" AND snapshot IS NULL" if first else ""),
                 (
                     time.time(),
-                    json.dumps(snapshot),
-                    snapshot.get("stopCode"),
-                    snapshot.get("stoppedReason"),
+                    json.dumps(encode(snapshot)),
+                    snapshot.stop_code,
+                    snapshot.stopped_reason,
                     task_arn,
                 ),
             )
             return cur.rowcount > 0
 
-    def stopped_tasks(self, limit: int = 100) -> list[dict[str, Any]]:
+    def stopped_tasks(self, limit: int = 100) -> list[TaskDescription]:
         rows = self._rows(
             "SELECT snapshot FROM tasks WHERE snapshot IS NOT NULL ORDER BY stopped_at DESC LIMIT ?",
             (limit,),
         )
-        return [json.loads(r[0]) for r in rows]
+        return [t for r in rows if (t := _stopped(r[0])) is not None]
 
     def unfinished_tasks(self) -> list[str]:
         """Tasks recorded as launched whose stop has not been recorded."""

@@ -19,11 +19,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from emulator import labels as L
 from emulator.arns import Account, new_task_id, task_id_of
 from emulator.containers import TaskContext, container_spec, docker_name, task_labels, volume_names
+from emulator.endpoint.jsontime import plain
+from emulator.endpoint.task_json import task_json
 from emulator.errors import EcsdevError, NotFound, RuntimeOperationError, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
 from emulator.lifecycle import (
@@ -33,7 +35,6 @@ from emulator.lifecycle import (
     StopTask,
     decide,
     group_by_task,
-    parse_time,
     stop_order,
     task_status,
 )
@@ -41,6 +42,7 @@ from emulator.metadata import METADATA_PATH, task_metadata
 from emulator.model.taskdef import TaskDefinition
 from emulator.runtime.base import ContainerRuntime, ContainerSpec
 from emulator.store import Store
+from emulator.taskview import ContainerDescription, Recorded, TaskDescription, describe_observed
 
 PAUSE_IMAGE = "ecsdev/pause:latest"
 
@@ -206,32 +208,25 @@ class TaskRunner:
 
     def _failed_snapshot(
         self, arn: str, td_arn: str, td: TaskDefinition, group: str, reason: str
-    ) -> dict[str, Any]:
-        now = iso(time.time())
-        return {
-            "taskArn": arn,
-            "clusterArn": self.account.cluster_arn(self.cluster),
-            "taskDefinitionArn": td_arn,
-            "lastStatus": "STOPPED",
-            "desiredStatus": "STOPPED",
-            "healthStatus": "UNKNOWN",
-            "stopCode": "TaskFailedToStart",
-            "stoppedReason": reason,
-            "createdAt": now,
-            "stoppedAt": now,
-            "group": group,
-            "containers": [
-                {
-                    "name": c.name,
-                    "image": c.image,
-                    "lastStatus": "STOPPED",
-                    "reason": reason,
-                    "healthStatus": "UNKNOWN",
-                    "taskArn": arn,
-                }
+    ) -> TaskDescription:
+        now = time.time()
+        return TaskDescription(
+            task_arn=arn,
+            cluster_arn=self.account.cluster_arn(self.cluster),
+            task_definition_arn=td_arn,
+            last_status="STOPPED",
+            desired_status="STOPPED",
+            created_at=now,
+            stop_code="TaskFailedToStart",
+            stopped_reason=reason,
+            stopped_at=now,
+            group=group,
+            launch_type="FARGATE" if td.network_mode == "awsvpc" else "EC2",
+            containers=tuple(
+                ContainerDescription(c.name, c.image, "STOPPED", reason=reason)
                 for c in td.container_definitions
-            ],
-        }
+            ),
+        )
 
     # supervision ------------------------------------------------------------------------
     def observe(self) -> dict[str, ObservedTask]:
@@ -261,23 +256,20 @@ class TaskRunner:
             self.store.request_stop(
                 arn, row.get("stopCode") or "UserInitiated", row.get("stoppedReason") or reason
             )
-            now = iso(time.time())
             self.store.save_stopped(
                 arn,
-                {
-                    "taskArn": arn,
-                    "clusterArn": self.account.cluster_arn(self.cluster),
-                    "taskDefinitionArn": row.get("taskDefinitionArn", ""),
-                    "lastStatus": "STOPPED",
-                    "desiredStatus": "STOPPED",
-                    "healthStatus": "UNKNOWN",
-                    "stopCode": row.get("stopCode") or "UserInitiated",
-                    "stoppedReason": row.get("stoppedReason") or reason,
-                    "createdAt": iso(row.get("createdAt")),
-                    "stoppedAt": now,
-                    "group": row.get("group", ""),
-                    "containers": [],
-                },
+                TaskDescription(
+                    task_arn=arn,
+                    cluster_arn=self.account.cluster_arn(self.cluster),
+                    task_definition_arn=row.get("taskDefinitionArn", ""),
+                    last_status="STOPPED",
+                    desired_status="STOPPED",
+                    created_at=float(row.get("createdAt") or time.time()),
+                    stop_code=row.get("stopCode") or "UserInitiated",
+                    stopped_reason=row.get("stoppedReason") or reason,
+                    stopped_at=time.time(),
+                    group=row.get("group", ""),
+                ),
             )
             self._emit(f"task {task_id_of(arn)} disappeared from Docker: {reason}", arn, "warning")
 
@@ -349,7 +341,9 @@ class TaskRunner:
         if self._metadata_written.get(task.task_arn) == key:
             return
         doc = task_metadata(
-            self.describe(task), task.labels.get(L.FAMILY, ""), task.labels.get(L.REVISION, "")
+            plain(task_json(self.describe(task))),
+            task.labels.get(L.FAMILY, ""),
+            task.labels.get(L.REVISION, ""),
         )
         try:
             self.runtime.write_file(pause.id, METADATA_PATH, json.dumps(doc).encode())
@@ -433,7 +427,7 @@ class TaskRunner:
         record or the saved logs with that. Removing twice is harmless."""
         arn = task.task_arn
         recorded = bool((self.store.task_row(arn) or {}).get("snapshot"))
-        snapshot: dict[str, Any] = {}
+        snapshot: TaskDescription | None = None
         if not recorded:
             self._save_logs(task)
             snapshot = self.describe(task, stopped=True)
@@ -445,12 +439,12 @@ class TaskRunner:
         for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
             with contextlib.suppress(EcsdevError):
                 self.runtime.remove_volume(vol)
-        if recorded:
+        if recorded or snapshot is None:
             return  # by the other process, which says so
         self._emit(
-            f"task {task_id_of(arn)} stopped: {snapshot.get('stoppedReason') or 'stopped'}",
+            f"task {task_id_of(arn)} stopped: {snapshot.stopped_reason or 'stopped'}",
             arn,
-            "info" if snapshot.get("stopCode") == "UserInitiated" else "warning",
+            "info" if snapshot.stop_code == "UserInitiated" else "warning",
         )
 
     def _save_logs(self, task: ObservedTask) -> None:
@@ -473,97 +467,29 @@ class TaskRunner:
                 p.write_text(text)
 
     # describing -------------------------------------------------------------------------
-    def describe(self, task: ObservedTask, stopped: bool = False) -> dict[str, Any]:
+    def describe(self, task: ObservedTask, stopped: bool = False) -> TaskDescription:
         """The task as DescribeTasks shows it."""
         arn = task.task_arn
         row = self.store.task_row(arn) or {}
         if not stopped and row.get("snapshot"):
             # recorded as stopped: what is still observed is being removed, container by
             # container, and would describe a task with containers missing
-            return dict(row["snapshot"])
-        desired = "STOPPED" if stopped else (row.get("desiredStatus") or "RUNNING")
-        st = task_status(task, desired)
-        lb = task.labels
+            return cast(TaskDescription, row["snapshot"])
+        now = time.time()
         reasons: dict[str, str] = self.store.get(f"container-reasons/{arn}", {}) or {}
         health_before: dict[str, str] = self.store.get(f"health/{arn}", {}) or {}
-        now = time.time()
-        ip = None
-        subnet = None
-        if task.pause is not None:
-            ips = list(task.pause.ip_addresses.values())
-            ip = ips[0] if ips else None
-            subnet = task.pause.labels.get(L.SUBNET)
-        containers = []
-        for c in task.containers:
-            s = c.state
-            item: dict[str, Any] = {
-                "containerArn": self.account.container_arn(self.cluster, task_id_of(arn), c.name),
-                "taskArn": arn,
-                "name": c.name,
-                "image": s.image,
-                "runtimeId": s.id,
-                "lastStatus": "STOPPED" if stopped and not s.running else c.last_status,
-                "healthStatus": health_before.get(c.name, c.health_status)
-                if stopped
-                else c.health_status,
-                "essential": c.essential,
-            }
-            if c.exited:
-                item["exitCode"] = s.exit_code
-            reason = reasons.get(c.name) or c.reason
-            if reason:
-                item["reason"] = reason
-            if s.ports:
-                item["networkBindings"] = [
-                    {"bindIP": hip, "containerPort": cp, "hostPort": hp, "protocol": proto}
-                    for cp, proto, hip, hp in s.ports
-                ]
-            if ip:
-                item["networkInterfaces"] = [
-                    {"attachmentId": f"eni-{task_id_of(arn)[:17]}", "privateIpv4Address": ip}
-                ]
-            containers.append(item)
-        out: dict[str, Any] = {
-            "taskArn": arn,
-            "clusterArn": self.account.cluster_arn(self.cluster),
-            "taskDefinitionArn": lb.get(L.TASK_DEFINITION_ARN, ""),
-            "lastStatus": "STOPPED" if stopped else self._deactivating(arn, st.last_status, now),
-            "desiredStatus": desired,
-            "healthStatus": _task_health(containers) if stopped else st.health_status,
-            "launchType": "FARGATE" if lb.get(L.NETWORK_MODE) == "awsvpc" else "EC2",
-            "group": lb.get(L.GROUP, ""),
-            "createdAt": iso(float(lb.get(L.CREATED_AT) or now)),
-            "containers": containers,
-            "tags": [],
-            "version": 1,
-        }
-        if lb.get(L.STARTED_BY):
-            out["startedBy"] = lb[L.STARTED_BY]
-        starts = [parse_time(c.state.started_at) for c in task.containers if c.started]
-        if st.last_status in ("RUNNING", "STOPPING", "STOPPED", "DEPROVISIONING") and starts:
-            out["startedAt"] = iso(max(t for t in starts if t is not None))
-        if row.get("stopCode") or desired == "STOPPED":
-            out["stopCode"] = row.get("stopCode") or "EssentialContainerExited"
-            out["stoppedReason"] = row.get("stoppedReason") or "Essential container in task exited"
-            if row.get("stoppingSince"):
-                out["stoppingAt"] = iso(float(row["stoppingSince"]))
-        if stopped:
-            out["stoppedAt"] = iso(now)
-            out["lastStatus"] = "STOPPED"
-        if ip:
-            out["attachments"] = [
-                {
-                    "id": f"eni-attach-{task_id_of(arn)[:12]}",
-                    "type": "ElasticNetworkInterface",
-                    "status": "DELETED" if stopped else "ATTACHED",
-                    "details": [
-                        {"name": "subnetId", "value": subnet or ""},
-                        {"name": "networkInterfaceId", "value": f"eni-{task_id_of(arn)[:17]}"},
-                        {"name": "privateIPv4Address", "value": ip},
-                    ],
-                }
-            ]
-        return out
+        desired = row.get("desiredStatus") or "RUNNING"
+        st = task_status(task, "STOPPED" if stopped else desired)
+        rec = Recorded(
+            desired_status=desired,
+            stop_code=row.get("stopCode"),
+            stopped_reason=row.get("stoppedReason"),
+            stopping_since=row.get("stoppingSince"),
+            container_reasons=tuple(sorted(reasons.items())),
+            health_before_stop=tuple(sorted(health_before.items())),
+            last_status=None if stopped else self._deactivating(arn, st.last_status, now),
+        )
+        return describe_observed(task, self.account, self.cluster, rec, now, stopped)
 
     def _deactivating(self, arn: str, status: str, now: float) -> str:
         """A task told to stop whose load balancer targets are still draining is
@@ -576,17 +502,17 @@ class TaskRunner:
 
     def describe_tasks(
         self, include_stopped: bool = True, observed: dict[str, ObservedTask] | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[TaskDescription]:
         tasks = observed if observed is not None else self.observe()
         out = [self.describe(t) for t in tasks.values()]
         if include_stopped:
             running = set(tasks)
-            out += [s for s in self.store.stopped_tasks() if s["taskArn"] not in running]
+            out += [s for s in self.store.stopped_tasks() if s.task_arn not in running]
         return out
 
     def find(self, ref: str) -> str:
         """A task ARN from an ARN, an ID, or a unique ID prefix (running or stopped)."""
-        arns = list(self.observe()) + [s["taskArn"] for s in self.store.stopped_tasks(1000)]
+        arns = list(self.observe()) + [s.task_arn for s in self.store.stopped_tasks(1000)]
         hits = [a for a in dict.fromkeys(arns) if a == ref or task_id_of(a).startswith(ref)]
         if len(hits) == 1:
             return str(hits[0])
@@ -597,17 +523,6 @@ class TaskRunner:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._launch_pool.shutdown(wait=True)
-
-
-def _task_health(containers: list[dict[str, Any]]) -> str:
-    ess = [
-        c["healthStatus"]
-        for c in containers
-        if c.get("essential") and c["healthStatus"] != "UNKNOWN"
-    ]
-    if "UNHEALTHY" in ess:
-        return "UNHEALTHY"
-    return "HEALTHY" if ess and all(h == "HEALTHY" for h in ess) else "UNKNOWN"
 
 
 def _ctx_dict(ctx: TaskContext) -> dict[str, Any]:

@@ -34,8 +34,8 @@ def print_logs(
 ) -> None:
     observed = runner.observe().get(arn)
     if observed is None:
-        snap = (runner.store.task_row(arn) or {}).get("snapshot") or {}
-        names = [c["name"] for c in snap.get("containers") or []]
+        snap = (runner.store.task_row(arn) or {}).get("snapshot")
+        names = [c.name for c in snap.containers] if snap else []
         if container and container not in names:
             raise NotFound(f"no container {container!r} in task", f"Containers: {', '.join(names)}")
         pick = [container] if container else names

@@ -17,6 +17,8 @@ from ecsdev.cli import output
 from ecsdev.cli.base import FILE_OPT, JSON_OPT, STACK_OPT, WIDE_OPT, cli, runtime, short_id
 from ecsdev.cli.stackref import resolve, task_definition_for
 from ecsdev.cli.tables import print_tasks
+from emulator.endpoint.jsontime import plain
+from emulator.endpoint.task_json import task_json
 from emulator.errors import NotFound, UsageError
 
 
@@ -93,7 +95,11 @@ def run_task(
     final = (
         _watch(runner, arns, timeout)
         if wait
-        else [runner.describe(runner.observe()[a]) for a in arns if a in runner.observe()]
+        else [
+            plain(task_json(runner.describe(runner.observe()[a])))
+            for a in arns
+            if a in runner.observe()
+        ]
     )
     runner.close()
     if as_json:
@@ -121,7 +127,7 @@ def _watch(runner: Any, arns: list[str], timeout: float) -> list[dict[str, Any]]
         recorded = set()
         for arn in arns:
             if arn in observed:
-                d = runner.describe(observed[arn])
+                d = plain(task_json(runner.describe(observed[arn])))
                 d["_checks"] = any(
                     c.has_health_check and c.essential for c in observed[arn].containers
                 )
@@ -130,7 +136,7 @@ def _watch(runner: Any, arns: list[str], timeout: float) -> list[dict[str, Any]]
                 if row.get("snapshot"):
                     recorded.add(arn)
                 d = (
-                    row.get("snapshot")
+                    (plain(task_json(row["snapshot"])) if row.get("snapshot") else None)
                     or result.get(arn)
                     or {"taskArn": arn, "lastStatus": "STOPPED", "containers": []}
                 )

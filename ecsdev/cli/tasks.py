@@ -25,6 +25,8 @@ from ecsdev.cli.base import (
     stacks_for,
 )
 from ecsdev.cli.tables import print_services, print_tasks
+from emulator.endpoint.jsontime import plain
+from emulator.endpoint.task_json import task_json
 from emulator.errors import NotFound, UsageError
 
 
@@ -72,7 +74,8 @@ def ps(
                 f"[yellow]the controller of stack {name} is not running: nothing replaces "
                 f"stopped tasks (`ecsdev up` starts it again)[/yellow]"
             )
-        for t in runner.describe_tasks(include_stopped=True, observed=observed):
+        for desc in runner.describe_tasks(include_stopped=True, observed=observed):
+            t = plain(task_json(desc))
             if t["lastStatus"] == "STOPPED" and not show_all and not as_json:
                 stopped_hidden += 1
                 continue
@@ -215,8 +218,8 @@ def stop_task(file: str | None, stack: str | None, task: str, reason: str) -> No
         return
     runner.stop(arn, "UserInitiated", reason)
     runner.close()
-    snap = (runner.store.task_row(arn) or {}).get("snapshot") or {}
+    snap = (runner.store.task_row(arn) or {}).get("snapshot")
     if snap:
-        print_tasks([snap])
+        print_tasks([plain(task_json(snap))])
     else:
         output.line(f"task {short_id(arn)} stopped")

@@ -50,6 +50,8 @@ from ecsdev.sources.views import (
     TaskView,
 )
 from emulator.arns import task_id_of
+from emulator.endpoint.ecs_json import services_json
+from emulator.endpoint.task_json import task_json
 from emulator.errors import NotFound
 from emulator.model.layout import Layout
 from emulator.services import describe_services, stack_identity
@@ -154,7 +156,7 @@ class LocalSource(BaseSource):
     def _tasks(self, stopped: bool = True) -> list[dict[str, Any]]:
         runner = self._runner()
         try:
-            tasks = runner.describe_tasks(include_stopped=stopped)
+            tasks = [task_json(t) for t in runner.describe_tasks(include_stopped=stopped)]
         finally:
             runner.close()
         for t in tasks:  # subnet names as AWS-shaped subnet IDs, as the network views use
@@ -166,7 +168,7 @@ class LocalSource(BaseSource):
 
     def list_clusters(self) -> list[ClusterView]:
         tasks = self._tasks(stopped=False)
-        services = describe_services(self.runtime, self.store)
+        services = services_json(describe_services(self.runtime, self.store))
         return [
             parse_cluster(
                 {
@@ -182,7 +184,7 @@ class LocalSource(BaseSource):
 
     def _services(self) -> list[dict[str, Any]]:
         out = []
-        for s in describe_services(self.runtime, self.store):
+        for s in services_json(describe_services(self.runtime, self.store)):
             s.setdefault("serviceArn", self.account.service_arn(self.cluster, s["serviceName"]))
             s.setdefault("clusterArn", self.account.cluster_arn(self.cluster))
             out.append(_as_boto(s))

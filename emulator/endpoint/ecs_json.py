@@ -9,28 +9,12 @@ layer writes epoch seconds, ``dumps`` writes ISO 8601 as the AWS CLI prints them
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
+from emulator.endpoint.jsontime import dumps, plain, when
 from emulator.model.layout import DeploymentConfiguration
 from emulator.scheduler.state import Deployment, ServiceRecord
 from emulator.services import ServiceSpec, ServiceState
-
-
-def when(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
-
-
-def dumps(doc: Any, indent: int | None = 2) -> str:
-    """JSON text with timestamps in ISO 8601 (what ``aws ... --output json`` prints)."""
-    return json.dumps(doc, indent=indent, default=_iso)
-
-
-def _iso(v: Any) -> Any:
-    if isinstance(v, datetime):
-        return v.isoformat()
-    raise TypeError(f"{type(v).__name__} is not JSON")
 
 
 def deployment_configuration_json(c: DeploymentConfiguration) -> dict[str, Any]:
@@ -141,13 +125,4 @@ def services_json(states: list[ServiceState]) -> list[dict[str, Any]]:
     return [service_json(s) for s in states]
 
 
-def plain(doc: Any) -> Any:
-    """``doc`` with every timestamp as ISO 8601 text: what ``--json`` prints and the CLI's
-    tables read."""
-    if isinstance(doc, datetime):
-        return doc.isoformat()
-    if isinstance(doc, dict):
-        return {k: plain(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [plain(v) for v in doc]
-    return doc
+__all__ = ["dumps", "plain", "service_json", "services_json", "when"]

@@ -310,14 +310,14 @@ def test_unhealthy_target_leaves_comes_back_and_is_replaced(tmp_path: Path) -> N
         store = s.store
         assert store is not None
         stopped = wait(
-            lambda: [t for t in store.stopped_tasks() if t["taskArn"] == fragile_task],
+            lambda: [t for t in store.stopped_tasks() if t.task_arn == fragile_task],
             30,
             "the unhealthy task to stop",
         )
         assert (
-            stopped[0]["stoppedReason"] == f"Task failed ELB health checks in (target-group {arn})"
+            stopped[0].stopped_reason == f"Task failed ELB health checks in (target-group {arn})"
         )
-        assert stopped[0]["stopCode"] == "ServiceSchedulerInitiated"
+        assert stopped[0].stop_code == "ServiceSchedulerInitiated"
         new = wait(
             lambda: [d for d in s.serving("fragile") if d["Ecsdev"]["TaskArn"] != fragile_task],
             60,

@@ -176,6 +176,6 @@ def test_controller_survives_a_daemon_restart_and_reconciles(
     assert replaced, "the controller did not replace the task after the engine came back"
     messages = [e.message for _, e in store.events(limit=200)]
     assert "Docker engine is back; reconciling" in messages
-    snap = (store.task_row(before.labels[L.TASK_ARN]) or {}).get("snapshot") or {}
-    assert snap.get("stopCode") == "EssentialContainerExited"
+    snap = (store.task_row(before.labels[L.TASK_ARN]) or {}).get("snapshot")
+    assert snap is not None and snap.stop_code == "EssentialContainerExited"
     assert any("has started 1 tasks" in m for m in messages[-20:])

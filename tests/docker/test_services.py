@@ -21,6 +21,8 @@ import pytest
 import yaml
 
 from emulator import labels as L
+from emulator.endpoint.jsontime import plain
+from emulator.endpoint.task_json import task_json
 from emulator.runtime.docker import DockerRuntime
 from emulator.store import Store
 
@@ -166,7 +168,8 @@ def _serving(stack: str) -> list[tuple[str, int]]:
     rt = DockerRuntime()
     runner = TaskRunner(rt, Store(stack), stack)
     out = []
-    for t in runner.describe_tasks(include_stopped=False):
+    for desc in runner.describe_tasks(include_stopped=False):
+        t = plain(task_json(desc))
         if (
             t["lastStatus"] == "RUNNING"
             and t["desiredStatus"] == "RUNNING"
@@ -232,7 +235,7 @@ def test_controller_kill_9_adopts_tasks_without_duplicates(cli: tuple[Cli, str])
     before = {t["taskArn"] for t in running(run.ps())}
     store = Store(name)
     events_before = [e.message for _, e in store.events(limit=1000)]
-    stopped_before = {s["taskArn"] for s in store.stopped_tasks()}
+    stopped_before = {s.task_arn for s in store.stopped_tasks()}
     pid = int((store.dir / "controller.lock").read_text())
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.5)
@@ -244,7 +247,7 @@ def test_controller_kill_9_adopts_tasks_without_duplicates(cli: tuple[Cli, str])
     assert new_pid != pid
     events_after = [e.message for _, e in store.events(limit=1000)]
     assert events_after[: len(events_before)] == events_before  # nothing recorded was lost
-    assert stopped_before <= {s["taskArn"] for s in store.stopped_tasks()}
+    assert stopped_before <= {s.task_arn for s in store.stopped_tasks()}
     assert not any("has started" in m for m in events_after[len(events_before) :])
 
 
@@ -268,6 +271,6 @@ def test_down_leaves_nothing_behind(cli: tuple[Cli, str]) -> None:
     assert ps.stdout.strip() == ""
     assert nets.stdout.strip() == ""
     stopped = Store(name).stopped_tasks()
-    assert len(stopped) == 2 and all(s["stopCode"] == "UserInitiated" for s in stopped)
+    assert len(stopped) == 2 and all(s.stop_code == "UserInitiated" for s in stopped)
     run("down", "--purge")
     assert not Store(name).stopped_tasks()

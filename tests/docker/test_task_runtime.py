@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from emulator.endpoint.jsontime import plain
+from emulator.endpoint.task_json import task_json
 from emulator.lifecycle import parse_time
 from emulator.model.taskdef import parse_task_definition
 from emulator.tasks import Placement
@@ -49,12 +51,12 @@ def wait_for(
     while time.time() < deadline:
         observed = stack.runner.step()
         if arn in observed:
-            last = stack.runner.describe(observed[arn])
+            last = plain(task_json(stack.runner.describe(observed[arn])))
         else:
             time.sleep(0.3)  # the stop may still be finishing in the background
             row = stack.store.task_row(arn) or {}
             if row.get("snapshot"):
-                last = row["snapshot"]
+                last = plain(task_json(row["snapshot"]))
         if last and cond(last):
             return last
         time.sleep(0.3)
@@ -207,7 +209,7 @@ def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stac
     # the task reads STOPPED as soon as its containers are down; its record (logs first,
     # then the stopped snapshot) is written by the stop that is still finishing
     deadline = time.time() + 30
-    while not any(s["taskArn"] == arn for s in stack.store.stopped_tasks()):
+    while not any(s.task_arn == arn for s in stack.store.stopped_tasks()):
         assert time.time() < deadline, "the stopped task was never recorded"
         stack.runner.step()
         time.sleep(0.2)
@@ -217,8 +219,8 @@ def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stac
     while stack.runtime.list_containers({"ecsdev.task-arn": arn}):
         assert time.time() < deadline + 10, "the stopped task's containers were never removed"
         time.sleep(0.1)
-    (kept,) = [s for s in stack.store.stopped_tasks() if s["taskArn"] == arn]  # history kept
-    assert container(kept, "app")["exitCode"] == 7
+    (kept,) = [s for s in stack.store.stopped_tasks() if s.task_arn == arn]  # history kept
+    assert container(plain(task_json(kept)), "app")["exitCode"] == 7
 
 
 def test_oom_kill_gives_ecs_reason(stack: Stack) -> None:
@@ -327,7 +329,7 @@ def test_stop_reverses_dependency_order(stack: Stack) -> None:
     ids = {c["runtimeId"]: c["name"] for c in task["containers"]}
     since = int(time.time()) - 1
     stack.runner.stop(arn, "UserInitiated", "test stop")
-    snap = stack.store.task_row(arn)["snapshot"]  # type: ignore[index]
+    snap = plain(task_json(stack.store.task_row(arn)["snapshot"]))  # type: ignore[index]
     assert snap["stopCode"] == "UserInitiated" and snap["stoppedReason"] == "test stop"
     died = [
         ids[e["id"]]

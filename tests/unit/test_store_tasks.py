@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.store import Store
+from emulator.taskview import ContainerDescription, TaskDescription
 
 ARN = "arn:aws:ecs:us-east-1:000000000000:task/default/0123456789abcdef0123456789abcdef"
 
@@ -22,16 +23,18 @@ def store() -> Iterator[Store]:
         s.close()
 
 
-def snap(exit_code: int | None, reason: str = "done testing") -> dict[str, object]:
-    container: dict[str, object] = {"name": "app", "lastStatus": "STOPPED"}
-    if exit_code is not None:
-        container["exitCode"] = exit_code
-    return {
-        "taskArn": ARN,
-        "stopCode": "UserInitiated",
-        "stoppedReason": reason,
-        "containers": [container],
-    }
+def snap(exit_code: int | None, reason: str = "done testing") -> TaskDescription:
+    return TaskDescription(
+        task_arn=ARN,
+        cluster_arn="arn:aws:ecs:us-east-1:000000000000:cluster/default",
+        task_definition_arn="arn:aws:ecs:us-east-1:000000000000:task-definition/app:1",
+        last_status="STOPPED",
+        desired_status="STOPPED",
+        created_at=1.0,
+        stop_code="UserInitiated",
+        stopped_reason=reason,
+        containers=(ContainerDescription("app", "img", "STOPPED", exit_code=exit_code),),
+    )
 
 
 def test_the_first_stopped_record_wins(store: Store) -> None:
@@ -41,13 +44,13 @@ def test_the_first_stopped_record_wins(store: Store) -> None:
     assert not store.save_stopped(ARN, snap(None, "later"), first=True)
     row = store.task_row(ARN)
     assert row is not None
-    assert row["snapshot"]["containers"][0]["exitCode"] == 0
+    assert row["snapshot"].containers[0].exit_code == 0
     assert (row["desiredStatus"], row["stoppedReason"]) == ("STOPPED", "done testing")
-    assert [t["taskArn"] for t in store.stopped_tasks()] == [ARN]
+    assert [t.task_arn for t in store.stopped_tasks()] == [ARN]
 
 
 def test_a_plain_save_replaces_and_creates_the_row(store: Store) -> None:
     assert store.save_stopped(ARN, snap(None))  # e.g. a task that failed to start
     assert store.save_stopped(ARN, snap(3))
     row = store.task_row(ARN)
-    assert row is not None and row["snapshot"]["containers"][0]["exitCode"] == 3
+    assert row is not None and row["snapshot"].containers[0].exit_code == 3
