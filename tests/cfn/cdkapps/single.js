@@ -1,0 +1,17 @@
+// An ApplicationLoadBalancedFargateService, as the CDK's own guide writes it.
+const cdk = require('aws-cdk-lib');
+const ecs = require('aws-cdk-lib/aws-ecs');
+const patterns = require('aws-cdk-lib/aws-ecs-patterns');
+
+const app = new cdk.App();
+const stack = new cdk.Stack(app, 'EchoSingle', { env: { account: '123456789012', region: 'us-east-1' } });
+const svc = new patterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
+  taskImageOptions: {
+    image: ecs.ContainerImage.fromRegistry('ecsdev/echo:latest'),
+    containerPort: 8080,
+  },
+  desiredCount: 2,
+  publicLoadBalancer: true,
+});
+svc.targetGroup.configureHealthCheck({ path: '/health', interval: cdk.Duration.seconds(5), healthyThresholdCount: 2 });
+app.synth();
