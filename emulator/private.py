@@ -1,6 +1,7 @@
-"""Files only the user can read: the state directory holds task definitions with their
-environment values, logs and (later) secrets, so its directories are 0700 and its files 0600,
-whatever the umask says.
+"""Files only the user can read, at paths that stay where they belong: the state directory
+holds task definitions with their environment values, logs and (later) secrets, so its
+directories are 0700 and its files 0600, whatever the umask says; and a name a layout
+chooses (an awslogs group like ``../../etc/cron.d``) never leads a path out of it.
 
 Why a module of its own: the store, the controller's lock and log, and the local endpoint's
 own data all create files there, and each must create them the same way."""
@@ -43,3 +44,20 @@ def open_private(path: Path, mode: str = "a") -> int:
     fd = os.open(path, flags, FILE_MODE)
     private_files(path)
     return fd
+
+
+def under(root: Path, *names: str) -> Path:
+    """``root/names...`` with every name made one plain path component (``/`` splits a name,
+    ``.``, ``..`` and empty parts are spelled ``%2E``/``%2E%2E``/dropped, ``%`` is ``%25``), so
+    the result is always inside ``root`` whatever the names hold."""
+    parts: list[str] = []
+    for name in names:
+        for part in name.split("/"):
+            if part in ("", "."):
+                continue
+            part = part.replace("%", "%25").replace("\x00", "%00")
+            parts.append("%2E%2E" if part == ".." else part)
+    path = root.joinpath(*parts) if parts else root
+    if path != root and root not in path.parents:  # pragma: no cover - by construction
+        raise ValueError(f"{path} is not under {root}")
+    return path

@@ -40,6 +40,7 @@ from emulator.lifecycle import (
 )
 from emulator.metadata import METADATA_PATH, task_metadata
 from emulator.model.taskdef import TaskDefinition
+from emulator.private import under
 from emulator.runtime.base import ContainerRuntime, ContainerSpec
 from emulator.store import Store
 from emulator.taskview import ContainerDescription, Recorded, TaskDescription, describe_observed
@@ -462,7 +463,7 @@ class TaskRunner:
             (logs_dir / f"{c.name}.log").write_text(text)
             group, stream = c.state.labels.get(L.LOG_GROUP), c.state.labels.get(L.LOG_STREAM)
             if group:
-                p = self.store.awslogs_dir / group.strip("/") / (stream or c.state.id)
+                p = under(self.store.awslogs_dir, group, stream or c.state.id)
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_text(text)
 
