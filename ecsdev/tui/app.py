@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from ecsdev.sources.base import (
@@ -23,6 +23,7 @@ from ecsdev.sources.base import (
 )
 from ecsdev.sources.contexts import Context, ContextCatalog
 from ecsdev.tui.actions import ChangesMixin
+from ecsdev.tui.keys import KeyRouter
 from ecsdev.tui.routes import COMMANDS, Route, find_command, route_for
 from ecsdev.tui.screens.base import BaseScreen, ViewState
 from ecsdev.tui.screens.contexts import ContextsScreen, RegionsScreen
@@ -84,7 +85,7 @@ def start_routes(cluster: str | None, service: str | None) -> list[Route]:
     return routes
 
 
-class EcsdevApp(ChangesMixin, App[None]):
+class EcsdevApp(ChangesMixin, KeyRouter):
     CSS_PATH = "ecsdev.tcss"
     TITLE = "ecsdev"
 

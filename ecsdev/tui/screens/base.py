@@ -55,12 +55,16 @@ class BaseScreen(Screen[None]):
         Binding("p", "pause", "Pause", show=False),
     ]
     AUTO_REFRESH = True
+    PROMPT_KEYS: ClassVar[dict[str, str]] = {"colon": "command"}
+    """Keys that open the prompt, and the action that opens it (see ``ecsdev.tui.keys``)."""
 
     def __init__(self, route: Route) -> None:
         super().__init__()
         self.route = route
         self.error: EcsdevError | None = None
         self._busy = False
+        self.ready = False
+        """Mounted and focused: keys typed while the view was being built are replayed."""
 
     @property
     def dash(self) -> EcsdevApp:
@@ -86,12 +90,28 @@ class BaseScreen(Screen[None]):
     def body(self) -> ComposeResult:
         yield from ()
 
+    @property
+    def prompt(self) -> Prompt:
+        return self.query_one(Prompt)
+
     def on_mount(self) -> None:
-        self.query_one(Prompt).display = False
+        prompt = self.prompt
+        prompt.display = False
+        prompt.on_done = self.prompt_done
         self.query_one("#error").display = False
         self.update_bars()
         self.restore()
         self.reload()
+        self.ready = True
+        self.app.call_later(self.dash.pump_keys)
+
+    def open_prompt_for(self, key: str) -> bool:
+        """Open the prompt now if ``key`` opens one here; True when it did."""
+        action = self.PROMPT_KEYS.get(key)
+        if action is None or not self.check_action(action, ()):
+            return False
+        getattr(self, f"action_{action}")()
+        return True
 
     def update_bars(self, note: str | None = None) -> None:
         app = self.dash
@@ -176,15 +196,19 @@ class BaseScreen(Screen[None]):
         """Subclasses filter what they show."""
 
     def on_prompt_done(self, message: Prompt.Done) -> None:
-        if message.mode == ":":
-            if message.value:
-                self.dash.run_command(message.value)
-        elif message.mode == "/live":
-            self.apply_filter(message.value or "")
+        self.prompt_done(message.mode, message.value)
+
+    def prompt_done(self, mode: str, value: str | None) -> None:
+        """The prompt closed (``value`` is None when cancelled), or a filter is being typed."""
+        if mode == "/live":
+            self.apply_filter(value or "")
             return  # still typing
-        elif message.mode == "/" and message.value is not None:
-            self.apply_filter(message.value)
         self.focus_main()
+        if mode == ":":
+            if value:
+                self.dash.run_command(value)
+        elif mode == "/" and value is not None:
+            self.apply_filter(value)
 
     def focus_main(self) -> None:
         """Give focus back to the view's main widget."""
@@ -236,6 +260,8 @@ class TableScreen(BaseScreen):
         Binding("O", "reverse", "Reverse", show=False),
     ]
 
+    PROMPT_KEYS: ClassVar[dict[str, str]] = {"colon": "command", "slash": "filter"}
+
     def tables(self) -> list[ResourceTable]:
         return list(self.query(ResourceTable))
 
@@ -252,7 +278,7 @@ class TableScreen(BaseScreen):
         return self.query(ResourceTable).first()
 
     def focus_main(self) -> None:
-        self.table.focus()
+        self.set_focus(self.table)
 
     def current_filter(self) -> str:
         return self.table.filter_text
@@ -337,4 +363,4 @@ class TableScreen(BaseScreen):
         if state and state.filter and self.tables():
             self.table.set_filter(state.filter)
         if self.tables():
-            self.table.focus()
+            self.set_focus(self.table)

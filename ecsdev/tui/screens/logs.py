@@ -33,6 +33,11 @@ RESOLVE_EVERY = 30.0
 
 class LogsScreen(BaseScreen):
     AUTO_REFRESH = False
+    PROMPT_KEYS: ClassVar[dict[str, str]] = {
+        "colon": "command",
+        "slash": "filter",
+        "s": "search",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("s", "search", "Search"),
@@ -63,11 +68,11 @@ class LogsScreen(BaseScreen):
         return self.query_one(LogView)
 
     def focus_main(self) -> None:
-        self.logview.focus()
+        self.set_focus(self.logview)
 
     def on_mount(self) -> None:
+        self.set_focus(self.logview)
         super().on_mount()
-        self.logview.focus()
 
     def on_unmount(self) -> None:
         self._wake.set()  # let the polling thread see it was cancelled now, not after a poll
@@ -159,16 +164,16 @@ class LogsScreen(BaseScreen):
     def action_search(self) -> None:
         self.query_one(Prompt).open("search", self.logview.search_text)
 
-    def on_prompt_done(self, message: Prompt.Done) -> None:
-        if message.mode == "search":
-            if message.value is not None:
-                found = self.logview.set_search(message.value)
-                if message.value and not found:
-                    self.notify(f"No line matches {message.value!r}", severity="warning", timeout=3)
-                self.update_bars()
+    def prompt_done(self, mode: str, value: str | None) -> None:
+        if mode == "search":
             self.focus_main()
+            if value is not None:
+                found = self.logview.set_search(value)
+                if value and not found:
+                    self.notify(f"No line matches {value!r}", severity="warning", timeout=3)
+                self.update_bars()
             return
-        super().on_prompt_done(message)
+        super().prompt_done(mode, value)
 
     def action_next_match(self) -> None:
         self.logview.next_match(forward=True)

@@ -7,7 +7,10 @@ and read-only or writable is always spelled out, so nobody scales the wrong acco
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.suggester import SuggestFromList
@@ -70,7 +73,12 @@ PLACEHOLDERS = {
 
 
 class Prompt(Input):
-    """``:`` command or ``/`` filter input, docked at the bottom and hidden until used."""
+    """``:`` command or ``/`` filter input, docked at the bottom and hidden until used.
+
+    Opening and closing are synchronous and the prompt handles its own keys in order
+    (``ecsdev.tui.keys`` hands every key typed after ``:`` or ``/`` to ``feed``, however
+    fast it comes): Enter and Escape close it at once, so the keys after Enter go to the
+    view the command opened."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
@@ -86,26 +94,67 @@ class Prompt(Input):
         super().__init__(id="prompt", suggester=self._commands)
         self.cursor_blink = False
         self.mode = ":"
+        self.is_open = False
+        self.on_done: Callable[[str, str | None], None] | None = None
+        """Called synchronously when the prompt closes (the screen's handler)."""
 
     def open(self, mode: str, value: str = "") -> None:
         self.mode = mode
         self.placeholder = PLACEHOLDERS.get(mode, "")
         self.suggester = self._commands if mode == ":" else None
         self.value = value
+        self.cursor_position = len(value)
         self.display = True
         self.border_title = mode
-        self.focus()
+        self.is_open = True
+        if self.is_mounted:
+            self.screen.set_focus(self)
+
+    async def feed(self, event: events.Key) -> None:
+        """Handle one key now, in the order the app routed it (``ecsdev.tui.keys``)."""
+        if event.key == "enter":
+            self._close(self.value)
+        elif event.key == "escape":
+            self._close(None)
+        elif event.is_printable:
+            assert event.character is not None
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(event.character)
+            else:
+                self.replace(event.character, *selection)
+        else:  # the input's own bindings (backspace, arrows, ctrl+u ...)
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                await self.run_action(binding.action)
+                break
+
+    async def _on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        if self.is_open:
+            await self.feed(event)
+
+    def _close(self, value: str | None) -> None:
+        self.is_open = False
+        self.display = False
+        if self.on_done is not None:
+            self.on_done(self.mode, value)
+        else:
+            self.post_message(self.Done(self.mode, value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.display = False
-        self.post_message(self.Done(self.mode, event.value))
+        if self.is_open:
+            self._close(event.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if self.mode == "/":
-            self.post_message(self.Done("/live", event.value))
+        if self.mode == "/" and self.is_open:
+            if self.on_done is not None:
+                self.on_done("/live", event.value)
+            else:
+                self.post_message(self.Done("/live", event.value))
 
     def action_cancel(self) -> None:
-        self.display = False
-        self.post_message(self.Done(self.mode, None))
+        if self.is_open:
+            self._close(None)
