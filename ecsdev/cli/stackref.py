@@ -4,11 +4,8 @@ unless ``--stack`` says otherwise."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from emulator import labels as L
 from emulator.arns import Account
@@ -48,22 +45,12 @@ class StackRef:
         return str(Path(self.file).resolve().parent) if self.file else str(Path.cwd())
 
 
-def is_task_definition_file(path: Path) -> bool:
-    """A JSON/YAML document that is a task definition (or describe output), not a layout."""
-    try:
-        text = path.read_text()
-        doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError):
-        return path.suffix == ".json"
-    return isinstance(doc, dict) and ("containerDefinitions" in doc or "taskDefinition" in doc)
-
-
 def resolve(
     file: str | None, stack: str | None, sink: EventSink = discard, required: bool = True
 ) -> StackRef | None:
     """The stack named by -f/--stack; None when neither is given, no ./ecsdev.yaml exists
     and ``required`` is False (commands that then look at every stack)."""
-    from emulator.model.loader import load_layout, load_task_definition_file
+    from emulator.model.loader import load_file
 
     if file is None and stack is None and Path(DEFAULT_LAYOUT).exists():
         file = DEFAULT_LAYOUT
@@ -79,10 +66,10 @@ def resolve(
     path = Path(file)
     if not path.exists():
         raise UsageError(f"{file}: no such file", "Check the path given with -f.")
-    if is_task_definition_file(path):
-        td = load_task_definition_file(path, warn=sink)
-        return StackRef(name=stack or BARE_STACK, task_definition=td, file=str(path))
-    layout = load_layout(path, warn=sink)
+    loaded = load_file(path, warn=sink)
+    if isinstance(loaded, TaskDefinition):
+        return StackRef(name=stack or BARE_STACK, task_definition=loaded, file=str(path))
+    layout = loaded
     if stack and stack != layout.name:
         raise UsageError(f"--stack {stack} does not match the layout's name {layout.name!r}")
     return StackRef(name=layout.name, layout=layout, file=str(path))

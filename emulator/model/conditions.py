@@ -18,7 +18,7 @@ from emulator.model.yamlsource import PathT
 REPEATABLE_FIELDS = ("http-header", "query-string")
 REGEX_FIELDS = ("host-header", "http-header", "path-pattern")
 WILDCARD_FIELDS = ("host-header", "path-pattern", "http-header", "query-string")
-HOST_CHARS = re.compile(r"^[A-Za-z0-9.*?-]+$")
+HOST_CHARS = re.compile(r"^[A-Za-z0-9_.*?-]+$")
 PATH_CHARS = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]+$")
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 METHOD = re.compile(r"^[A-Z_-]+$")
@@ -116,7 +116,9 @@ def value_problem(field: str, value: Any) -> str | None:
         return f"is {len(text)} characters long; at most {limit} allowed"
     if field == "host-header":
         if not HOST_CHARS.match(text):
-            return f"{text!r} has characters a host condition cannot contain (A-Z a-z 0-9 - . * ?)"
+            return (
+                f"{text!r} has characters a host condition cannot contain (A-Z a-z 0-9 - _ . * ?)"
+            )
         if "." not in text or not re.search(r"\.[A-Za-z*?]+$", text):
             return f"{text!r} must contain a '.' and only letters after the last '.'"
     elif field == "path-pattern":

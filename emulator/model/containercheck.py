@@ -16,6 +16,11 @@ from emulator.model.yamlsource import PathT
 
 FARGATE_STOP_TIMEOUT_MAX = 120
 LOG_GROUP = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
+LOG_STREAM_FORBIDDEN = re.compile(r"[:*]")  # CloudWatch Logs: a stream name has neither
+MAX_LOG_STREAM = 512
+TASK_ID_LEN = 32
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")
+ENV_NAME_FORBIDDEN = re.compile(r"[=\s\x00]")
 MAX_ENV_FILES = 10
 
 
@@ -49,6 +54,12 @@ def check_environment(c: dict[str, Any], base_dir: Path, rep: Reporter) -> None:
             rep.error(("environment", j, "name"), "required key is missing")
         elif e.get("name") == "":
             rep.error(("environment", j, "name"), "must not be empty")
+        elif isinstance(e.get("name"), str) and (bad := ENV_NAME_FORBIDDEN.search(e["name"])):
+            what = "'='" if bad.group() == "=" else "a space or control character"
+            rep.error(
+                ("environment", j, "name"),
+                f"{e['name']!r} is not a variable name: it contains {what} (Docker refuses it)",
+            )
     files = items(c.get("environmentFiles"))
     if len(files) > MAX_ENV_FILES:
         rep.error(("environmentFiles",), f"has {len(files)} files; at most {MAX_ENV_FILES} allowed")
@@ -97,6 +108,26 @@ def check_logging(c: dict[str, Any], fargate: bool, rep: Reporter) -> None:
             ("logConfiguration", "options", "awslogs-group"),
             f"{group!r} is not a log group name (1-512 of A-Z a-z 0-9 . - _ / #)",
         )
+    prefix = opts.get("awslogs-stream-prefix")
+    if isinstance(prefix, str) and prefix:
+        longest = len(prefix) + len(str(c.get("name", ""))) + TASK_ID_LEN + 2
+        if LOG_STREAM_FORBIDDEN.search(prefix):
+            rep.error(
+                ("logConfiguration", "options", "awslogs-stream-prefix"),
+                f"{prefix!r} cannot be part of a log stream name (no ':' or '*')",
+            )
+        elif longest > MAX_LOG_STREAM:
+            rep.error(
+                ("logConfiguration", "options", "awslogs-stream-prefix"),
+                f"makes stream names of {longest} characters (prefix/container/task-id); "
+                f"CloudWatch Logs allows {MAX_LOG_STREAM}",
+            )
+    region = opts.get("awslogs-region")
+    if isinstance(region, str) and region and not REGION.match(region):
+        rep.error(
+            ("logConfiguration", "options", "awslogs-region"),
+            f"{region!r} is not an AWS region (like us-east-1)",
+        )
     if "awslogs-datetime-format" in opts and "awslogs-multiline-pattern" in opts:
         rep.error(
             ("logConfiguration", "options", "awslogs-multiline-pattern"),
@@ -126,6 +157,10 @@ def check_misc(c: dict[str, Any], mode: str, fargate: bool, rep: Reporter) -> No
         soft, hard = u.get("softLimit"), u.get("hardLimit")
         if soft is not None and hard is not None and soft > hard:
             rep.error(("ulimits", j, "softLimit"), f"{soft} is above hardLimit ({hard})")
+    if c.get("image") == "":
+        rep.error(("image",), "Container.image should not be null or empty.")
+    if mode == "awsvpc" and c.get("links"):
+        rep.error(("links",), "Links are not supported when networkMode=awsvpc.")
     if mode == "awsvpc":
         for key in ("hostname", "dnsServers", "dnsSearchDomains", "extraHosts"):
             if c.get(key):

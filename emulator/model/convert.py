@@ -204,7 +204,7 @@ def _condition(c: dict[str, Any]) -> m.Condition:
 def _action(a: dict[str, Any]) -> m.Action:
     kind = a["type"]
     if kind == "forward":
-        if "targetGroup" in a:
+        if "forwardConfig" not in a:
             tgs: tuple[m.WeightedTargetGroup, ...] = (m.WeightedTargetGroup(a["targetGroup"], 1),)
             sticky: int | None = None
         else:

@@ -25,12 +25,14 @@ from emulator.model.semantics import check_task_definition
 from emulator.model.servicecheck import check_services
 from emulator.model.shapes import INVALID, check_shape, describe, given, service_shapes
 from emulator.model.taskdef import READ_ONLY_FIELDS, TaskDefinition, parse_task_definition
-from emulator.model.yamlsource import Lines, PathT, load_document
+from emulator.model.yamlsource import Document, Lines, PathT, load_document
 
 _SECTIONS = ("taskDefinitions", "targetGroups", "loadBalancers")
 
 __all__ = [
+    "is_task_definition",
     "layout_from_data",
+    "load_file",
     "load_layout",
     "load_task_definition_file",
     "validate_task_definition",
@@ -85,12 +87,37 @@ def validate_task_definition(
     return rep.problems
 
 
+def is_task_definition(data: Any) -> bool:
+    """Whether a parsed file is a task definition (or describe output), not a layout."""
+    return isinstance(data, dict) and ("containerDefinitions" in data or "taskDefinition" in data)
+
+
+def load_file(path: str | Path, warn: EventSink = discard) -> Layout | TaskDefinition:
+    """The one place a file named on the command line is read: a layout or a bare task
+    definition (by its content), validated, or LayoutError. Whatever the file holds (a FIFO,
+    /dev/zero, 10 MB values, 10,000 levels of nesting), the answer is problems, never a
+    traceback or a hang."""
+    source, file = Path(path), str(path)
+    doc, problems = load_document(source, file)
+    if doc is None:
+        raise LayoutError(problems)
+    if is_task_definition(doc.data):
+        return _task_definition_from(doc, source, file, warn)
+    return layout_from_data(doc.data, source, lines=doc.lines, warn=warn, file=file)
+
+
 def load_task_definition_file(path: str | Path, warn: EventSink = discard) -> TaskDefinition:
     """A bare task-definition file (JSON or YAML) as a TaskDefinition, or LayoutError."""
     source, file = Path(path), str(path)
     doc, problems = load_document(source, file)
     if doc is None:
         raise LayoutError(problems)
+    return _task_definition_from(doc, source, file, warn)
+
+
+def _task_definition_from(
+    doc: Document, source: Path, file: str, warn: EventSink
+) -> TaskDefinition:
     if doc.data is None:
         raise LayoutError([Problem(file, None, "", "the file is empty")])
     rep = Reporter(file, doc.lines, sink=warn)

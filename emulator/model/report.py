@@ -9,9 +9,19 @@ whole describe-task-definition response) looks lines up under ``taskDefinition``
 
 from __future__ import annotations
 
+import re
+
 from emulator.errors import Problem
 from emulator.events import Event, EventSink, discard
 from emulator.model.yamlsource import Lines, PathT, render_path
+
+LONG_RUN = re.compile(r"\S{121,}")
+
+
+def cut_long(text: str, keep: int = 60) -> str:
+    """A message with every run of more than 120 non-blank characters cut to its start, an
+    ellipsis and its length: a 10 MB value is named, never echoed."""
+    return LONG_RUN.sub(lambda m: f"{m.group()[:keep]}…({len(m.group())} characters)", text)
 
 
 class Reporter:
@@ -57,11 +67,11 @@ class Reporter:
 
     def error(self, path: PathT, message: str) -> None:
         p = self.locate(path)
-        self.problems.append(Problem(p.file, p.line, p.path, message))
+        self.problems.append(Problem(p.file, p.line, cut_long(p.path), cut_long(message)))
 
     def warn(self, path: PathT, message: str) -> None:
         p = self.locate(path)
-        warning = Problem(p.file, p.line, p.path, message)
+        warning = Problem(p.file, p.line, cut_long(p.path), cut_long(message))
         if warning not in self.warnings:  # a file named twice in a layout warns once
             self.warnings.append(warning)
 

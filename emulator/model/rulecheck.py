@@ -165,9 +165,16 @@ def _actions(actions: Any, rep: Reporter, path: PathT, cat: Catalog, lb: str, pr
 def _forward(a: dict[str, Any], rep: Reporter, cat: Catalog, lb: str) -> None:
     fc = a.get("forwardConfig")
     if "targetGroup" in a and "forwardConfig" in a:
-        rep.error(("forwardConfig",), "give targetGroup or forwardConfig, not both")
-        return
-    if "targetGroup" in a:
+        # how describe-rules prints every forward: both, naming the same single group
+        named = [w.get("targetGroup") for _, w in items((fc or {}).get("targetGroups"))]
+        if named != [a["targetGroup"]]:
+            rep.error(
+                ("forwardConfig",),
+                "with both targetGroup and forwardConfig, forwardConfig must name exactly one "
+                "target group, the same as targetGroup",
+            )
+            return
+    elif "targetGroup" in a:
         use_target_group(a["targetGroup"], rep, ("targetGroup",), cat, lb)
         return
     if fc is None:

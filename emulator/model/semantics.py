@@ -27,7 +27,7 @@ from emulator.model.yamlsource import PathT
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 CD = "containerDefinitions"
-_UNITS = re.compile(r"^(\d+(?:\.\d+)?)\s*(vcpu|gb)$", re.IGNORECASE)
+_UNITS = re.compile(r"^(\d*\.?\d+)\s*(vcpu|gb)$", re.IGNORECASE)  # "1 vCPU", ".25 vcpu"
 # Fargate task cpu -> (lowest memory, highest memory, step), all MiB (section D3).
 FARGATE_PAIRS: dict[int, tuple[int, int, int]] = {
     256: (512, 2048, 512),
@@ -38,6 +38,9 @@ FARGATE_PAIRS: dict[int, tuple[int, int, int]] = {
     8192: (16384, 61440, 4096),
     16384: (32768, 122880, 8192),
 }
+
+
+WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")  # C:\data, C:/test (Windows containers)
 
 
 def parse_units(text: str) -> int | None:
@@ -308,6 +311,12 @@ def _volumes(td: dict[str, Any], rep: Reporter) -> set[str] | None:
         if len(kinds) > 1:
             rep.error(("volumes", i), f"give only one of {', '.join(kinds)}")
         dvc = v.get("dockerVolumeConfiguration") or {}
+        for key in ("driver", "driverOpts", "labels"):
+            if dvc.get(key) and not (key == "driver" and dvc[key] == "local"):
+                rep.warn(
+                    ("volumes", i, "dockerVolumeConfiguration", key),
+                    "not passed to Docker: the volume is a plain local volume",
+                )
         if dvc.get("autoprovision") and dvc.get("scope", "task") != "shared":
             rep.error(
                 ("volumes", i, "dockerVolumeConfiguration", "autoprovision"),
@@ -334,7 +343,7 @@ def _mounts(
             )
         if not given(mp, "containerPath"):
             rep.error(("mountPoints", j, "containerPath"), "required key is missing")
-        elif dest is not None and not dest.startswith("/"):
+        elif dest is not None and not (dest.startswith("/") or WINDOWS_PATH.match(dest)):
             rep.error(("mountPoints", j, "containerPath"), f"{dest!r} must be an absolute path")
     for j, vf in items(c.get("volumesFrom")):
         src = vf.get("sourceContainer")

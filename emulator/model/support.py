@@ -18,7 +18,8 @@ from emulator.model.shapes import items
 HONOURED_TASK_FIELDS = frozenset(
     {"family", "containerDefinitions", "networkMode", "cpu", "memory", "volumes"}
 )
-INERT_TASK_FIELDS = frozenset({"tags", "requiresCompatibilities"})
+# executionRoleArn: its local effects (secrets, a private registry) are warned where they happen
+INERT_TASK_FIELDS = frozenset({"tags", "requiresCompatibilities", "executionRoleArn"})
 
 HONOURED_CONTAINER_FIELDS = frozenset(
     {
@@ -76,7 +77,6 @@ HONOURED_LOG_DRIVERS = frozenset({"awslogs", "json-file"})
 REASONS: dict[str, str] = {
     "secrets": "secret values are not fetched locally; these variables are not set",
     "repositoryCredentials": "images are pulled with the local Docker credentials",
-    "executionRoleArn": "no credentials are served locally for this role",
     "taskRoleArn": "no credentials are served locally for this role",
     "firelensConfiguration": "FireLens log routing is not emulated",
     "proxyConfiguration": "App Mesh proxy configuration is not emulated",

@@ -11,7 +11,9 @@ their values and composed as YAML (JSON is YAML) for their lines.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,8 @@ _COLLECTION_TAGS = frozenset(
     }
 )
 MAX_NODES = 50_000  # guards against alias bombs ("billion laughs")
+MAX_BYTES = 4 * 1024 * 1024  # a layout of twenty 64 KiB task definitions is a quarter of this
+MAX_DEPTH = 100  # a real layout nests ten levels; YAML and JSON parsers recurse per level
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -79,6 +83,51 @@ class Document:
     lines: Lines
 
 
+class _TooDeep(Exception):
+    """Raised once the first too-deep value is reported: nothing below it is worth reading."""
+
+
+_LEAD = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_OPEN = (
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether the document nests beyond MAX_DEPTH, found before parsing: the parsers recurse
+    once per level and would overflow Python's stack. A cheap look first (brackets, and the
+    indentation that block nesting needs); only when it could be that deep are the tokens
+    counted (the scanner does not recurse), so brackets inside strings do not count."""
+    depth = 0
+    suspicious = any(len(m.group()) > MAX_DEPTH for m in _LEAD.finditer(text))
+    for ch in text if not suspicious else "":
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                suspicious = True
+                break
+        elif ch in "]}":
+            depth -= 1
+    if not suspicious:
+        return False
+    depth = 0
+    try:
+        for tok in yaml.scan(text, Loader=_Loader):
+            if isinstance(tok, _OPEN):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return True
+            elif isinstance(tok, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return False  # the parser reports the syntax error
+    return False
+
+
 class _Builder:
     """Builds plain Python data from a composed node tree, recording lines and problems."""
 
@@ -95,6 +144,9 @@ class _Builder:
         self.problems.append(Problem(self.file, line, render_path(path), message))
 
     def build(self, node: Node, path: PathT) -> Any:
+        if len(path) > MAX_DEPTH:
+            self._problem(node, f"nested more than {MAX_DEPTH} levels deep", path[:3])
+            raise _TooDeep
         self._count += 1
         if self._count > MAX_NODES:
             if self._count == MAX_NODES + 1:
@@ -125,7 +177,7 @@ class _Builder:
             problem = getattr(e, "problem", None) or str(e)
             self._problem(node, f"cannot read this value: {problem}", path)
         except Exception as e:  # ValueError and friends from int(), datetime(), base64
-            self._problem(node, f"cannot read this value: {e}", path)
+            self._problem(node, f"cannot read this value: {_why(e, node.tag)}", path)
         return None
 
     def _sequence(self, node: SequenceNode, path: PathT) -> list[Any]:
@@ -161,6 +213,15 @@ class _Builder:
         return out
 
 
+def _why(e: Exception, tag: str = "") -> str:
+    text = str(e)
+    if "integer string conversion" in text:
+        return "a number of more than 4300 digits"
+    if isinstance(e, AttributeError | TypeError):  # PyYAML's constructors on a wrong value
+        return f"not a valid {tag.rsplit(':', 1)[-1] or 'value'}"
+    return text
+
+
 def _syntax_problem(file: str, e: yaml.YAMLError, what: str) -> Problem:
     if isinstance(e, yaml.MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
@@ -173,6 +234,8 @@ def _syntax_problem(file: str, e: yaml.YAMLError, what: str) -> Problem:
 
 
 def _compose(text: str, file: str) -> tuple[Node | None, list[Problem]]:
+    if _too_deep(text):
+        return None, [Problem(file, None, "", f"nested more than {MAX_DEPTH} levels deep")]
     try:
         return yaml.compose(text, Loader=_Loader), []
     except yaml.YAMLError as e:
@@ -192,6 +255,8 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     builder.lines.table[()] = node.start_mark.line + 1
     try:
         data = builder.build(node, ())
+    except _TooDeep:
+        return None, builder.problems
     except RecursionError:
         return None, [Problem(file, None, "", "the document is nested too deeply")]
     if builder.problems:
@@ -201,27 +266,53 @@ def parse_yaml(text: str, file: str) -> tuple[Document | None, list[Problem]]:
 
 def parse_json(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     """Parse JSON text; values from ``json``, lines from composing it as YAML."""
+    if _too_deep(text):
+        return None, [Problem(file, None, "", f"nested more than {MAX_DEPTH} levels deep")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         return None, [Problem(file, e.lineno, "", f"JSON syntax error: {e.msg}")]
+    except ValueError as e:  # an integer of more than 4300 digits
+        return None, [Problem(file, None, "", f"cannot read a value: {_why(e)}")]
     except RecursionError:
         return None, [Problem(file, None, "", "the document is nested too deeply")]
     # Tabs are legal JSON whitespace but not always legal YAML; same lines either way.
     doc, problems = parse_yaml(text.replace("\t", " "), file)
+    duplicates = [p for p in problems if p.message.startswith("duplicate key")]
+    if duplicates:  # json.loads keeps the last silently; RegisterTaskDefinition refuses them
+        return None, duplicates
     return Document(data, doc.lines if doc and not problems else Lines()), []
 
 
 def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
-    """The file's text, or a problem saying why it cannot be read."""
+    """The file's text, or a problem saying why it cannot be read: only regular files of at
+    most MAX_BYTES are read (a FIFO would hang, /dev/zero never ends)."""
+
+    def refuse(why: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(file, None, "", why)]
+
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        return None, [Problem(file, None, "", "no such file")]
-    except IsADirectoryError:
-        return None, [Problem(file, None, "", "is a directory, not a file")]
+        return refuse("no such file")
     except OSError as e:
-        return None, [Problem(file, None, "", f"cannot read: {e.strerror or e}")]
+        return refuse(f"cannot read: {e.strerror or e}")
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return refuse("is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            return refuse("is not a regular file (a pipe, device or socket); save it to a file")
+        if st.st_size > MAX_BYTES:
+            return refuse(f"is {st.st_size} bytes; a layout is at most {MAX_BYTES} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            return refuse(f"is over {MAX_BYTES} bytes; a layout is at most {MAX_BYTES} bytes")
+    except OSError as e:
+        return refuse(f"cannot read: {e.strerror or e}")
+    finally:
+        os.close(fd)
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as e:

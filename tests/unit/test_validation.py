@@ -100,7 +100,6 @@ def test_fields_not_honoured_locally_are_warnings_naming_their_path(tmp_path: Pa
     td = "taskDefinitions[0]"
     c = f"{td}.containerDefinitions[0]"
     assert sink.messages("warning") == [
-        f"{f}:7: {td}.executionRoleArn: no credentials are served locally for this role",
         f"{f}:8: {td}.pidMode: not honoured locally (ignored)",
         f"{f}:12: {td}.volumes[0].efsVolumeConfiguration: "
         "EFS is not reachable locally; this becomes a named local volume",
