@@ -35,6 +35,11 @@ class Build:
     families: dict[str, str] = field(default_factory=dict)  # task-definition ARN -> family
     images: dict[str, str] = field(default_factory=dict)  # template image -> local tag
     local_values: dict[str, str] = field(default_factory=dict)  # SSM name / secret ARN -> value
+    failed: set[str] = field(default_factory=set)  # Refs of resources with problems
+
+    def missing(self, ref: Any) -> bool:
+        """A reference whose resource had problems (reported already): skip it quietly."""
+        return ref is None or (isinstance(ref, str) and ref in self.failed)
 
     def error(self, res: Resource, sub: PathT, message: str) -> None:
         at = res.at + sub

@@ -148,7 +148,9 @@ def translate_service(build: Build, res: Resource) -> None:
     build.field(here + ("serviceName",), res, ("ServiceName",))
     td = p.get("TaskDefinition")
     build.field(here + ("taskDefinition",), res, ("TaskDefinition",))
-    if td in build.families:
+    if build.missing(td):
+        pass  # its problem is reported where it failed
+    elif td in build.families:
         svc["taskDefinition"] = build.families[td]
     elif isinstance(td, str) and ":task-definition/" in td:
         build.error(
@@ -193,6 +195,8 @@ def translate_service(build: Build, res: Resource) -> None:
             )
             continue
         entry: dict[str, Any] = {}
+        if build.missing(lb.get("TargetGroupArn")):
+            continue
         arn = str(lb.get("TargetGroupArn"))
         entry["targetGroup"] = build.target_groups.get(arn, arn)
         if arn not in build.target_groups:

@@ -103,6 +103,8 @@ def translate_load_balancer(build: Build, res: Resource) -> None:
 def translate_listener(build: Build, res: Resource) -> None:
     p = res.props
     lb_arn = p.get("LoadBalancerArn")
+    if build.missing(lb_arn):
+        return
     if lb_arn not in build.load_balancers:
         build.error(
             res,
@@ -128,6 +130,8 @@ def translate_listener(build: Build, res: Resource) -> None:
 def translate_rule(build: Build, res: Resource) -> None:
     p = res.props
     found = build.listeners.get(str(p.get("ListenerArn")))
+    if found is None and build.missing(p.get("ListenerArn")):
+        return
     if found is None:
         build.error(
             res,
@@ -250,8 +254,8 @@ def _actions(build: Build, res: Resource, actions: Any, prop: str, here: PathT) 
 
 
 def _tg(build: Build, res: Resource, arn: Any, sub: PathT) -> Any:
-    if arn in build.target_groups:
-        return build.target_groups[arn]
+    if arn in build.target_groups or build.missing(arn):
+        return build.target_groups.get(arn)
     build.error(res, ("Properties",) + sub, f"{arn!r} is not a target group of the templates given")
     return arn
 

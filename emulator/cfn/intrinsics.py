@@ -57,8 +57,11 @@ class Evaluator:
     def __init__(self, tpl: Template) -> None:
         self.tpl = tpl
         self.problems: list[Problem] = []
+        self._depth = 0
 
     def report(self, at: PathT, message: str) -> None:
+        if not message:  # a consequence of a problem reported already
+            return
         problem = self.tpl.problem(at, message)
         if problem not in self.problems:
             self.problems.append(problem)
@@ -93,10 +96,21 @@ class Evaluator:
         return result
 
     def function(self, name: str, arg: Any, at: PathT) -> Any:
+        """One function; the outermost reports its problem and stands for ``None``, so one
+        bad value does not hide the rest of the resource (nor cascade into more messages)."""
         handler = _FUNCTIONS.get(name)
-        if handler is None:
-            raise Bad(at, f"{name} is not a function CloudFormation knows")
-        return handler(self, arg, at)
+        self._depth += 1
+        try:
+            if handler is None:
+                raise Bad(at, f"{name} is not a function CloudFormation knows")
+            return handler(self, arg, at)
+        except Bad as e:
+            if self._depth > 1:
+                raise
+            self.report(e.at, e.message)
+            return None
+        finally:
+            self._depth -= 1
 
     # --- the functions -------------------------------------------------------------------
 
@@ -141,6 +155,8 @@ class Evaluator:
         return _SUB_VAR.sub(one, arg)
 
     def scalar(self, value: Any, at: PathT, what: str) -> str:
+        if value is None:
+            raise Bad(at, "")  # the reason was reported where the value failed
         if isinstance(value, (list, dict)) or value is None or value is NO_VALUE:
             raise Bad(at, f"{what} is not a single value (it is {json.dumps(value, default=str)})")
         return text(value)

@@ -82,7 +82,7 @@ def subnet_names(build: Build, ids: Any, res: Resource, sub: tuple[Any, ...]) ->
     out: list[str] = []
     for i, sid in enumerate(ids if isinstance(ids, list) else [ids]):
         if not isinstance(sid, str) or not sid:
-            build.error(res, sub + (i,), f"expected a subnet ID, got {sid!r}")
+            build.error(res, ("Properties",) + sub + (i,), f"expected a subnet ID, got {sid!r}")
             continue
         if sid not in build.subnets:
             vpc = build.doc.setdefault("vpc", {"subnets": []})

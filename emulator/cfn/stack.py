@@ -188,7 +188,7 @@ class StackScope(Evaluator):
         if name in self.params:
             return self.params[name]
         if name in self._section("Parameters"):
-            return None  # already reported: a parameter without a value
+            raise Bad(at, "")  # already reported: a parameter without a value
         resource = self.resource(name, at)
         return resource and names_of(resource).get("Ref")
 
@@ -208,7 +208,7 @@ class StackScope(Evaluator):
         if resource is None:
             return None
         if resource.type == "AWS::CloudFormation::Stack":
-            child = self.child(lid)
+            child = self.child(lid) if resource.ok else None
             if not attr.startswith("Outputs."):
                 raise Bad(at, f"a nested stack has attributes Outputs.NAME, not {attr!r}")
             if child is None:

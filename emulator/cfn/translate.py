@@ -101,7 +101,7 @@ def load_templates(
         )
         mine = {k: v for k, v in given.items() if k in declared}
         claimed |= set(mine)
-        env = names.Env(first if i == 0 else name, region, account)
+        env = names.Env(first if len(loaded) == 1 else name, region, account)
         scopes.append(StackScope(asm, tpl, env, mine, {}))
     for key in sorted(set(given) - claimed):
         asm.problems.append(
@@ -109,9 +109,21 @@ def load_templates(
         )
     for scope in scopes:
         scope.walk()
+    files = [t.file for t, _, _, _ in loaded]
+    try:
+        layout = _translate(
+            asm,
+            layout_name(first),
+            cdk,
+            dict(publish_pins or {}),
+            warn,
+            remember_ports and not asm.problems,
+        )
+    except LayoutError as e:
+        raise LayoutError(_sorted(asm.problems + e.problems, files)) from None
     if asm.problems:
-        raise LayoutError(_sorted(asm.problems, [t.file for t, _, _, _ in loaded]))
-    return _translate(asm, layout_name(first), cdk, dict(publish_pins or {}), warn, remember_ports)
+        raise LayoutError(_sorted(asm.problems, files))
+    return layout
 
 
 def _translate(
@@ -130,6 +142,7 @@ def _translate(
     }
     build = Build(doc)
     resources = [r for r in asm.order if r.ok]
+    build.failed = {str(build.ref(r)) for r in asm.order if not r.ok}
     by_type: dict[str, list[Resource]] = {}
     for r in resources:
         by_type.setdefault(r.type, []).append(r)
@@ -176,8 +189,6 @@ def _translate(
                 "no such listener (use LB_LOGICAL_ID:PORT of a listener in the templates)",
             )
         )
-    if build.problems:
-        raise LayoutError(build.problems)
     seen: list[Problem] = []
 
     def relay(event: Event) -> None:
@@ -186,7 +197,11 @@ def _translate(
     try:
         layout = layout_from_data(doc, Path(asm.stacks[0].tpl.path), warn=relay, file=_LAYOUT_FILE)
     except LayoutError as e:
-        raise LayoutError([_relocate(str(p), build) for p in e.problems]) from None
+        raise LayoutError(build.problems + [_relocate(str(p), build) for p in e.problems]) from None
+    if build.problems:
+        raise LayoutError(build.problems)
+    if asm.problems:
+        return layout
     for w in build.warnings + seen:
         warn(Event(str(w), level="warning", subject=w.file, kind="layout"))
     return layout
