@@ -1,0 +1,247 @@
+"""Shared fixtures for the endpoint's tests: a real ``ecsdev`` endpoint on a free 127.0.0.1
+port, and the real clients (boto3 and the AWS CLI) pointed at it.
+
+Fixtures (all other endpoint tests reuse these; nothing here mocks the endpoint):
+
+``endpoint`` (session)
+    An ``EndpointProcess``: ``python -m emulator.endpoint.main --port 0`` started once per
+    test session in a subprocess, with its own ``ECSDEV_STATE_DIR`` (``endpoint.state_dir``)
+    and ``ECSDEV_ENDPOINT_STRICT=1``, so every response is checked against botocore's output
+    shape (an unknown or missing member is an HTTP 500 ``InternalFailure`` naming the member,
+    which fails the test). ``endpoint.url``, ``endpoint.port``, ``endpoint.log()`` (its
+    request log so far: one line per request) and ``endpoint.env`` (the environment a client
+    process needs: endpoint URL, fake credentials, region). Services registered in
+    ``emulator.endpoint.registry.HANDLER_MODULES`` answer; everything else goes to moto.
+
+``client`` (session)
+    ``client("ecs", region="us-east-1")``: a boto3 client on ``endpoint`` with fake
+    credentials and no retries (a 500 fails at once). Waiters work as usual:
+    ``client("ecs").get_waiter("services_stable").wait(...)``.
+
+``aws`` (session)
+    The AWS CLI (``.venv/bin/aws``, PyPI ``awscli``) on ``endpoint``:
+    ``aws("ecs", "create-cluster", "--cluster-name", "c")`` returns an ``AwsResult`` with
+    ``code`` (0; 255 for an AWS error, as the PyPI CLI v1 exits; v2 would exit 254; 252 for
+    bad usage), ``out``,
+    ``err`` and ``json`` (stdout parsed). ``aws.ok(...)`` asserts exit 0 and returns the
+    parsed JSON; ``aws.fails(..., code="ClusterNotFoundException")`` asserts the CLI failed
+    with that AWS error code (exit 255) and returns its stderr. The CLI keeps its default
+    retries (so AWS's messages are not suffixed with a retry note): a 500 costs ~5 attempts. ``region=`` selects a region.
+
+``inprocess`` (function)
+    ``with inprocess({"ecs": ServiceHandlers(...)}) as url:`` runs an ``Endpoint`` in a thread
+    of the test process with exactly the given handlers (strict mode on) and yields its URL;
+    ``client_for(url, "ecs")`` and ``aws_for(url)`` give clients for it. The wire layer's tests
+    use it with fake services; handler tests should prefer ``endpoint``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from emulator.endpoint.api import ServiceHandlers
+from emulator.endpoint.server import Background, Endpoint
+
+REPO = Path(__file__).resolve().parents[2]
+AWS_CLI = Path(sys.executable).with_name("aws")
+FAKE_KEY = "AKIAECSDEVTEST000000"
+FAKE_SECRET = "ecsdev-test-secret"
+DEFAULT_REGION = "us-east-1"
+HEALTH = "/_ecsdev/health"
+
+
+@dataclass
+class EndpointProcess:
+    url: str
+    port: int
+    state_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    @property
+    def env(self) -> dict[str, str]:
+        return client_env(self.url)
+
+
+def client_env(
+    url: str, region: str = DEFAULT_REGION, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a client process talking to ``url`` (no user config involved)."""
+    env = dict(os.environ if base is None else base)
+    for key in list(env):
+        if key.startswith("AWS_"):
+            del env[key]
+    env.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID=FAKE_KEY,
+        AWS_SECRET_ACCESS_KEY=FAKE_SECRET,
+        AWS_DEFAULT_REGION=region,
+        AWS_REGION=region,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_PAGER="",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def wait_healthy(
+    url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the endpoint exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + HEALTH, timeout=2) as resp:
+                data: dict[str, Any] = json.loads(resp.read())
+                return data
+        except OSError as e:
+            last = e
+            time.sleep(0.1)
+    raise TimeoutError(f"no answer from {url} in {timeout}s: {last}")
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndpointProcess]:
+    state = tmp_path_factory.mktemp("endpoint-state")
+    log_path = state / "endpoint.log"
+    env = dict(os.environ)
+    env.update(ECSDEV_STATE_DIR=str(state), ECSDEV_ENDPOINT_STRICT="1", PYTHONUNBUFFERED="1")
+    env["ECSDEV_CONFIG_FILE"] = str(state / "config.yaml")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        serve_json = state / "endpoint" / "serve.json"
+        deadline = time.monotonic() + 60
+        while not serve_json.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the endpoint did not start:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        info = json.loads(serve_json.read_text())
+        wait_healthy(info["url"], process=proc)
+        yield EndpointProcess(info["url"], int(info["port"]), state, log_path, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def client_for(url: str, service: str, region: str = DEFAULT_REGION) -> Any:
+    """A boto3 client on ``url`` with fake credentials and no retries."""
+    return boto3.session.Session(
+        aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_SECRET, region_name=region
+    ).client(
+        service,
+        endpoint_url=url,
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=60),
+    )
+
+
+@pytest.fixture(scope="session")
+def client(endpoint: EndpointProcess) -> Callable[..., Any]:
+    cache: dict[tuple[str, str], Any] = {}
+
+    def make(service: str, region: str = DEFAULT_REGION) -> Any:
+        key = (service, region)
+        if key not in cache:
+            cache[key] = client_for(endpoint.url, service, region)
+        return cache[key]
+
+    return make
+
+
+@dataclass
+class AwsResult:
+    args: tuple[str, ...]
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out) if self.out.strip() else None
+
+
+class AwsCli:
+    """Runs ``aws`` against one endpoint; see the module docstring."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __call__(self, *args: str, region: str = DEFAULT_REGION, timeout: float = 120) -> AwsResult:
+        env = client_env(self.url, region)
+        proc = subprocess.run(
+            [str(AWS_CLI), "--output", "json", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return AwsResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+
+    def ok(self, *args: str, region: str = DEFAULT_REGION) -> Any:
+        res = self(*args, region=region)
+        assert res.code == 0, f"aws {' '.join(args)} exited {res.code}: {res.err}"
+        return res.json
+
+    def fails(
+        self, *args: str, code: str, region: str = DEFAULT_REGION, exit_code: int = 255
+    ) -> str:
+        res = self(*args, region=region)
+        assert res.code == exit_code, f"aws {' '.join(args)} exited {res.code}: {res.err}{res.out}"
+        assert f"({code})" in res.err, res.err
+        return res.err
+
+
+def aws_for(url: str) -> AwsCli:
+    return AwsCli(url)
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint: EndpointProcess) -> AwsCli:
+    if not AWS_CLI.exists():
+        pytest.fail(f"{AWS_CLI} missing: install the test extra (pip install -e '.[test]')")
+    return AwsCli(endpoint.url)
+
+
+@pytest.fixture
+def inprocess(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    monkeypatch.setenv("ECSDEV_ENDPOINT_STRICT", "1")
+
+    @contextmanager
+    def run(table: Mapping[str, ServiceHandlers], **kwargs: Any) -> Iterator[str]:
+        server = Background(Endpoint(table, **kwargs)).start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+
+    return run
