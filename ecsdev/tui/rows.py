@@ -117,8 +117,15 @@ TASK_COLS = (
 )
 
 
+def task_group(t: TaskView) -> Text:
+    """The SERVICE cell: a service's name, never a one-off task's family (``family:x``)."""
+    if t.service:
+        return Text(t.service)
+    return Text("(run-task)" if (t.group or "").startswith("family:") else "-", style="dim")
+
+
 def task_row(t: TaskView, now: datetime) -> Row:
-    group = t.service or (t.group or "-").split(":", 1)[-1]
+    group = task_group(t)
     reason = " ".join(x for x in (t.stop_code, t.stopped_reason) if x)
     return Row(
         t.arn,

@@ -94,20 +94,28 @@ class RulesScreen(TableScreen):
         if rule is None or not rule.target_group_arns:
             self.notify("This rule does not forward to a target group", timeout=3)
             return
-        tg = rule.target_group_arns[0]
-        self.dash.navigate(Route.to("targets", tg=tg, label=target_group_name(tg)))
+        arns = rule.target_group_arns
+        if len(arns) == 1:
+            self.dash.navigate(Route.to("targets", tg=arns[0], label=target_group_name(arns[0])))
+            return
+        # A weighted forward: every group it sends traffic to, to pick from.
+        self.dash.navigate(Route.to("tgs", arns=",".join(arns), label=f"rule {rule.priority} TGs"))
 
 
 class TargetGroupsScreen(TableScreen):
     def __init__(self, route: Route) -> None:
         super().__init__(route)
         self.lb = route.get("lb") or None
+        self.only = [a for a in route.get("arns").split(",") if a]
+        """The groups of one rule (a weighted forward), when given."""
 
     def body(self) -> ComposeResult:
         yield ResourceTable(rows.TG_COLS, id="tgs")
 
     def fetch(self) -> None:
         groups = self.source.list_target_groups(self.lb)
+        if self.only:
+            groups = [g for g in groups if g.arn in self.only]
         self.load_rows(
             self.query_one("#tgs", ResourceTable), iter([[rows.tg_row(tg) for tg in groups]])
         )

@@ -93,7 +93,9 @@ class LogsScreen(BaseScreen):
         if log.filter_text:
             parts.append(f"/{log.filter_text}")
         if log.search_text:
-            parts.append(f"search {log.search_text!r}")
+            found = log.matches()
+            at = f"{found.index(log.current_match) + 1}/" if log.current_match in found else ""
+            parts.append(f"search {log.search_text!r} {at}{len(found)}")
         return "  ".join(parts)
 
     # -- worker ------------------------------------------------------------------------
@@ -176,11 +178,11 @@ class LogsScreen(BaseScreen):
         super().prompt_done(mode, value)
 
     def action_next_match(self) -> None:
-        self.logview.next_match(forward=True)
+        self.notify(self.logview.next_match(forward=True), timeout=2)
         self.update_bars()
 
     def action_previous_match(self) -> None:
-        self.logview.next_match(forward=False)
+        self.notify(self.logview.next_match(forward=False), timeout=2)
         self.update_bars()
 
     def action_follow(self) -> None:

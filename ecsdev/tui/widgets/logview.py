@@ -26,7 +26,11 @@ from textual.strip import Strip
 from ecsdev.sources.views import LogLine
 from ecsdev.tui.fmt import label_style
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MATCH = "black on yellow"
+"""Every match of the search."""
+CURRENT = "bold white on red"
+"""The match ``n``/``N`` moved to."""
 
 
 class Entry(NamedTuple):
@@ -36,7 +40,9 @@ class Entry(NamedTuple):
     text: str
 
 
-def line_matcher(query: str) -> Callable[[str], bool] | None:
+def line_matcher(query: str) -> Callable[[str, str], bool] | None:
+    """The predicate for a filter over a line's text and its label: a line matches when
+    either does; ``!query`` keeps the lines where neither does."""
     query = query.strip()
     if not query:
         return None
@@ -45,10 +51,11 @@ def line_matcher(query: str) -> Callable[[str], bool] | None:
         query = query[1:]
     try:
         pattern = re.compile(query, re.IGNORECASE)
-        return lambda text: (pattern.search(text) is not None) != invert
+        search: Callable[[str], bool] = lambda text: pattern.search(text) is not None  # noqa: E731
     except re.error:
         needle = query.lower()
-        return lambda text: (needle in text.lower()) != invert
+        search = lambda text: needle in text.lower()  # noqa: E731
+    return lambda text, label: (search(text) or search(label)) != invert
 
 
 class LogView(ScrollView, can_focus=True):
@@ -73,8 +80,10 @@ class LogView(ScrollView, can_focus=True):
         self._width = 0
         self._labels: set[str] = set()
         self._label_width = 0
-        self._filter: Callable[[str], bool] | None = None
+        self._filter: Callable[[str, str], bool] | None = None
         self._search: re.Pattern[str] | None = None
+        self.current_match: int | None = None
+        """Index (in the shown lines) of the match ``n``/``N`` last moved to."""
         self.filter_text = ""
         self.search_text = ""
         self.dropped = 0
@@ -109,7 +118,7 @@ class LogView(ScrollView, can_focus=True):
                 self._label_width = max(self._label_width, len(line.label))
         self._entries.extend(new)
         match = self._filter
-        shown = new if match is None else [e for e in new if match(e.text) or match(e.label)]
+        shown = new if match is None else [e for e in new if match(e.text, e.label)]
         self._shown.extend(shown)
         if shown:
             self._width = max(self._width, max(len(e.text) for e in shown) + 40)
@@ -126,12 +135,17 @@ class LogView(ScrollView, can_focus=True):
         gone = bisect_left(self._shown, cutoff, key=lambda e: e.seq)
         if gone:
             del self._shown[:gone]
+            if self.current_match is not None:
+                self.current_match = (
+                    self.current_match - gone if self.current_match >= gone else None
+                )
             if not self.follow:  # keep the lines the user is reading in place
                 self.scroll_to(y=max(0, self.scroll_y - gone), animate=False, immediate=True)
 
     def clear(self) -> None:
         self._entries.clear()
         self._shown.clear()
+        self.current_match = None
         self._width = 0
         self._resize()
 
@@ -148,14 +162,16 @@ class LogView(ScrollView, can_focus=True):
         self._shown = (
             list(self._entries)
             if match is None
-            else [e for e in self._entries if match(e.text) or match(e.label)]
+            else [e for e in self._entries if match(e.text, e.label)]
         )
+        self.current_match = None
         self._resize()
 
     def set_search(self, query: str) -> int:
-        """Highlight ``query`` and jump to its next match; returns the number of lines matching."""
+        """Highlight ``query`` and jump to its last match; returns the number of lines matching."""
         self.search_text = query.strip()
         self._search = None
+        self.current_match = None
         if self.search_text:
             try:
                 self._search = re.compile(self.search_text, re.IGNORECASE)
@@ -164,25 +180,42 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
         if self._search is None:
             return 0
-        self.next_match(forward=False, from_end=True)
-        return sum(1 for e in self._shown if self._search.search(e.text))
+        matches = self.matches()
+        if matches:
+            self._go(matches[-1])
+        return len(matches)
 
-    def next_match(self, forward: bool = True, from_end: bool = False) -> bool:
-        if self._search is None or not self._shown:
-            return False
-        top = int(self.scroll_y)
-        start = len(self._shown) - 1 if from_end else (top + 1 if forward else top - 1)
-        order = (
-            range(start, len(self._shown))
-            if forward
-            else range(min(start, len(self._shown) - 1), -1, -1)
-        )
-        for i in order:
-            if self._search.search(self._shown[i].text):
-                self.follow = False
-                self.scroll_to(y=max(0, i - self.size.height // 2), animate=False, immediate=True)
-                return True
-        return False
+    def matches(self) -> list[int]:
+        """Indexes of the shown lines the search matches."""
+        if self._search is None:
+            return []
+        search = self._search.search
+        return [i for i, e in enumerate(self._shown) if search(e.text)]
+
+    def next_match(self, forward: bool = True) -> str:
+        """Move to the next (or previous) match, wrapping around; says where it landed."""
+        if self._search is None:
+            return "No search: press s to search"
+        matches = self.matches()
+        if not matches:
+            return f"No line matches {self.search_text!r}"
+        here = self.current_match
+        if here is None:
+            here = int(self.scroll_y) - 1 if forward else int(self.scroll_y) + 1
+        after = [i for i in matches if (i > here if forward else i < here)]
+        wrapped = not after
+        target = (after[0] if forward else after[-1]) if after else matches[0 if forward else -1]
+        self._go(target)
+        where = f"match {matches.index(target) + 1} of {len(matches)}"
+        if wrapped:
+            where += ", wrapped to the " + ("top" if forward else "bottom")
+        return where
+
+    def _go(self, index: int) -> None:
+        self.current_match = index
+        self.follow = False
+        self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True)
+        self.refresh()
 
     # -- rendering ---------------------------------------------------------------------
 
@@ -194,16 +227,18 @@ class LogView(ScrollView, can_focus=True):
         if index >= len(self._shown):
             return Strip.blank(width, style)
         entry = self._shown[index]
-        text = Text(no_wrap=True, end="")
+        text = Text(no_wrap=True, end="", style=style)
         if self.show_time:
             text.append(entry.time + " ", "dim")
         if len(self._labels) > 1:
             text.append(entry.label.ljust(self._label_width) + " ", label_style(entry.label))
         body = Text(entry.text)
         if self._search is not None:
-            body.highlight_regex(self._search, "black on yellow")
+            current = index == self.current_match
+            body.highlight_regex(self._search, CURRENT if current else MATCH)
+            if current:
+                text.append("▶ ", CURRENT)
         text.append_text(body)
-        text.stylize(style)
         strip = Strip(text.render(self.app.console), text.cell_len)
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 

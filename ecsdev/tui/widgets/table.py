@@ -196,8 +196,13 @@ class ResourceTable(DataTable[Cell]):
             if column is not None:
                 column.label = Text(label)
                 column.content_width = max(column.content_width, len(label))
+        # The header is cached by Textual's render caches, keyed by the update count: a
+        # re-sort that leaves the rows in the same order would keep the old arrow (and the
+        # old widths) without this.
+        self._clear_caches()
+        self._update_count += 1
         self._require_update_dimensions = True
-        self.refresh()
+        self.refresh(layout=True)
 
     def _visible(self) -> list[str]:
         hide = self._hide
