@@ -95,7 +95,7 @@ def load_templates(
     given = dict(parameters or {})
     claimed: set[str] = set()
     scopes = []
-    for i, (tpl, name, _, _) in enumerate(loaded):
+    for tpl, name, _, _ in loaded:
         declared = (
             tpl.data.get("Parameters") if isinstance(tpl.data.get("Parameters"), dict) else {}
         )
