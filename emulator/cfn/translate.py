@@ -202,7 +202,9 @@ def _translate(
         raise LayoutError(build.problems)
     if asm.problems:
         return layout
-    for w in build.warnings + seen:
+    files = list(dict.fromkeys(s.tpl.file for s in asm.stacks))
+    ordered = sorted(build.warnings, key=lambda w: (_rank(files, w.file), w.line or 0))
+    for w in ordered + seen:
         warn(Event(str(w), level="warning", subject=w.file, kind="layout"))
     return layout
 
@@ -239,6 +241,10 @@ def _relocate(text: str, build: Build) -> Problem:
     if not sep or " " in path:
         return Problem(_LAYOUT_FILE, None, "", rest)
     return build.origins.problem(Problem(_LAYOUT_FILE, None, path, message))
+
+
+def _rank(files: list[str], file: str) -> int:
+    return files.index(file) if file in files else len(files)
 
 
 def _sorted(problems: list[Problem], files: list[str]) -> list[Problem]:

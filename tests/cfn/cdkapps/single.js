@@ -13,5 +13,5 @@ const svc = new patterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
   desiredCount: 2,
   publicLoadBalancer: true,
 });
-svc.targetGroup.configureHealthCheck({ path: '/health', interval: cdk.Duration.seconds(5), healthyThresholdCount: 2 });
+svc.targetGroup.configureHealthCheck({ path: '/health', interval: cdk.Duration.seconds(5), timeout: cdk.Duration.seconds(2), healthyThresholdCount: 2 });
 app.synth();

@@ -33,7 +33,7 @@ for (const name of ['alpha', 'bravo']) {
     priority,
     conditions: [elbv2.ListenerCondition.pathPatterns([`/${name}/*`])],
     targets: [service],
-    healthCheck: { path: `/${name}/health`, interval: cdk.Duration.seconds(5), healthyThresholdCount: 2 },
+    healthCheck: { path: `/${name}/health`, interval: cdk.Duration.seconds(5), timeout: cdk.Duration.seconds(2), healthyThresholdCount: 2 },
     deregistrationDelay: cdk.Duration.seconds(5),
   });
   priority += 10;

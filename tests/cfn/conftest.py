@@ -1,0 +1,33 @@
+"""Session fixtures of the CloudFormation tests: the CDK apps synthesized once per session
+(the npm install is cached per machine; see cdk.py). Without Node the CDK tests skip, except
+under CI=true, where they fail."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .cdk import CdkUnavailable, synth
+
+
+def _assembly(app: str, factory: pytest.TempPathFactory) -> Path:
+    try:
+        return synth(app, factory.mktemp("cdk") / "apps")
+    except CdkUnavailable as e:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true and the CDK cannot be installed: {e}")
+        pytest.skip(f"requires_cdk: {e}")
+
+
+@pytest.fixture(scope="session")
+def cdk_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """cdk.out of an ApplicationLoadBalancedFargateService app."""
+    return _assembly("single", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def cdk_two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """cdk.out of two services behind one ALB with path rules and a Docker image asset."""
+    return _assembly("two", tmp_path_factory)
