@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from emulator import labels as L
-from emulator.arns import Account, task_id_of
+from emulator.arns import Account, new_deployment_id, task_id_of
 from emulator.codec import decode, encode
 from emulator.errors import EcsdevError, NotFound, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
@@ -105,6 +105,10 @@ class ServiceSpec:
     tags: tuple[tuple[str, str], ...] = ()
     created_at: float = 0.0
     created_by: str = ""
+    deployment_id: str = ""
+    """The ID of the deployment this generation starts, if it starts one (chosen on write)."""
+    changed_at: float = 0.0
+    """When this generation was written."""
 
 
 class SpecConflict(EcsdevError):
@@ -123,9 +127,18 @@ def save_spec(store: Store, spec: ServiceSpec, expected: int | None = None) -> S
                 f"service {spec.name} changed meanwhile (generation {current}, not {expected})",
                 "Read it again and retry.",
             )
-        return encode(replace(spec, generation=current + 1))
+        return encode(_next(spec, current))
 
     return decode(ServiceSpec, store.update(SPEC_PREFIX + spec.name, change))
+
+
+def _next(spec: ServiceSpec, generation: int) -> ServiceSpec:
+    return replace(
+        spec,
+        generation=generation + 1,
+        deployment_id=new_deployment_id(),
+        changed_at=time.time(),
+    )
 
 
 def update_spec(
@@ -139,7 +152,7 @@ def update_spec(
         if not old:
             raise NotFound(f"no service {name!r} in stack {store.stack}")
         before = decode(ServiceSpec, old)
-        return encode(replace(change(before), generation=before.generation + 1))
+        return encode(_next(change(before), before.generation))
 
     return decode(ServiceSpec, store.update(SPEC_PREFIX + name, apply))
 
@@ -288,32 +301,12 @@ class ServiceManager:
         force_seen = int(body.get("forceToken", 0)) if body else 0
         if spec is None:
             return
-        config = spec.deployment_configuration
-        desired = spec.desired_count if spec.active else 0
         if record is None:
             if not spec.active:
                 return
-            record = create_service(
-                name,
-                spec.task_definition,
-                desired_count=desired,
-                now=now,
-                deployment_configuration=config,
-                health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
-                has_load_balancer=bool(spec.load_balancers),
-                service_arn=self.account.service_arn(self.cluster, name),
-                cluster_arn=self.account.cluster_arn(self.cluster),
-            )
+            record = initial_record(spec, self.account, self.cluster, now)
         elif spec.generation != applied:
-            record = update_service(
-                record,
-                now=now,
-                task_definition=spec.task_definition,
-                desired_count=desired,
-                force_new_deployment=spec.force_token != force_seen,
-                deployment_configuration=config,
-                health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
-            )
+            record = updated_record(record, spec, force_seen, now)
         obs = self._observations(record, tasks)
         result = plan(record, obs, now, settings=self.settings)
         record = result.record
@@ -426,18 +419,42 @@ class ServiceState:
         return self.counts.record
 
 
+def _ids(spec: ServiceSpec) -> dict[str, Any]:
+    """The deployment ID the writer chose for this generation: the API's answer, a describe
+    before the controller's next tick and the controller all name the same deployment."""
+    return {"new_id": (lambda: spec.deployment_id)} if spec.deployment_id else {}
+
+
 def initial_record(spec: ServiceSpec, account: Account, cluster: str, now: float) -> ServiceRecord:
     """The record ECS has for a service the moment CreateService returns."""
     return create_service(
         spec.name,
         spec.task_definition,
-        desired_count=spec.desired_count,
-        now=now,
+        desired_count=spec.desired_count if spec.active else 0,
+        now=spec.changed_at or now,
+        **_ids(spec),
         deployment_configuration=spec.deployment_configuration,
         health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
         has_load_balancer=bool(spec.load_balancers),
         service_arn=account.service_arn(cluster, spec.name),
         cluster_arn=account.cluster_arn(cluster),
+    )
+
+
+def updated_record(
+    record: ServiceRecord, spec: ServiceSpec, force_seen: int, now: float
+) -> ServiceRecord:
+    """The record after UpdateService (or ``ecsdev up``/``scale``/``redeploy``) wrote
+    ``spec``: pure, so describe shows it before the controller's next tick."""
+    return update_service(
+        record,
+        now=spec.changed_at or now,
+        task_definition=spec.task_definition,
+        desired_count=spec.desired_count if spec.active else 0,
+        force_new_deployment=spec.force_token != force_seen,
+        deployment_configuration=spec.deployment_configuration,
+        health_check_grace_period_seconds=spec.health_check_grace_period_seconds,
+        **_ids(spec),
     )
 
 
@@ -458,6 +475,8 @@ def describe_services(
         body = bodies.get(name)
         if body is not None:
             record = ServiceRecord.from_dict(body["record"])
+            if spec is not None and spec.generation != int(body.get("applied", 0)):
+                record = updated_record(record, spec, int(body.get("forceToken", 0)), time.time())
         elif spec is not None and spec.active:  # created, not yet seen by the controller
             record = initial_record(spec, account, cluster, spec.created_at or time.time())
         else:

@@ -160,6 +160,19 @@ class Store:
             row = self._row(q, (family, revision))
         return (json.loads(row[0]), int(row[1]), str(row[2])) if row else None
 
+    def import_task_definition(
+        self, family: str, revision: int, arn: str, body: dict[str, Any]
+    ) -> None:
+        """Keep a revision registered elsewhere (the endpoint's regional registry) under its
+        own ARN, so this stack's services and tasks can launch it."""
+        from emulator.model.taskdef import content_hash
+
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO task_definitions VALUES (?,?,?,?,?,?)",
+                (family, revision, arn, content_hash(body), json.dumps(body), time.time()),
+            )
+
     def task_definition_by_arn(self, arn: str) -> tuple[dict[str, Any], int] | None:
         row = self._row("SELECT body, revision FROM task_definitions WHERE arn=?", (arn,))
         return (json.loads(row[0]), int(row[1])) if row else None

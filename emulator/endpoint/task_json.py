@@ -31,7 +31,6 @@ def _container_json(c: ContainerDescription, t: TaskDescription) -> dict[str, An
         "runtimeId": c.runtime_id,
         "lastStatus": c.last_status,
         "healthStatus": c.health_status,
-        "essential": c.essential,
     }
     if c.exit_code is not None:
         item["exitCode"] = c.exit_code

@@ -1,0 +1,126 @@
+"""What the ECS handlers share: the clusters, the task-definition registry, one task runner per
+stack, and the link to the load balancers and subnets that other services of the endpoint
+keep.
+
+Why this exists: every ECS operation needs the same few objects, made once per endpoint
+process; the ELBv2 and EC2 handlers are reached through small functions here, so the ECS
+handlers work (with a default network per cluster) even where those modules are absent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator import labels as L
+from emulator.endpoint.api import ApiError, Request
+from emulator.endpoint.clusters import Cluster, Clusters
+from emulator.endpoint.ecs_taskdefs import TaskDefinitionRecord, TaskDefinitions
+from emulator.endpoint.resources import Resources
+from emulator.errors import DockerUnavailable
+from emulator.events import EventSink, discard
+from emulator.lifecycle import ObservedTask, group_by_task
+from emulator.model.layout import Vpc
+from emulator.networks import ensure_networks
+from emulator.tasks import Placement, TaskRunner
+
+
+@dataclass
+class EcsWorld:
+    resources: Resources
+    clusters: Clusters
+    taskdefs: TaskDefinitions
+    sink: EventSink = discard
+    _runners: dict[str, TaskRunner] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def make(cls, resources: Resources, account_id: str, sink: EventSink = discard) -> EcsWorld:
+        clusters = Clusters(account_id)
+        return cls(resources, clusters, TaskDefinitions(resources, clusters), sink)
+
+    def runner(self, cluster: Cluster) -> TaskRunner:
+        with self._lock:
+            r = self._runners.get(cluster.stack)
+            if r is None:
+                r = TaskRunner(
+                    self.clusters.runtime(),
+                    self.clusters.store(cluster.stack),
+                    cluster.stack,
+                    cluster.name,
+                    cluster.account,
+                    self.sink,
+                )
+                self._runners[cluster.stack] = r
+            return r
+
+    def observe(self, cluster: Cluster) -> dict[str, ObservedTask]:
+        """The cluster's tasks in Docker now (none when no engine answers: the API still
+        answers about clusters, definitions and stopped tasks)."""
+        try:
+            rt = self.clusters.runtime()
+            return group_by_task(rt.list_containers({L.STACK: cluster.stack}))
+        except DockerUnavailable:
+            return {}
+
+    def import_definition(self, cluster: Cluster, rec: TaskDefinitionRecord) -> None:
+        self.clusters.store(cluster.stack).import_task_definition(
+            rec.family, rec.revision, rec.arn, rec.input
+        )
+
+    def placement(self, req: Request, cluster: Cluster, subnet: str | None) -> Placement:
+        """The Docker network of ``subnet`` (EC2's subnets through the ec2 handlers), or the
+        cluster's own default network when the EC2 module is not there."""
+        if subnet is not None:
+            ec2 = _optional("emulator.endpoint.ec2_networks")
+            fn = getattr(ec2, "subnet_network", None) if ec2 else None
+            if fn is not None:
+                found = fn(self.resources, self.clusters.runtime(), req.region, subnet)
+                return Placement(found.network_name, found.subnet_id)
+        nets = ensure_networks(self.clusters.runtime(), cluster.stack, Vpc())
+        name, network = next(iter(nets.items()))
+        return Placement(network, subnet or name)
+
+    def target_group(self, req: Request, arn: str) -> Any:
+        """The ELBv2 target group ``arn`` (a record of ``elbv2_records``), or ECS's error."""
+        records = _optional("emulator.endpoint.elbv2_records")
+        fn = getattr(records, "target_group_by_arn", None) if records else None
+        found = fn(self.resources, req.region, arn) if fn else None
+        if found is None:
+            raise ApiError(
+                "InvalidParameterException",
+                "Unable to assume role and validate the specified targetGroupArn. Please "
+                "verify that the ECS service role being passed has the proper permissions.",
+            )
+        return found
+
+    def project_load_balancers(self, req: Request) -> None:
+        """Tell the ELBv2 side that services changed (it moves load balancers to the
+        stacks whose services use their target groups)."""
+        mod = _optional("emulator.endpoint.albprojection")
+        fn = getattr(mod, "project", None) if mod else None
+        if fn is None:
+            return
+        try:
+            runtime = self.clusters.runtime()
+        except DockerUnavailable:
+            return
+        fn(self.resources, runtime, req.region)
+
+    def close(self) -> None:
+        with self._lock:
+            for r in self._runners.values():
+                r.close()
+            self._runners.clear()
+        self.clusters.close()
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name == name:
+            return None
+        raise
