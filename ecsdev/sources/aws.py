@@ -25,6 +25,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
+from ecsdev.sources.accounts import profile_in_config
 from ecsdev.sources.aws_client import MAX_ATTEMPTS, AwsBase, chunks
 from ecsdev.sources.aws_logs import AwsLogsMixin
 from ecsdev.sources.aws_network import AwsNetworkMixin
@@ -302,8 +303,8 @@ class AwsSource(AwsNetworkMixin, AwsLogsMixin, AwsBase):
 
     def _cli_suffix(self) -> list[str]:
         out = []
-        if self.info.kind == "aws" and self.info.profile:
-            out += ["--profile", self.info.profile]
+        if self.info.kind == "aws" and profile_in_config(self.info.profile):
+            out += ["--profile", self.info.profile or ""]
         if self.info.region:
             out += ["--region", self.info.region]
         if self.info.endpoint_url:

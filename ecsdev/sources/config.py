@@ -12,6 +12,11 @@ silent default, because silently losing ``production: true`` would be dangerous.
     profiles:
       prod: {production: true}
       staging: {read_only: true}
+    accounts:             # by AWS account ID: every profile (or endpoint) reaching it
+      "123456789012": {production: true}
+
+A profile marked production also protects its account: another profile that reaches the
+same account ID is read-only too.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class UserConfig:
     """Lines the log view keeps; older lines are dropped."""
     profiles: Mapping[str, ProfileSettings] = field(default_factory=dict)
     path: Path | None = None
+    accounts: Mapping[str, ProfileSettings] = field(default_factory=dict)
+    """Settings by AWS account ID, whichever profile reaches the account."""
     """The file this was read from, when there was one."""
 
     def profile(self, name: str | None) -> ProfileSettings:
@@ -85,11 +92,11 @@ def parse_config(raw: object, path: Path | None = None) -> UserConfig:
         return UserConfig(path=path)
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: expected a mapping at the top level")
-    unknown = set(raw) - {"refresh", "log_buffer", "profiles"}
+    unknown = set(raw) - {"refresh", "log_buffer", "profiles", "accounts"}
     if unknown:
         raise UsageError(
             f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}",
-            hint="known keys: refresh, log_buffer, profiles",
+            hint="known keys: refresh, log_buffer, profiles, accounts",
         )
     refresh = raw.get("refresh", DEFAULT_REFRESH)
     if not isinstance(refresh, int | float) or isinstance(refresh, bool) or refresh < 0:
@@ -103,7 +110,16 @@ def parse_config(raw: object, path: Path | None = None) -> UserConfig:
     profiles: dict[str, ProfileSettings] = {}
     for name, settings in profiles_raw.items():
         profiles[str(name)] = _profile(settings or {}, f"{where}: profiles.{name}")
-    return UserConfig(float(refresh), log_buffer, profiles, path)
+    accounts_raw = raw.get("accounts") or {}
+    if not isinstance(accounts_raw, dict):
+        raise UsageError(f"{where}: accounts: expected a mapping of account ID to settings")
+    accounts: dict[str, ProfileSettings] = {}
+    for account, settings in accounts_raw.items():
+        key = str(account).zfill(12) if isinstance(account, int) else str(account)
+        if not (len(key) == 12 and key.isdigit()):
+            raise UsageError(f"{where}: accounts: {account!r} is not a 12-digit account ID")
+        accounts[key] = _profile(settings or {}, f"{where}: accounts.{key}")
+    return UserConfig(float(refresh), log_buffer, profiles, path, accounts)
 
 
 def _profile(raw: object, where: str) -> ProfileSettings:

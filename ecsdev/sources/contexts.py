@@ -16,14 +16,21 @@ emulator's engine or Docker.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import botocore.session
 from botocore.exceptions import BotoCoreError
 
+from ecsdev.sources.accounts import (
+    account_in_profile,
+    caller_account,
+    same_endpoint,
+    static_access_key,
+)
 from ecsdev.sources.base import Source
-from ecsdev.sources.config import UserConfig
+from ecsdev.sources.config import ProfileSettings, UserConfig
 from ecsdev.sources.views import ContextKind
 from emulator.errors import UsageError
 
@@ -74,6 +81,8 @@ class ContextCatalog:
         self.write = write
         self._local_sources = local_sources
         self._locals: dict[str, Source] = {}
+        self._accounts: dict[tuple[str, str | None, str | None], str | None] = {}
+        self._accounts_lock = threading.Lock()
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -140,7 +149,9 @@ class ContextCatalog:
 
     def initial(self, context: str | None = None, profile: str | None = None) -> Context:
         """The context to open first: ``--context``, else ``--profile``, else
-        ``AWS_PROFILE``, else a running local stack, else the default AWS profile."""
+        ``AWS_PROFILE``, else ``AWS_ENDPOINT_URL`` (the default profile at that endpoint),
+        else a running local stack, else the default AWS profile. What the user passed
+        always beats a stack that happens to be running."""
         if context:
             return self.find(context)
         if profile:
@@ -148,6 +159,8 @@ class ContextCatalog:
         current = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
         if current:
             return self.profile_context(current)
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            return self.aws_contexts()[0]
         local = self.local_contexts()
         if local:
             return local[0]
@@ -173,10 +186,87 @@ class ContextCatalog:
 
     def writable(self, context: Context) -> bool:
         """Local stacks and LocalStack take changes; AWS only with ``--write``; production
-        and read-only profiles never."""
+        and read-only profiles never, nor any context on the same endpoint with the same
+        credentials as one of them (LocalStack's credentials are dummies: its endpoint is
+        enough). The account check, which needs a call, is made by ``open``."""
         if context.read_only or context.production:
             return False
-        return context.kind != "aws" or self.write
+        if context.kind == "local":
+            return True
+        if context.kind == "aws" and not self.write:
+            return False
+        return self._twin_of_read_only(context) is None
+
+    def _read_only_alone(self, context: Context) -> bool:
+        return context.read_only or context.production or (context.kind == "aws" and not self.write)
+
+    def _twin_of_read_only(self, context: Context) -> Context | None:
+        """A read-only context this one reaches the same way (endpoint and credentials)."""
+        for other in [self.localstack_context(), *self.aws_contexts()]:
+            if other.name == context.name or not self._read_only_alone(other):
+                continue
+            if context.kind == "localstack" or other.kind == "localstack":
+                if same_endpoint(context.endpoint_url, other.endpoint_url):
+                    return other
+                continue
+            same_place = (not context.endpoint_url and not other.endpoint_url) or same_endpoint(
+                context.endpoint_url, other.endpoint_url
+            )
+            key = static_access_key(context.profile)
+            if same_place and key and key == static_access_key(other.profile):
+                return other
+        return None
+
+    def protected_accounts(self) -> dict[str, ProfileSettings]:
+        """Account ID -> settings: ``accounts`` in the config, and the account of each
+        production or read-only profile (from the AWS config, else asked of STS)."""
+        out = dict(self.config.accounts)
+        for name, settings in self.config.profiles.items():
+            if not (settings.production or settings.read_only):
+                continue
+            account = account_in_profile(self._profile_settings(name))
+            if account is None:
+                profile = next((c for c in self.aws_contexts() if c.profile == name), None)
+                account = self.account_of(profile) if profile else None
+            if account:
+                known = out.get(account, ProfileSettings())
+                out[account] = ProfileSettings(
+                    known.production or settings.production, known.read_only or settings.read_only
+                )
+        return out
+
+    def account_of(self, context: Context) -> str | None:
+        """The AWS account ``context``'s credentials belong to (one STS call, cached)."""
+        key = (context.kind, context.profile, context.endpoint_url)
+        with self._accounts_lock:
+            if key in self._accounts:
+                return self._accounts[key]
+        from ecsdev.sources.aws import boto3_factory, localstack_factory
+
+        factory = (
+            localstack_factory() if context.kind == "localstack" else boto3_factory(context.profile)
+        )
+        account = caller_account(factory, context.region)
+        with self._accounts_lock:
+            self._accounts[key] = account
+        return account
+
+    def guarded(self, context: Context) -> Context:
+        """``context``, read-only (and production) when it reaches a protected account.
+        Makes calls only when the context would be writable and some account is protected;
+        an account that cannot be told is treated as protected."""
+        if context.kind == "local" or not self.writable(context):
+            return context
+        protected = self.protected_accounts()
+        if not protected:
+            return context
+        account = self.account_of(context)
+        settings = protected.get(account or "") if account else ProfileSettings(read_only=True)
+        if settings is None:
+            return context
+        return replace(
+            context, read_only=True, production=context.production or settings.production
+        )
 
     def open(self, context: Context, region: str | None = None) -> Source:
         """A source for ``context`` (in ``region`` when given). Creating one makes no call."""
@@ -189,6 +279,7 @@ class ContextCatalog:
                 raise UsageError(f"local stack {context.short!r} is no longer running") from None
         from ecsdev.sources.aws import AwsSource
 
+        context = self.guarded(context)
         return AwsSource.for_context(
             context, region or context.region, writable=self.writable(context)
         )
@@ -207,10 +298,13 @@ class ContextCatalog:
         except BotoCoreError:
             return []
 
-    def _profile_region(self, profile: str) -> str | None:
+    def _profile_settings(self, profile: str) -> Mapping[str, object]:
         try:
             config = self._session().full_config.get("profiles", {}).get(profile, {})
         except BotoCoreError:
-            return None
-        region = config.get("region")
+            return {}
+        return config if isinstance(config, Mapping) else {}
+
+    def _profile_region(self, profile: str) -> str | None:
+        region = self._profile_settings(profile).get("region")
         return str(region) if region else None

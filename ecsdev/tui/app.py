@@ -21,6 +21,7 @@ from textual.screen import Screen
 from ecsdev.sources.base import (
     Source,
 )
+from ecsdev.sources.clean import sanitized
 from ecsdev.sources.contexts import Context, ContextCatalog
 from ecsdev.tui.actions import ChangesMixin
 from ecsdev.tui.keys import KeyRouter
@@ -101,7 +102,7 @@ class EcsdevApp(ChangesMixin, KeyRouter):
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
-        self.source = source
+        self.source = sanitized(source)
         self.catalog = catalog
         self.capabilities = source.capabilities()
         self.refresh_interval = refresh
@@ -294,7 +295,7 @@ class EcsdevApp(ChangesMixin, KeyRouter):
 
     def _use_source(self, source: Source) -> None:
         old = self.source
-        self.source = source
+        self.source = sanitized(source)
         self.capabilities = source.capabilities()
         self.view_state.clear()
         self.row_cache.clear()
