@@ -6,10 +6,11 @@ names no profile that does not exist; what the user passed beats a running local
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from ecsdev.sources.base import ScaleService, Unsupported
+from ecsdev.sources.base import ScaleService, Source, Unsupported
 from ecsdev.sources.config import UserConfig, parse_config
 from ecsdev.sources.contexts import ContextCatalog
 from emulator.errors import UsageError
@@ -110,7 +111,7 @@ def test_cli_line_names_a_profile_from_the_config(
 def test_what_the_user_passed_beats_a_running_stack(
     profiles: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog = ContextCatalog(UserConfig(), lambda: [LocalStack()])
+    catalog = ContextCatalog(UserConfig(), lambda: [cast(Source, LocalStack())])
     assert catalog.initial().name == "local:demo"  # nothing passed: the running stack
     assert catalog.initial(profile="prod-admin").name == "aws:prod-admin"
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
