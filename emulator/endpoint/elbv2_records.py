@@ -114,12 +114,8 @@ def health_check_defaults(
             matcher=None,
         )
     if protocol_version == "GRPC":
-        return HealthCheck(
-            protocol=protocol or "HTTP",
-            path="/AWS.ALB/healthcheck",
-            matcher=Matcher(grpc_code="12"),
-        )
-    return HealthCheck(protocol=protocol or "HTTP")
+        return HealthCheck(path="/AWS.ALB/healthcheck", matcher=Matcher(grpc_code="12"))
+    return HealthCheck()  # HTTP, also for HTTPS target groups (AWS's default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,379 @@
+"""ELBv2 load balancers, target groups, attributes, tags and pagination through the endpoint,
+with boto3 and the AWS CLI: what AWS answers, what it fills in, and every error it gives."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222"]
+VPC = "vpc-0abc1234"
+
+
+def uniq(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    err = exc.value.response["Error"]
+    return err["Code"], err["Message"]
+
+
+@pytest.fixture
+def elb(client: Any) -> Any:
+    return client("elbv2")
+
+
+def make_tg(elb: Any, name: str | None = None, **kw: Any) -> dict[str, Any]:
+    args = {"Name": name or uniq("tg"), "Protocol": "HTTP", "Port": 80, "VpcId": VPC} | kw
+    tg: dict[str, Any] = elb.create_target_group(**args)["TargetGroups"][0]
+    return tg
+
+
+def make_lb(elb: Any, name: str | None = None, **kw: Any) -> dict[str, Any]:
+    args = {"Name": name or uniq("lb"), "Subnets": SUBNETS} | kw
+    lb: dict[str, Any] = elb.create_load_balancer(**args)["LoadBalancers"][0]
+    return lb
+
+
+# -- target groups --------------------------------------------------------------------------------
+
+
+def test_target_group_is_answered_with_what_aws_fills_in(elb: Any) -> None:
+    name = uniq("web")
+    tg = make_tg(elb, name, TargetType="ip")
+    assert tg["TargetGroupArn"].startswith(
+        f"arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/{name}/"
+    )
+    expected = {
+        "TargetGroupName": name,
+        "Protocol": "HTTP",
+        "Port": 80,
+        "VpcId": VPC,
+        "TargetType": "ip",
+        "ProtocolVersion": "HTTP1",
+        "IpAddressType": "ipv4",
+        "HealthCheckEnabled": True,
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckPort": "traffic-port",
+        "HealthCheckPath": "/",
+        "HealthCheckIntervalSeconds": 30,
+        "HealthCheckTimeoutSeconds": 5,
+        "HealthyThresholdCount": 5,
+        "UnhealthyThresholdCount": 2,
+        "Matcher": {"HttpCode": "200"},
+        "LoadBalancerArns": [],
+    }
+    assert {k: tg[k] for k in expected} == expected
+    described = elb.describe_target_groups(TargetGroupArns=[tg["TargetGroupArn"]])
+    assert described["TargetGroups"] == [tg]
+    attrs = {
+        a["Key"]: a["Value"]
+        for a in elb.describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"])[
+            "Attributes"
+        ]
+    }
+    assert attrs["deregistration_delay.timeout_seconds"] == "300"
+    assert attrs["stickiness.enabled"] == "false"
+    assert attrs["stickiness.type"] == "lb_cookie"
+    assert attrs["load_balancing.algorithm.type"] == "round_robin"
+    assert attrs["slow_start.duration_seconds"] == "0"
+
+
+def test_grpc_and_lambda_target_groups_get_their_own_defaults(elb: Any) -> None:
+    grpc = make_tg(elb, ProtocolVersion="GRPC")
+    assert grpc["HealthCheckPath"] == "/AWS.ALB/healthcheck"
+    assert grpc["Matcher"] == {"GrpcCode": "12"}
+    lam = elb.create_target_group(Name=uniq("fn"), TargetType="lambda")["TargetGroups"][0]
+    assert lam["HealthCheckEnabled"] is False
+    assert (lam["HealthCheckIntervalSeconds"], lam["HealthCheckTimeoutSeconds"]) == (35, 30)
+    assert "Port" not in lam and "VpcId" not in lam and "Protocol" not in lam
+
+
+def test_create_target_group_again_is_idempotent_unless_settings_differ(elb: Any) -> None:
+    name = uniq("same")
+    first = make_tg(elb, name)
+    assert make_tg(elb, name)["TargetGroupArn"] == first["TargetGroupArn"]
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, name, Port=8080)
+    assert error(exc) == (
+        "DuplicateTargetGroupName",
+        f"A target group with the same name '{name}' exists, but with different settings",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("x" * 33, "Target group name '{n}' cannot be longer than '32' characters"),
+        (
+            "bad_name",
+            "Target group name '{n}' can only contain characters that are alphanumeric "
+            "characters or hyphens(-)",
+        ),
+        ("-edge", "Target group name '{n}' cannot begin or end with '-'"),
+    ],
+)
+def test_target_group_names_are_checked(elb: Any, name: str, message: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, name)
+    assert error(exc) == ("ValidationError", message.format(n=name))
+
+
+def test_target_group_settings_are_checked(elb: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        elb.create_target_group(Name=uniq("np"), Protocol="HTTP", VpcId=VPC)
+    assert error(exc) == ("ValidationError", "A port must be specified")
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, HealthCheckIntervalSeconds=400)
+    assert error(exc) == (
+        "ValidationError",
+        "1 validation error detected: Value '400' at 'healthCheckIntervalSeconds' failed to "
+        "satisfy constraint: Member must have value less than or equal to 300",
+    )
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, TargetType="ip", HealthCheckEnabled=False)
+    assert error(exc) == (
+        "ValidationError",
+        "Health check enabled must be true for target groups with target type 'ip'",
+    )
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=5)
+    assert error(exc)[0] == "ValidationError"
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, Matcher={"HttpCode": "600"})
+    assert error(exc)[0] == "ValidationError"
+
+
+def test_modify_target_group_and_its_attributes(elb: Any) -> None:
+    arn = make_tg(elb)["TargetGroupArn"]
+    tg = elb.modify_target_group(
+        TargetGroupArn=arn,
+        HealthCheckPath="/healthz",
+        HealthCheckIntervalSeconds=10,
+        HealthyThresholdCount=2,
+        Matcher={"HttpCode": "200-299"},
+    )["TargetGroups"][0]
+    assert (tg["HealthCheckPath"], tg["HealthCheckIntervalSeconds"]) == ("/healthz", 10)
+    assert (tg["HealthyThresholdCount"], tg["Matcher"]) == (2, {"HttpCode": "200-299"})
+    attrs = elb.modify_target_group_attributes(
+        TargetGroupArn=arn,
+        Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "5"},
+            {"Key": "stickiness.enabled", "Value": "true"},
+        ],
+    )["Attributes"]
+    got = {a["Key"]: a["Value"] for a in attrs}
+    assert got["deregistration_delay.timeout_seconds"] == "5"
+    assert got["stickiness.enabled"] == "true"
+    with pytest.raises(ClientError) as exc:
+        elb.modify_target_group_attributes(
+            TargetGroupArn=arn, Attributes=[{"Key": "deregistration_delay", "Value": "5"}]
+        )
+    assert error(exc) == (
+        "ValidationError",
+        "Target group attribute key 'deregistration_delay' is not recognized",
+    )
+    with pytest.raises(ClientError) as exc:
+        elb.modify_target_group_attributes(
+            TargetGroupArn=arn,
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "7200"}],
+        )
+    assert error(exc)[0] == "ValidationError"
+
+
+def test_unknown_target_groups_are_not_found(elb: Any) -> None:
+    missing = (
+        "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/nope/0123456789abcdef"
+    )
+    for call in (
+        lambda: elb.describe_target_groups(TargetGroupArns=[missing]),
+        lambda: elb.describe_target_groups(Names=[uniq("nope")]),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error(exc) == ("TargetGroupNotFound", "One or more target groups not found")
+    with pytest.raises(ClientError) as exc:
+        elb.describe_target_group_attributes(TargetGroupArn=missing)
+    assert error(exc) == ("TargetGroupNotFound", f"Target groups '{missing}' not found")
+    with pytest.raises(ClientError) as exc:
+        elb.describe_target_health(TargetGroupArn=missing)
+    assert error(exc)[0] == "TargetGroupNotFound"
+    elb.delete_target_group(TargetGroupArn=missing)  # deleting what is gone succeeds
+
+
+# -- load balancers -------------------------------------------------------------------------------
+
+
+def test_load_balancer_is_provisioned_then_available(elb: Any) -> None:
+    name = uniq("front")
+    lb = make_lb(elb, name)
+    assert lb["State"] == {"Code": "provisioning"}
+    assert lb["DNSName"].startswith(f"{name}-") and lb["DNSName"].endswith(
+        ".us-east-1.elb.localhost"
+    )
+    assert lb["LoadBalancerArn"].startswith(
+        f"arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/{name}/"
+    )
+    assert (lb["Type"], lb["Scheme"], lb["IpAddressType"]) == (
+        "application",
+        "internet-facing",
+        "ipv4",
+    )
+    assert [z["SubnetId"] for z in lb["AvailabilityZones"]] == SUBNETS
+    elb.get_waiter("load_balancer_available").wait(
+        LoadBalancerArns=[lb["LoadBalancerArn"]], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    again = elb.describe_load_balancers(Names=[name])["LoadBalancers"][0]
+    assert again["State"] == {"Code": "active"}
+    internal = make_lb(elb, Scheme="internal")
+    assert internal["DNSName"].startswith("internal-")
+
+
+def test_create_load_balancer_again_is_idempotent_unless_settings_differ(elb: Any) -> None:
+    name = uniq("twice")
+    first = make_lb(elb, name)
+    assert make_lb(elb, name)["LoadBalancerArn"] == first["LoadBalancerArn"]
+    with pytest.raises(ClientError) as exc:
+        make_lb(elb, name, Scheme="internal")
+    assert error(exc) == (
+        "DuplicateLoadBalancerName",
+        f"A load balancer with the same name '{name}' exists, but with different settings",
+    )
+
+
+def test_load_balancer_input_is_checked(elb: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        make_lb(elb, Subnets=SUBNETS[:1])
+    assert error(exc) == (
+        "ValidationError",
+        "At least two subnets in two different Availability Zones must be specified",
+    )
+    with pytest.raises(ClientError) as exc:
+        make_lb(elb, "internal-x")
+    assert error(exc) == (
+        "ValidationError",
+        "Load balancer name 'internal-x' cannot begin with 'internal-'",
+    )
+
+
+def test_unknown_load_balancers_are_not_found(elb: Any) -> None:
+    name = uniq("ghost")
+    with pytest.raises(ClientError) as exc:
+        elb.describe_load_balancers(Names=[name])
+    assert error(exc) == ("LoadBalancerNotFound", f"Load balancers '[{name}]' not found")
+    arn = f"arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/{name}/0123456789abcdef"
+    with pytest.raises(ClientError) as exc:
+        elb.describe_load_balancers(LoadBalancerArns=[arn])
+    assert error(exc) == ("LoadBalancerNotFound", "One or more load balancers not found")
+    with pytest.raises(ClientError) as exc:
+        elb.describe_load_balancer_attributes(LoadBalancerArn=arn)
+    assert error(exc) == ("LoadBalancerNotFound", f"Load balancer '{arn}' not found")
+    elb.delete_load_balancer(LoadBalancerArn=arn)  # deleting what is gone succeeds
+
+
+def test_load_balancer_attributes_and_deletion_protection(elb: Any) -> None:
+    arn = make_lb(elb)["LoadBalancerArn"]
+    attrs = {
+        a["Key"]: a["Value"]
+        for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+    }
+    assert attrs["idle_timeout.timeout_seconds"] == "60"
+    assert attrs["routing.http2.enabled"] == "true"
+    assert attrs["routing.http.xff_header_processing.mode"] == "append"
+    assert attrs["deletion_protection.enabled"] == "false"
+    elb.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "true"}]
+    )
+    with pytest.raises(ClientError) as exc:
+        elb.delete_load_balancer(LoadBalancerArn=arn)
+    assert error(exc)[0] == "OperationNotPermitted"
+    with pytest.raises(ClientError) as exc:
+        elb.modify_load_balancer_attributes(
+            LoadBalancerArn=arn, Attributes=[{"Key": "idle_timeout", "Value": "5"}]
+        )
+    assert error(exc) == (
+        "ValidationError",
+        "Load balancer attribute key 'idle_timeout' is not recognized",
+    )
+    elb.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}]
+    )
+    elb.delete_load_balancer(LoadBalancerArn=arn)
+    elb.get_waiter("load_balancers_deleted").wait(
+        LoadBalancerArns=[arn], WaiterConfig={"Delay": 1, "MaxAttempts": 5}
+    )
+
+
+# -- tags and pages -------------------------------------------------------------------------------
+
+
+def test_tags_on_load_balancers_and_target_groups(elb: Any) -> None:
+    lb = make_lb(elb, Tags=[{"Key": "team", "Value": "web"}])["LoadBalancerArn"]
+    tg = make_tg(elb)["TargetGroupArn"]
+    elb.add_tags(ResourceArns=[lb, tg], Tags=[{"Key": "env", "Value": "dev"}])
+    elb.remove_tags(ResourceArns=[lb], TagKeys=["team"])
+    got = {
+        d["ResourceArn"]: d["Tags"]
+        for d in elb.describe_tags(ResourceArns=[lb, tg])["TagDescriptions"]
+    }
+    assert got == {lb: [{"Key": "env", "Value": "dev"}], tg: [{"Key": "env", "Value": "dev"}]}
+    missing = tg.replace("targetgroup/", "targetgroup/x").rsplit("/", 1)[0] + "/0000000000000000"
+    with pytest.raises(ClientError) as exc:
+        elb.describe_tags(ResourceArns=[missing])
+    assert error(exc)[0] == "TargetGroupNotFound"
+
+
+def test_describe_pages_with_marker_and_page_size(elb: Any, aws: Any) -> None:
+    prefix = uniq("pg")
+    arns = [make_tg(elb, f"{prefix}-{i}")["TargetGroupArn"] for i in range(3)]
+    first = elb.describe_target_groups(TargetGroupArns=arns, PageSize=2)
+    assert len(first["TargetGroups"]) == 2 and first["NextMarker"]
+    rest = elb.describe_target_groups(TargetGroupArns=arns, PageSize=2, Marker=first["NextMarker"])
+    assert len(rest["TargetGroups"]) == 1 and "NextMarker" not in rest
+    names = [t["TargetGroupName"] for t in first["TargetGroups"] + rest["TargetGroups"]]
+    assert names == [f"{prefix}-{i}" for i in range(3)]
+    paginator = elb.get_paginator("describe_target_groups")
+    pages = list(paginator.paginate(TargetGroupArns=arns, PaginationConfig={"PageSize": 1}))
+    assert len(pages) == 3
+    # the CLI pages by itself (--page-size is the operation's own PageSize here: one page)
+    out = aws.ok("elbv2", "describe-target-groups", "--target-group-arns", *arns)
+    assert [t["TargetGroupName"] for t in out["TargetGroups"]] == names
+    one = aws.ok("elbv2", "describe-target-groups", "--names", *names, "--page-size", "1")
+    assert len(one["TargetGroups"]) == 1 and one["NextMarker"]
+
+
+def test_cli_errors_read_as_aws_s(aws: Any) -> None:
+    err = aws.fails(
+        "elbv2", "describe-load-balancers", "--names", "no-such-lb-x", code="LoadBalancerNotFound"
+    )
+    assert "Load balancers '[no-such-lb-x]' not found" in err
+    name = uniq("cli")
+    aws.ok(
+        "elbv2",
+        "create-target-group",
+        "--name",
+        name,
+        "--protocol",
+        "HTTP",
+        "--port",
+        "80",
+        "--vpc-id",
+        VPC,
+    )
+    aws.fails(
+        "elbv2",
+        "create-target-group",
+        "--name",
+        name,
+        "--protocol",
+        "HTTP",
+        "--port",
+        "81",
+        "--vpc-id",
+        VPC,
+        code="DuplicateTargetGroupName",
+    )
