@@ -32,6 +32,7 @@ from emulator.alb.nginx_text import (
     header_text,
     quote,
     regex_key,
+    set_long,
     uri_text,
     user_regex,
     v,
@@ -155,14 +156,19 @@ def condition_map(http: Conf, var: str, cond: Condition) -> bool:
         keys = [regex_key(user_regex(str(x), what), ci) for x in cond.values]
     else:
         keys = [regex_key(f"^(?s:{R.glob_body(str(x))})\\z", ci) for x in cond.values]
-    return _text_map(http, var, source, keys)
+    # an absent header never matches (nginx sees it as "", so "" is tried first: exact
+    # keys win over regexes in a map); a header sent empty is absent for rules too
+    return _text_map(http, var, source, keys, absent_is_no=f == "http-header")
 
 
-def _text_map(http: Conf, var: str, source: str, keys: list[str]) -> bool:
+def _text_map(
+    http: Conf, var: str, source: str, keys: list[str], absent_is_no: bool = False
+) -> bool:
     unique = list(dict.fromkeys(keys))
     if not unique:
         return False
-    map_block(http, source, var, [*((k, "1") for k in unique), ("default", "0")])
+    first = [('""', "0")] if absent_is_no else []
+    map_block(http, source, var, [*first, *((k, "1") for k in unique), ("default", "0")])
     return True
 
 
@@ -214,7 +220,8 @@ def _embedded(cond: Condition) -> _Check | None | bool:
         if not _HEADER_NAME.match(name):
             return False  # nginx drops header names with other characters (e.g. "_")
         var = "http_" + name.lower().replace("-", "_")
-        return _Check("h:" + name.lower(), "${" + var + "}", f"(?i:{globs})")
+        # never an absent (empty) header, which "*" would match
+        return _Check("h:" + name.lower(), "${" + var + "}", f"(?i:(?=[^\\n])(?:{globs}))")
     raise AlbError(f"unknown rule condition field {f!r} (one of: {', '.join(R.FIELDS)})")
 
 
@@ -580,7 +587,8 @@ def hop_server(http: Conf, hops: Hops, hop_port: int) -> None:
     http("set", "$alb_redirect_q", '""')
     for path, raw in hops.responses.items():
         http.open("location", "=", path)
-        http("return", "200", Value(raw).render())
+        body = set_long(http, "alb_body_" + re.sub(r"[^A-Za-z0-9]", "_", path.strip("/")), raw)
+        http("return", "200", body.render())
         http.close()
     http.open("location", "/")
     http("return", "200", Value(pages.error_response(500)).render())

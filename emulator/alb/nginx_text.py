@@ -25,7 +25,14 @@ from emulator.alb.rules import regex_literal
 DOLLAR = "alb_dollar"  # geo $alb_dollar { default "$"; }
 _HOSTNAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 _COMMENT_UNSAFE = re.compile(r"[^\x20-\x7e]")
-_TOKENIZER_SPECIAL = {'"', "'", "\\", "t", "r", "n"}
+# what nginx's tokenizer reads after a backslash in a quoted token (and the line breaks and
+# tab ``quote`` itself writes as \n, \r, \t): a backslash before one of them is doubled
+_TOKENIZER_SPECIAL = {'"', "'", "\\", "t", "r", "n", "\n", "\r", "\t"}
+# Python-only regex syntax PCRE reads otherwise or refuses (nginx -t would fail)
+_PY_ONLY_ESCAPES = {"u": "\\uXXXX", "U": "\\UXXXXXXXX", "N": "\\N{...}"}
+_INLINE_FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?[:)]")
+_PCRE_FLAGS = set("ims")
+_EMPTY_MIN = re.compile(r"\{,(\d*)\}")
 
 __all__ = [
     "Conf",
@@ -86,6 +93,46 @@ class Value:
         return "".join(p for p in self.parts if isinstance(p, str))
 
 
+TOKEN_BUDGET = 3000  # bytes: nginx refuses a token of 4 KiB or more
+
+
+def _rendered_size(ch: str) -> int:
+    if ch == "$":
+        return len(DOLLAR) + 3  # ${alb_dollar}
+    if ch in '"\\\n\r\t':
+        return 2
+    return len(ch.encode("utf-8"))
+
+
+def set_long(conf: Conf, name: str, text: str) -> Value:
+    """``text`` as a ``Value``, set in as many ``set $name_N`` directives as it takes to keep
+    each token under nginx's 4 KiB limit (a 1,024-character body of ``$`` renders 13 KiB)."""
+    chunks: list[str] = []
+    start, size = 0, 2
+    for i, ch in enumerate(text):
+        if size + _rendered_size(ch) > TOKEN_BUDGET:
+            chunks.append(text[start:i])
+            start, size = i, 2
+        size += _rendered_size(ch)
+    chunks.append(text[start:])
+    if len(chunks) == 1:
+        return Value(text)
+    out = Value()
+    for n, chunk in enumerate(chunks):
+        conf("set", f"${name}_{n}", Value(chunk).render())
+        out += Var(f"{name}_{n}")
+    return out
+
+
+def long_tokens(conf_text: str) -> list[str]:
+    """The starts of the tokens of ``conf_text`` nginx would refuse as too long (4 KiB)."""
+    return [
+        t[:60]
+        for t in re.findall(r'"(?:[^"\\]|\\.)*"|[^\s;{}"]+', conf_text, re.S)
+        if len(t.encode("utf-8")) >= 4096
+    ]
+
+
 class Var:
     """A reference to an nginx variable or a capture (``$1``) in a ``Value``."""
 
@@ -134,11 +181,16 @@ def user_regex(pattern: str, what: str) -> str:
     escaped punctuation written ``\\xHH``, and named groups made plain groups (nginx turns
     a named group into a variable: ``(?P<alb_up_uri>...)`` would set one of ours). Refused
     when Python cannot compile it (the reference in ``rules`` must run it too), when it
-    refers to a group by name, or when it is not ASCII (PCRE sees bytes, Python text)."""
+    refers to a group by name, or when it is not ASCII (PCRE sees bytes, Python text), or
+    uses syntax only Python has (``\\u``, ``\\N{}``, the ``a``, ``L``, ``u`` and ``x`` flags;
+    ``x`` would turn the wrapping group's closing parenthesis into a comment). Python's
+    ``\\Z`` is written PCRE's ``\\z`` and ``{,n}`` ``{0,n}``, which PCRE2 reads literally."""
     try:
         re.compile(pattern)
     except re.error as exc:
         raise UnsafeValueError(f"{what}: invalid regex {pattern!r}: {exc}") from None
+    except (RecursionError, OverflowError, MemoryError):
+        raise UnsafeValueError(f"{what}: regex {pattern!r} is too complex") from None
     out = []
     i = 0
     in_class = False
@@ -151,7 +203,15 @@ def user_regex(pattern: str, what: str) -> str:
             nxt = pattern[i + 1]  # re.compile refused a trailing backslash
             if not nxt.isascii():
                 raise UnsafeValueError(f"{what}: non-ASCII character {nxt!r} in regex {pattern!r}")
-            out.append("\\" + nxt if nxt.isalnum() else f"\\x{ord(nxt):02x}")
+            if nxt in _PY_ONLY_ESCAPES:
+                raise UnsafeValueError(
+                    f"{what}: {_PY_ONLY_ESCAPES[nxt]} in regex {pattern!r} is Python-only "
+                    "syntax; write the character itself or \\xHH"
+                )
+            if nxt == "Z" and not in_class:
+                out.append("\\z")  # Python's \Z is the very end: PCRE's \z
+            else:
+                out.append("\\" + nxt if nxt.isalnum() else f"\\x{ord(nxt):02x}")
             i += 2
             continue
         if in_class:
@@ -165,6 +225,17 @@ def user_regex(pattern: str, what: str) -> str:
             continue
         elif pattern.startswith("(?P=", i):
             raise UnsafeValueError(f"{what}: regex {pattern!r} refers to a group by name")
+        elif (flags := _INLINE_FLAGS.match(pattern, i)) and (
+            bad := set((flags.group(1) or "") + (flags.group(2) or "")) - _PCRE_FLAGS
+        ):
+            raise UnsafeValueError(
+                f"{what}: the inline flag(s) {''.join(sorted(bad))} in regex {pattern!r} "
+                "are not supported (i, m and s are)"
+            )
+        elif ch == "{" and (empty_min := _EMPTY_MIN.match(pattern, i)) and out:
+            out.append("{0," + empty_min.group(1) + "}")
+            i = empty_min.end()
+            continue
         out.append(f"\\x{ord(ch):02x}" if ch in "\"'" or ord(ch) < 0x20 or ord(ch) == 0x7F else ch)
         i += 1
     return "".join(out)

@@ -163,8 +163,9 @@ def condition_matches(cond: Condition, request: Request) -> bool:
         return _any_text(cond, [request.path], ignore_case=False)
     if field == "host-header":
         return _any_text(cond, [host_without_port(request.host or "")], ignore_case=True)
-    if field == "http-header":
-        return _any_text(cond, request.header_values(cond.http_header_name or ""), ignore_case=True)
+    if field == "http-header":  # an absent header never matches; one sent empty is absent
+        values = [v for v in request.header_values(cond.http_header_name or "") if v]
+        return _any_text(cond, values, ignore_case=True)
     if field == "http-request-method":
         return request.method in cond.values
     if field == "query-string":

@@ -194,7 +194,12 @@ def _load(data: Any, source: Path, rep: Reporter) -> Layout | None:
     lc.check_cdn(cleaned.get("cdn"), rep, cat)
     if rep.problems:
         return None
-    return build_layout(cleaned, source, taskdefs, cat)
+    layout = build_layout(cleaned, source, taskdefs, cat)
+    from emulator.alb.check import config_problems  # the ALB stands on the model
+
+    for path, message in config_problems(layout, cleaned):
+        rep.error(path, message)
+    return None if rep.problems else layout
 
 
 def _task_definitions(
