@@ -25,7 +25,7 @@ from typing import IO, Any
 from emulator.endpoint.api import DEFAULT_ACCOUNT, ServiceHandlers
 from emulator.endpoint.registry import EndpointContext, routing_table
 from emulator.endpoint.resources import endpoint_dir
-from emulator.endpoint.server import Endpoint, make
+from emulator.endpoint.server import Endpoint, bound_port, make
 from emulator.errors import EcsdevError
 from emulator.events import Event, EventSink
 
@@ -111,7 +111,7 @@ def run(
     try:
         app = build(account_id, log)
         server = make(app, host, port)
-        bound = int(server.server_port)
+        bound = bound_port(server)
         state = {
             "pid": os.getpid(),
             "host": host,
@@ -134,6 +134,7 @@ def run(
             current = read_state()
             if current and current.get("pid") == os.getpid():
                 state_file().unlink(missing_ok=True)
+            log(Event(f"ecsdev endpoint on {state['url']} stopped", kind="endpoint"))
     finally:
         lock.close()
 

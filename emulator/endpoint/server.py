@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 import traceback
@@ -193,8 +194,19 @@ class _Quiet(request_handler_class()):  # type: ignore[misc]
 
 
 def make(app: Endpoint, host: str = "127.0.0.1", port: int = 4566) -> BaseWSGIServer:
-    """A threaded server bound to ``host:port`` (port 0: a free one; see ``server_port``)."""
-    return make_server(host, port, app, threaded=True, request_handler=_Quiet)
+    """A threaded server bound to ``host:port`` (port 0: a free one; see ``bound_port``).
+    Raises ``OSError`` when the address cannot be bound (werkzeug would exit instead)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        return make_server(host, port, app, threaded=True, request_handler=_Quiet, fd=sock.fileno())
+
+
+def bound_port(server: BaseWSGIServer) -> int:
+    """The port ``server`` listens on (the free one it got for port 0)."""
+    return int(server.socket.getsockname()[1])
 
 
 class Background:
@@ -202,7 +214,7 @@ class Background:
 
     def __init__(self, app: Endpoint, host: str = "127.0.0.1", port: int = 0) -> None:
         self.server = make(app, host, port)
-        self.port = int(self.server.server_port)
+        self.port = bound_port(self.server)
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

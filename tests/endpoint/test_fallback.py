@@ -1,0 +1,83 @@
+"""Services ecsdev does not implement, answered by the embedded moto backend in the same
+endpoint, in the endpoint's account: IAM, SSM, Secrets Manager, S3."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def test_iam_create_role_cli(aws: Any) -> None:
+    role = aws.ok(
+        "iam",
+        "create-role",
+        "--role-name",
+        "exec-role",
+        "--assume-role-policy-document",
+        TRUST,
+    )["Role"]
+    assert role["Arn"] == "arn:aws:iam::000000000000:role/exec-role"
+    got = aws.ok("iam", "get-role", "--role-name", "exec-role")["Role"]
+    assert got["RoleName"] == "exec-role"
+    aws.fails("iam", "get-role", "--role-name", "nope", code="NoSuchEntity")
+
+
+def test_ssm_parameters_cli(aws: Any) -> None:
+    aws.ok(
+        "ssm", "put-parameter", "--name", "/app/db", "--value", "s3cr3t", "--type", "SecureString"
+    )
+    got = aws.ok("ssm", "get-parameter", "--name", "/app/db", "--with-decryption")["Parameter"]
+    assert got["Value"] == "s3cr3t"
+    assert got["ARN"] == "arn:aws:ssm:us-east-1:000000000000:parameter/app/db"
+    aws.fails("ssm", "get-parameter", "--name", "/app/none", code="ParameterNotFound")
+
+
+def test_ssm_parameters_are_regional(aws: Any) -> None:
+    aws.ok(
+        "ssm",
+        "put-parameter",
+        "--name",
+        "/regional",
+        "--value",
+        "x",
+        "--type",
+        "String",
+        region="eu-west-1",
+    )
+    aws.fails("ssm", "get-parameter", "--name", "/regional", code="ParameterNotFound")
+
+
+def test_secretsmanager_cli(aws: Any) -> None:
+    created = aws.ok(
+        "secretsmanager", "create-secret", "--name", "db-pass", "--secret-string", "pw"
+    )
+    assert created["ARN"].startswith(
+        "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-pass-"
+    )
+    value = aws.ok("secretsmanager", "get-secret-value", "--secret-id", "db-pass")
+    assert value["SecretString"] == "pw"
+
+
+def test_s3_boto3(client: Any) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="ecsdev-fallback")
+    s3.put_object(Bucket="ecsdev-fallback", Key="a/b.txt", Body=b"hello")
+    assert s3.get_object(Bucket="ecsdev-fallback", Key="a/b.txt")["Body"].read() == b"hello"
+
+
+def test_fallback_requests_are_logged(aws: Any, endpoint: Any) -> None:
+    aws.ok("iam", "list-roles")
+    assert any("iam.ListRoles 200" in ln for ln in endpoint.log().splitlines())
