@@ -25,7 +25,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from emulator import labels as L
 from emulator.alb import spec as alb_spec
+from emulator.alb.proxy import LOAD_BALANCER as PROXY_LB_LABEL
+from emulator.alb.proxy import ROLE as PROXY_ROLE
 from emulator.alb.targets import APPLIED_KEY, spec_digest
 from emulator.endpoint import elbv2_layout as EL
 from emulator.endpoint.api import DEFAULT_ACCOUNT
@@ -197,9 +200,19 @@ def _project(
             arns_of = tuple(sorted(a for a, s in owners.items() if s == stack))
             tx.put(ElbProjection(stack, arns_of), region, stack)
     if runtime is not None:
+        for stack in set(parts) | set(before):
+            _retire(runtime, stack, {lb.name for lb in parts.get(stack, [])})
         for stack in parts:
-            _run(stack, region, account_id, runtime, pseudo)
+            _run(stack, region, account_id, runtime)
     return owners
+
+
+def _retire(runtime: ContainerRuntime, stack: str, kept: set[str]) -> None:
+    """Remove the nginx of load balancers the stack no longer runs (its controller does so
+    too while it runs; one that starts with nothing recorded never looks)."""
+    for c in runtime.list_containers({L.STACK: stack, L.ROLE: PROXY_ROLE}):
+        if c.labels.get(PROXY_LB_LABEL) not in kept:
+            runtime.remove(c.id)
 
 
 def _record(
@@ -230,8 +243,9 @@ def _record(
         store.put(alb_spec.ALB_KEY, data)
 
 
-def _run(stack: str, region: str, account_id: str, runtime: ContainerRuntime, pseudo: str) -> None:
-    """The load balancers' network, and a controller for the stack."""
+def _run(stack: str, region: str, account_id: str, runtime: ContainerRuntime) -> None:
+    """The load balancers' network, and a controller for the stack (it builds the nginx,
+    then exits once idle like any controller; the next change starts one again)."""
     from emulator.endpoint.clusters import Cluster, Clusters
 
     ensure_networks(runtime, stack, EL.layout(stack, region, account_id, "", (), ()).vpc)
@@ -242,8 +256,7 @@ def _run(stack: str, region: str, account_id: str, runtime: ContainerRuntime, ps
         account_id=str(meta.get("accountId") or account_id),
         stack=stack,
     )
-    # the pseudo-stack has no tasks: it would count as idle, so it never exits on idleness
-    Clusters(cluster.account_id).ensure_controller(cluster, 0.0 if stack == pseudo else 30.0)
+    Clusters(cluster.account_id).ensure_controller(cluster)
 
 
 # -- what the API reads back ---------------------------------------------------------------------

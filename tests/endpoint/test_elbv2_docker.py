@@ -1,0 +1,105 @@
+"""A load balancer made through the ELBv2 API answers on this machine (real Docker): its
+listener's fixed response and redirect come back through the published port, and deleting
+it removes its nginx."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from emulator.endpoint.albprojection import listener_addresses
+from emulator.endpoint.resources import Resources
+from tests.endpoint.test_elbv2 import SUBNETS, uniq
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+def resources(endpoint: Any) -> Iterator[Resources]:
+    res = Resources(endpoint.state_dir / "endpoint" / "resources.db")
+    yield res
+    res.close()
+
+
+def get(url: str, timeout: float = 60.0) -> tuple[int, str, dict[str, str]]:
+    """The first answer of ``url`` that is not a refused connection."""
+    deadline = time.monotonic() + timeout
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    while True:
+        try:
+            with opener.open(url, timeout=5) as resp:
+                return resp.status, resp.read().decode(), dict(resp.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), dict(e.headers)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+
+
+def test_fixed_response_answers_through_the_published_listener(
+    client: Any, resources: Resources
+) -> None:
+    elb = client("elbv2")
+    name = uniq("dk")
+    lb = elb.create_load_balancer(Name=name, Subnets=SUBNETS)["LoadBalancers"][0]
+    arn = lb["LoadBalancerArn"]
+    try:
+        lis = elb.create_listener(
+            LoadBalancerArn=arn,
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[
+                {
+                    "Type": "fixed-response",
+                    "FixedResponseConfig": {
+                        "StatusCode": "418",
+                        "ContentType": "text/plain",
+                        "MessageBody": "short and stout",
+                    },
+                }
+            ],
+        )["Listeners"][0]
+        elb.create_rule(
+            ListenerArn=lis["ListenerArn"],
+            Priority=1,
+            Conditions=[{"Field": "path-pattern", "Values": ["/old"]}],
+            Actions=[
+                {
+                    "Type": "redirect",
+                    "RedirectConfig": {"Path": "/new", "StatusCode": "HTTP_302"},
+                }
+            ],
+        )
+        elb.get_waiter("load_balancer_available").wait(
+            LoadBalancerArns=[arn], WaiterConfig={"Delay": 1, "MaxAttempts": 90}
+        )
+        where = [a for a in listener_addresses(resources) if a["loadBalancer"] == name]
+        assert len(where) == 1 and where[0]["port"] == 80
+        url = where[0]["url"]
+        status, body, headers = get(url + "anything")
+        assert (status, body) == (418, "short and stout")
+        assert headers["Server"] == "awselb/2.0"
+        status, _, headers = get(url + "old")
+        assert status == 302 and headers["Location"].endswith(":80/new")
+    finally:
+        elb.delete_load_balancer(LoadBalancerArn=arn)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get(url, timeout=0.5)
+        except OSError:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"{url} still answers after the load balancer was deleted")
