@@ -131,4 +131,3 @@ def stop(timeout: float = 15.0) -> int | None:
     if not _lock_held():
         state_file().unlink(missing_ok=True)
     return pid
-
