@@ -37,8 +37,11 @@ Fixtures (all other endpoint tests reuse these; nothing here mocks the endpoint)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -152,6 +155,32 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndpointProce
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        leave_nothing(state)
+
+
+def leave_nothing(state: Path) -> None:
+    """What the endpoint started for its clusters outlives it, by design (controllers are
+    processes of their own; tasks and load balancers are containers): stop the controllers
+    and remove every container and network of the endpoint's stacks."""
+    stacks = sorted(p.name for p in (state / "stacks").glob("*") if p.is_dir())
+    for stack in stacks:
+        lock = state / "stacks" / stack / "controller.lock"
+        text = lock.read_text().strip() if lock.exists() else ""
+        if text.isdigit():
+            with contextlib.suppress(OSError):
+                os.kill(int(text), signal.SIGKILL)
+    if not stacks or shutil.which("docker") is None:
+        return
+    for stack in stacks:
+        for kind in ("ps -aq", "network ls -q"):
+            found = subprocess.run(
+                ["docker", *kind.split(), "--filter", f"label=ecsdev.stack={stack}"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            if found:
+                verb = ["rm", "-f"] if kind.startswith("ps") else ["network", "rm"]
+                subprocess.run(["docker", *verb, *found], capture_output=True)
 
 
 def client_for(url: str, service: str, region: str = DEFAULT_REGION) -> Any:
