@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -128,24 +128,35 @@ def plain_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]]) -> st
 
 def fitted(
     columns: Sequence[Column], rows: Sequence[Sequence[Cell]], width: int, wide: bool = False
-) -> Table:
-    """A rich table for a terminal of ``width``: droppable columns dropped (unless wide)
-    while the natural width does not fit, then cells shortened with … (never wrapped)."""
+) -> RenderableType:
+    """For a terminal of ``width``: droppable columns dropped while the natural width does
+    not fit, then the widest cells shortened with … (short columns keep their width; nothing
+    wraps). With ``wide``: every column, whole (the terminal folds long lines itself)."""
+    if wide:
+        return Text(plain_table(columns, rows).rstrip("\n"))
     keep = list(range(len(columns)))
 
-    def natural() -> int:
-        return sum(
-            max([len(columns[i].name)] + [len(_plain(r[i])) for r in rows]) for i in keep
-        ) + GAP * (len(keep) - 1)
+    def natural(i: int) -> int:
+        return max([len(columns[i].name)] + [len(_plain(r[i])) for r in rows])
 
-    while not wide and natural() > width:
+    def total() -> int:
+        return sum(natural(i) for i in keep) + GAP * (len(keep) - 1)
+
+    while total() > width:
         droppable = [i for i in keep if columns[i].drop > 0]
         if not droppable:
             break
         keep.remove(max(droppable, key=lambda i: (columns[i].drop, i)))
+    widths = {i: natural(i) for i in keep}
+    room = width - GAP * (len(keep) - 1)
+    while sum(widths.values()) > room:
+        widest = max(keep, key=lambda i: (widths[i], i))
+        if widths[widest] <= max(len(columns[widest].name), 4):
+            break
+        widths[widest] -= 1
     t = Table(box=None, pad_edge=False, header_style="bold", collapse_padding=True)
     for i in keep:
-        t.add_column(columns[i].name, no_wrap=True, overflow="ellipsis", min_width=1)
+        t.add_column(columns[i].name, no_wrap=True, overflow="ellipsis", width=widths[i])
     for r in rows:
         t.add_row(*(r[i] for i in keep))
     return t

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from ecsdev.cli.base import ago, arn_tail, short_id
@@ -131,7 +131,7 @@ def service_row(s: dict[str, Any]) -> list[Cell]:
     ]
 
 
-def services_table(services: Sequence[dict[str, Any]], width: int) -> Table:
+def services_table(services: Sequence[dict[str, Any]], width: int) -> RenderableType:
     """The services as a rich table (for ``up``'s live view)."""
     return fitted(SERVICE_COLUMNS, [service_row(s) for s in services], width)
 
