@@ -2,10 +2,9 @@
 
 Why this exists: every write handler takes actions, conditions, transforms, health-check
 settings, attributes and tags in AWS's wire names; this module turns them into the records of
-``elbv2_records`` and refuses what AWS refuses, with AWS's error codes and messages: the
-model's own constraints (ranges, enums, lengths, as "1 validation error detected: ..."), and
-the ALB's rules on conditions, actions and transforms through the same checks a layout gets
-(``emulator.model.conditions`` and ``rulecheck``), so the API and a layout accept the same.
+``elbv2_records`` and refuses what AWS refuses, with AWS's error codes and messages, starting
+with the model's own constraints (ranges, enums, lengths, as "1 validation error detected:
+..."). The ALB's rules on a rule's parts are checked by ``elbv2_rulecheck``.
 """
 
 from __future__ import annotations
@@ -31,15 +30,11 @@ from emulator.endpoint.elbv2_records import (
     Transform,
     WeightedTargetGroup,
 )
-from emulator.model import rulecheck
 from emulator.model.attributes import (
     LOAD_BALANCER_ATTRIBUTES,
     LOAD_BALANCER_PREFIXES,
     TARGET_GROUP_ATTRIBUTES,
 )
-from emulator.model.conditions import check_conditions
-from emulator.model.layoutcheck import Catalog
-from emulator.model.report import Reporter
 
 ELB_NAME = re.compile(r"^[a-zA-Z0-9-]*$")
 MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
@@ -314,105 +309,11 @@ def transforms_of(raw: Sequence[Mapping[str, Any]] | None) -> tuple[Transform, .
     return tuple(out)
 
 
-def check_rule(
-    actions: tuple[Action, ...],
-    conditions: tuple[Condition, ...],
-    transforms: tuple[Transform, ...],
-    protocol: str,
-    tg_names: Mapping[str, str],
-) -> None:
-    """The layout checks on one rule (``tg_names``: target-group ARN -> name, for every
-    target group the actions name). The first problem is the ``ValidationError``."""
-    rep = Reporter("request")
-    cat = Catalog(target_groups={n: {} for n in tg_names.values()})
-    check_conditions([_condition_doc(c) for c in conditions], rep)
-    docs = [_action_doc(a, tg_names) for a in actions]
-    rulecheck._actions(docs, rep, ("actions",), cat, "lb", protocol)  # noqa: SLF001
-    rulecheck._transforms([_transform_doc(t) for t in transforms], rep)  # noqa: SLF001
-    if rep.problems:
-        p = rep.problems[0]
-        raise validation_error(f"{p.path}: {p.message}" if p.path else p.message)
-    for a in actions:
-        fr = a.fixed_response
-        if fr is not None and not re.match(r"^(2|4|5)\d\d$", fr.status_code):
-            raise validation_error(
-                f"Fixed response status code '{fr.status_code}' must match '^(2|4|5)\\d\\d$'"
-            )
-        rd = a.redirect
-        if rd is not None and rd.status_code not in ("HTTP_301", "HTTP_302"):
-            raise validation_error(
-                f"Redirect status code '{rd.status_code}' must be one of 'HTTP_301, HTTP_302'"
-            )
-
-
-def _condition_doc(c: Condition) -> dict[str, Any]:
-    doc: dict[str, Any] = {"field": c.field}
-    if c.http_header_name is not None:
-        doc["httpHeaderName"] = c.http_header_name
-    if c.field == "query-string":
-        doc["values"] = [
-            {"value": q.value, **({"key": q.key} if q.key is not None else {})} for q in c.query
-        ]
-    elif c.regex_values:
-        doc["regexValues"] = list(c.regex_values)
-    else:
-        doc["values"] = list(c.values)
-    return doc
-
-
-def _action_doc(a: Action, tg_names: Mapping[str, str]) -> dict[str, Any]:
-    doc: dict[str, Any] = {"type": a.type}
-    if a.forward is not None:
-        fc: dict[str, Any] = {
-            "targetGroups": [
-                {"targetGroup": tg_names.get(t.target_group_arn, t.target_group_arn)}
-                | ({"weight": t.weight} if t.weight is not None else {})
-                for t in a.forward.target_groups
-            ]
-        }
-        if a.forward.stickiness_enabled:
-            fc["targetGroupStickinessConfig"] = {
-                "enabled": True,
-                **(
-                    {"durationSeconds": a.forward.stickiness_duration}
-                    if a.forward.stickiness_duration is not None
-                    else {}
-                ),
-            }
-        doc["forwardConfig"] = fc
-    if a.redirect is not None:
-        r = a.redirect
-        doc["redirectConfig"] = {
-            "protocol": r.protocol,
-            "host": r.host,
-            "port": r.port,
-            "path": r.path,
-            "query": r.query,
-            "statusCode": r.status_code,
-        }
-    if a.fixed_response is not None:
-        doc["statusCode"] = a.fixed_response.status_code
-        if a.fixed_response.content_type is not None:
-            doc["contentType"] = a.fixed_response.content_type
-        if a.fixed_response.message_body is not None:
-            doc["messageBody"] = a.fixed_response.message_body
-    return doc
-
-
-def _transform_doc(t: Transform) -> dict[str, Any]:
-    key = "urlRewriteConfig" if t.type == "url-rewrite" else "hostHeaderRewriteConfig"
-    return {
-        "type": t.type,
-        key: {"rewrites": [{"regex": r.regex, "replace": r.replace} for r in t.rewrites]},
-    }
-
-
 __all__ = [
     "actions_of",
     "attributes_of",
     "check_model",
     "check_name",
-    "check_rule",
     "conditions_of",
     "health_check_port",
     "matcher_of",

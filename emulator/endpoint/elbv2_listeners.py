@@ -20,7 +20,6 @@ from emulator.endpoint.api import ApiError, Request, validation_error
 from emulator.endpoint.elbv2_input import (
     actions_of,
     check_model,
-    check_rule,
     conditions_of,
     tags_of,
     transforms_of,
@@ -38,6 +37,7 @@ from emulator.endpoint.elbv2_records import (
     load_balancers_of_target_group,
     rules_of,
 )
+from emulator.endpoint.elbv2_rulecheck import check_rule
 from emulator.endpoint.resources import Tx
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"

@@ -4,6 +4,7 @@ with boto3 and the AWS CLI: what AWS answers, what it fills in, and every error 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -189,10 +190,11 @@ def test_unknown_target_groups_are_not_found(elb: Any) -> None:
     missing = (
         "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/nope/0123456789abcdef"
     )
-    for call in (
+    calls: list[Callable[[], Any]] = [
         lambda: elb.describe_target_groups(TargetGroupArns=[missing]),
         lambda: elb.describe_target_groups(Names=[uniq("nope")]),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(ClientError) as exc:
             call()
         assert error(exc) == ("TargetGroupNotFound", "One or more target groups not found")

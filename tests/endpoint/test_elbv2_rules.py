@@ -102,10 +102,11 @@ def test_listener_errors(elb: Any, lb: str) -> None:
     )
     lis = listener(elb, lb)["ListenerArn"]
     elb.delete_listener(ListenerArn=lis)
-    for call in (
+    calls: list[Callable[[], Any]] = [
         lambda: elb.delete_listener(ListenerArn=lis),
         lambda: elb.create_rule(ListenerArn=lis, Priority=1, Conditions=[], Actions=[FIXED]),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(ClientError) as exc:
             call()
         assert error(exc) == ("ListenerNotFound", f"Listener '{lis}' not found")
@@ -197,10 +198,11 @@ def test_rules_priorities_and_the_default_rule(elb: Any, lb: str) -> None:
     assert modified["Conditions"] == [
         {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/v2/*"]}}
     ]
-    for call, verb in (
+    refused: list[tuple[Callable[[], Any], str]] = [
         (lambda: elb.delete_rule(RuleArn=default["RuleArn"]), "deleted"),
         (lambda: elb.modify_rule(RuleArn=default["RuleArn"], Actions=[FIXED]), "modified"),
-    ):
+    ]
+    for call, verb in refused:
         with pytest.raises(ClientError) as exc:
             call()
         assert error(exc) == (
