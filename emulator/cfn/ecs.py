@@ -41,6 +41,12 @@ _QUIET_SERVICE_PROPS = frozenset(
         "DeploymentController",
     }
 )
+_UNSUPPORTED = {
+    "ServiceConnectConfiguration": "Service Connect is not emulated: its client aliases do not "
+    "resolve locally (reach the service through a load balancer)",
+    "ServiceRegistries": "Cloud Map registration is not emulated: the service's DNS name does "
+    "not resolve locally",
+}
 
 
 def translate_task_definition(build: Build, res: Resource) -> None:
@@ -218,7 +224,9 @@ def translate_service(build: Build, res: Resource) -> None:
     _deployment(build, res, svc, here)
     for key in p:
         if key not in _QUIET_SERVICE_PROPS:
-            build.warn(res, ("Properties", key), f"{key} is not emulated locally")
+            build.warn(
+                res, ("Properties", key), _UNSUPPORTED.get(key, f"{key} is not emulated locally")
+            )
     controller = (p.get("DeploymentController") or {}).get("Type", "ECS")
     if controller != "ECS":
         build.warn(

@@ -43,6 +43,10 @@ def test_application_load_balanced_fargate_service(cdk_single: Path) -> None:
     (td,) = layout.task_definitions
     assert svc.task_definition == td.family
     assert td.container_definitions[0].image == "ecsdev/echo:latest"
+    logs = td.container_definitions[0].log_configuration
+    assert logs is not None  # the log group is a nested stack's (a file asset of the assembly)
+    group = logs["options"]["awslogs-group"]
+    assert group.startswith("EchoSingle-SharedNestedStack") and "-WebLogs" in group
     warned = "\n".join(e.message for e in c.events)
     assert "AWS::IAM::Role is not emulated" in warned
     assert "EchoSingle.template.json:" in warned

@@ -293,3 +293,17 @@ def test_looks_like_template() -> None:
     layouts = Path(__file__).resolve().parents[2] / "layouts"
     assert not any(looks_like_template(p) for p in layouts.rglob("*.yaml"))
     assert not any(looks_like_template(p) for p in layouts.rglob("*.json"))
+
+
+def test_service_connect_runs_and_says_what_is_not_emulated() -> None:
+    c = Collector()
+    layout = load_templates([HERE / "connect.yaml"], warn=c)
+    (svc,) = layout.services
+    assert (svc.name, svc.task_definition, svc.subnets) == ("api", "api", ("public",))
+    assert [s.name for s in layout.vpc.subnets] == ["public"]  # the layout's default VPC
+    warned = _messages(c)
+    assert any(
+        "connect.yaml:26: Resources.Api.Properties.ServiceConnectConfiguration: Service Connect "
+        "is not emulated" in w
+        for w in warned
+    )
