@@ -144,10 +144,11 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         created_by="arn:aws:iam::000000000000:root",
     )
     world.import_definition(cluster, rec)
-    if old is not None:  # a deleted service of that name: a new service, a new record
-        store.delete_service(name)
     try:
-        save_spec(store, spec, expected=old.generation if old else 0)
+        with store.exclusive():  # not in the middle of an `ecsdev up` or `down` of the stack
+            if old is not None:  # a deleted service of that name: a new service, a new record
+                store.delete_service(name)
+            save_spec(store, spec, expected=old.generation if old else 0)
     except SpecConflict as e:
         raise _invalid("Creation of service was not idempotent.") from e
     world.project_load_balancers(req)
@@ -205,7 +206,8 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         return new
 
     try:
-        update_spec(store, name, change)
+        with store.exclusive():
+            update_spec(store, name, change)
     except NotFound as e:
         raise ApiError("ServiceNotFoundException", "Service not found.") from e
     if lbs is not None:
@@ -225,7 +227,8 @@ def delete_service(world: EcsWorld, req: Request) -> dict[str, Any]:
     state = _state(world, cluster, name)
     if spec.desired_count > 0 and not p.get("force"):
         raise _invalid("The service cannot be stopped while it is scaled above 0.")
-    update_spec(store, name, lambda sp: replace(sp, active=False, desired_count=0))
+    with store.exclusive():
+        update_spec(store, name, lambda sp: replace(sp, active=False, desired_count=0))
     world.project_load_balancers(req)
     _ensure(world, cluster)
     out = _answer(world, cluster, name)

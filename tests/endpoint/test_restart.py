@@ -1,0 +1,96 @@
+"""kill -9 of the endpoint loses nothing: clusters, task definitions, services and their
+deployments are there again after a restart, the running tasks are the same ones (the
+controllers are processes of their own and never stopped), and none is started twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.endpoint.conftest import REPO, client_for, leave_nothing, wait_healthy
+from tests.endpoint.test_ecs_flow import FAST, td
+
+pytestmark = pytest.mark.docker
+
+
+class Endpoint:
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        serve = self.state / "endpoint" / "serve.json"
+        serve.unlink(missing_ok=True)  # a kill -9 leaves the old one behind
+        env = {**os.environ, "ECSDEV_STATE_DIR": str(self.state), "ECSDEV_ENDPOINT_STRICT": "1"}
+        log = open(self.state / "endpoint.log", "ab")  # noqa: SIM115 - the child holds it
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not serve.exists():
+            assert self.proc.poll() is None and time.monotonic() < deadline, "no endpoint"
+            time.sleep(0.05)
+        import json
+
+        self.url = json.loads(serve.read_text())["url"]
+        wait_healthy(self.url, process=self.proc)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def ecs(self) -> Any:
+        return client_for(self.url, "ecs")
+
+
+@pytest.fixture
+def ep(tmp_path: Path) -> Iterator[Endpoint]:
+    e = Endpoint(tmp_path)
+    try:
+        yield e
+    finally:
+        if e.proc is not None and e.proc.poll() is None:
+            e.kill()
+        leave_nothing(tmp_path)
+
+
+def test_kill_9_and_restart_loses_nothing(ep: Endpoint) -> None:
+    ep.start()
+    ecs = ep.ecs()
+    ecs.create_cluster(clusterName="kept")
+    ecs.register_task_definition(**td("kept"))
+    made = ecs.create_service(
+        cluster="kept", serviceName="web", taskDefinition="kept", desiredCount=2
+    )
+    ecs.get_waiter("services_stable").wait(cluster="kept", services=["web"], WaiterConfig=FAST)
+    tasks_before = sorted(ecs.list_tasks(cluster="kept")["taskArns"])
+    assert len(tasks_before) == 2
+    for _ in range(3):
+        ep.kill()
+        ep.start()
+    ecs = ep.ecs()
+    assert ecs.list_clusters()["clusterArns"] == ["arn:aws:ecs:us-east-1:000000000000:cluster/kept"]
+    assert ecs.describe_task_definition(taskDefinition="kept")["taskDefinition"]["revision"] == 1
+    svc = ecs.describe_services(cluster="kept", services=["web"])["services"][0]
+    assert [d["id"] for d in svc["deployments"]] == [made["service"]["deployments"][0]["id"]]
+    assert svc["runningCount"] == 2
+    time.sleep(3)  # a few controller ticks: nothing is started again
+    assert sorted(ecs.list_tasks(cluster="kept")["taskArns"]) == tasks_before
+    # and it goes on working: a scale after the restarts
+    ecs.update_service(cluster="kept", service="web", desiredCount=3)
+    ecs.get_waiter("services_stable").wait(cluster="kept", services=["web"], WaiterConfig=FAST)
+    assert len(ecs.list_tasks(cluster="kept")["taskArns"]) == 3
