@@ -2,12 +2,16 @@
 
 awsvpc tasks get ``ECS_CONTAINER_METADATA_URI_V4=http://127.0.0.1:51679/v4/<container>``:
 the pause container, which owns the task's network namespace, serves what this module
-builds (see images/pause/metadata.py). Fields that do not apply are omitted, not null, and
-timestamps are RFC 3339, as the agent does.
+builds (emulator/images/pause/pause.c, a static binary). Fields that do not apply are
+omitted, not null, and timestamps are RFC 3339, as the agent does. ``encode`` lays the
+document out so that the pause server routes without a JSON parser: line 1 the task's JSON,
+then each container's name and its JSON on a line each, every line ending in a newline (a
+file without its final newline is still being written).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 METADATA_PORT = 51679
@@ -72,3 +76,20 @@ def task_metadata(
         if task.get(src):
             out[dst] = task[src]
     return out
+
+
+def encode(doc: dict[str, Any]) -> bytes:
+    """The metadata file the pause container serves (see the module's docstring)."""
+    lines = [json.dumps(doc)]
+    for c in doc.get("Containers") or []:
+        name = str(c.get("Name", ""))
+        if name and "\n" not in name:
+            lines += [name, json.dumps(c)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def decode(data: bytes) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The task's JSON and each container's, from ``encode``'s file (for tests and tools)."""
+    lines = data.decode().split("\n")
+    names, docs = lines[1:-1:2], lines[2::2]
+    return json.loads(lines[0]), {n: json.loads(d) for n, d in zip(names, docs, strict=False)}

@@ -12,7 +12,6 @@ The service scheduler launches and stops tasks through this same API.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +27,7 @@ from emulator.endpoint.jsontime import plain
 from emulator.endpoint.task_json import task_json
 from emulator.errors import EcsdevError, NotFound, RuntimeOperationError, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
+from emulator.images import PAUSE, obtain
 from emulator.lifecycle import (
     FinishTask,
     ObservedTask,
@@ -38,14 +38,14 @@ from emulator.lifecycle import (
     stop_order,
     task_status,
 )
-from emulator.metadata import METADATA_PATH, task_metadata
+from emulator.metadata import METADATA_PATH, encode, task_metadata
 from emulator.model.taskdef import TaskDefinition
 from emulator.private import under
 from emulator.runtime.base import ContainerRuntime, ContainerSpec
 from emulator.store import Store
 from emulator.taskview import ContainerDescription, Recorded, TaskDescription, describe_observed
 
-PAUSE_IMAGE = "ecsdev/pause:latest"
+PAUSE_IMAGE = PAUSE
 
 
 def iso(ts: float | None) -> str | None:
@@ -94,9 +94,7 @@ class TaskRunner:
     def ensure_image(self, image: str) -> None:
         """Prefer what is cached locally (locally built images are the point), like the ECS
         agent's prefer-cached behaviour; pull only when missing."""
-        if not self.runtime.image_present(image):
-            self._emit(f"pulling image {image}")
-            self.runtime.pull(image)
+        obtain(self.runtime, image, self.sink)  # ecsdev's own images are made, not pulled
 
     def launch(
         self,
@@ -142,11 +140,7 @@ class TaskRunner:
                 self.ensure_image(image)
             mode = td.network_mode
             if mode == "awsvpc":
-                if not self.runtime.image_present(PAUSE_IMAGE):
-                    raise RuntimeOperationError(
-                        f"the pause image {PAUSE_IMAGE} is missing",
-                        "Run scripts/images.sh (make images).",
-                    )
+                obtain(self.runtime, PAUSE_IMAGE, self.sink)
                 labels = task_labels(ctx, td) | {L.ROLE: "pause", L.SUBNET: placement.subnet or ""}
                 pause = ContainerSpec(
                     name=f"{self.stack}-{td.family}-{revision}-pause-{task_id[:12]}",
@@ -347,7 +341,7 @@ class TaskRunner:
             task.labels.get(L.REVISION, ""),
         )
         try:
-            self.runtime.write_file(pause.id, METADATA_PATH, json.dumps(doc).encode())
+            self.runtime.write_file(pause.id, METADATA_PATH, encode(doc))
             self._metadata_written[task.task_arn] = key
         except EcsdevError:
             pass  # the pause container is going away; the next step tries again

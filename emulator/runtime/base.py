@@ -1,13 +1,13 @@
 """What the engine needs from a container runtime, as a Protocol.
 
 The engine speaks in ``ContainerSpec`` and ``ContainerState``; only ``runtime/docker.py``
-touches the Docker SDK or inspect JSON. A fake runtime for fast scheduler tests implements
-the same Protocol.
+touches the Docker SDK or inspect JSON. ``runtime/memory.py`` implements the same Protocol
+in memory, so the engine's glue is tested without Docker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -126,12 +126,21 @@ class ContainerRuntime(Protocol):
 
     def ping(self) -> None: ...
 
-    # images
+    # images (``progress`` receives one line per step, for the user's terminal)
     def image_present(self, ref: str) -> bool: ...
-    def pull(self, ref: str) -> None: ...
+    def image_labels(self, ref: str) -> dict[str, str] | None: ...  # None: no such image
+    def platform(self) -> tuple[str, str]: ...  # the engine's (OS, architecture): linux, x86_64
+    def pull(self, ref: str, progress: Callable[[str], None] | None = None) -> None: ...
     def build(
-        self, tag: str, context: str, dockerfile: str | None, args: dict[str, str]
+        self,
+        tag: str,
+        context: str,
+        dockerfile: str | None,
+        args: dict[str, str],
+        labels: dict[str, str] | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None: ...
+    def import_rootfs(self, tag: str, tarball: str, changes: tuple[str, ...] = ()) -> None: ...
 
     # networks and volumes
     def create_network(

@@ -1,6 +1,7 @@
-"""DockerRuntime: the only module that touches the Docker SDK or inspect JSON.
+"""DockerRuntime: with dockerimages.py and dockercall.py, the only modules that touch the
+Docker SDK or inspect JSON.
 
-Third-party errors are translated here, once: an unreachable engine becomes
+Third-party errors are translated once (dockercall.py): an unreachable engine becomes
 ``DockerUnavailable`` naming DOCKER_HOST, a 404 becomes ``NotFound``, anything else the
 engine refuses becomes ``RuntimeOperationError``.
 """
@@ -8,51 +9,19 @@ engine refuses becomes ``RuntimeOperationError``.
 from __future__ import annotations
 
 import io
-import os
 import tarfile
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import docker
 import docker.errors
-import requests.exceptions
 from docker.types import LogConfig, Ulimit
 from docker.types import Mount as DockerMount
 
-from emulator.errors import DockerUnavailable, NotFound, RuntimeOperationError
+from emulator.errors import NotFound, RuntimeOperationError
 from emulator.runtime.base import ContainerSpec, ContainerState, NetworkState
-
-T = TypeVar("T")
-
-
-def _unavailable(err: Exception) -> DockerUnavailable:
-    where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock (DOCKER_HOST is unset)"
-    return DockerUnavailable(
-        f"Docker is not reachable at {where}.",
-        "Start the Docker engine (scripts/docker-engine.sh does it on Debian), "
-        "or point DOCKER_HOST at a running one.",
-    )
-
-
-def _call(what: str, fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except docker.errors.NotFound as e:
-        raise NotFound(f"{what}: not found ({e.explanation or e})") from e
-    except docker.errors.APIError as e:
-        raise RuntimeOperationError(f"{what}: {e.explanation or e}") from e
-    except docker.errors.DockerException as e:
-        if "Error while fetching server API version" in str(e) or isinstance(
-            e.__cause__, requests.exceptions.ConnectionError
-        ):
-            raise _unavailable(e) from e
-        raise RuntimeOperationError(f"{what}: {e}") from e
-    except requests.exceptions.ConnectionError as e:
-        raise _unavailable(e) from e
-    except requests.exceptions.RequestException as e:  # read timeouts under heavy load
-        raise RuntimeOperationError(
-            f"{what}: the Docker engine did not answer in time ({e})"
-        ) from e
+from emulator.runtime.dockercall import call as _call
+from emulator.runtime.dockerimages import DockerImages
 
 
 def _state(attrs: dict[str, Any]) -> ContainerState:
@@ -99,7 +68,7 @@ def _health_token(status: str) -> str:
     return ""
 
 
-class DockerRuntime:
+class DockerRuntime(DockerImages):
     """ContainerRuntime over the Docker Engine API (docker SDK)."""
 
     def __init__(self, client: docker.DockerClient | None = None) -> None:
@@ -118,34 +87,6 @@ class DockerRuntime:
 
     def ping(self) -> None:
         _call("ping", self.api.ping)
-
-    # images -------------------------------------------------------------------------
-    def image_present(self, ref: str) -> bool:
-        try:
-            _call("inspect image", lambda: self.api.inspect_image(ref))
-            return True
-        except NotFound:
-            return False
-
-    def pull(self, ref: str) -> None:
-        repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
-        try:
-            _call(f"pull {ref}", lambda: self.api.pull(repo, tag=tag or "latest"))
-        except (NotFound, RuntimeOperationError) as e:
-            raise RuntimeOperationError(
-                f"CannotPullContainerError: pull image {ref}: {e.message}",
-                "Build the image locally (the layout's `images:` section) or check the registry.",
-            ) from e
-
-    def build(self, tag: str, context: str, dockerfile: str | None, args: dict[str, str]) -> None:
-        def run() -> None:
-            for chunk in self.api.build(
-                path=context, tag=tag, dockerfile=dockerfile, buildargs=args, rm=True, decode=True
-            ):
-                if "error" in chunk:
-                    raise RuntimeOperationError(f"build {tag}: {chunk['error'].strip()}")
-
-        _call(f"build {tag}", run)
 
     # networks and volumes -------------------------------------------------------------
     def create_network(
