@@ -27,17 +27,14 @@ from emulator.endpoint.elbv2_input import (
     check_name,
     tags_of,
 )
+from emulator.endpoint.elbv2_network import placement
 from emulator.endpoint.elbv2_records import (
     ElbTags,
     Listener,
     LoadBalancer,
     Rule,
-    ZoneMapping,
 )
 from emulator.endpoint.resources import Tx
-
-ZONE_LETTERS = "abcdef"
-
 
 # -- load balancers -----------------------------------------------------------------------------
 
@@ -59,6 +56,7 @@ def create_load_balancer(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         )
     tags = tags_of(p)
     with ctx.resources.transaction() as tx:
+        vpc, zones, groups = placement(tx, req, subnets, p.get("SecurityGroups") or ())
         for lb in tx.list(LoadBalancer, req.region):
             if lb.name != name:
                 continue
@@ -66,7 +64,7 @@ def create_load_balancer(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
                 lb.type == kind
                 and lb.scheme == scheme
                 and sorted(z.subnet_id for z in lb.zones) == sorted(subnets)
-                and list(lb.security_groups) == list(p.get("SecurityGroups") or lb.security_groups)
+                and lb.security_groups == groups
             )
             if not same:
                 raise ApiError(
@@ -86,12 +84,9 @@ def create_load_balancer(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
             type=kind,
             scheme=scheme,
             ip_address_type=str(p.get("IpAddressType") or "ipv4"),
-            vpc_id=None,
-            zones=tuple(
-                ZoneMapping(s, f"{req.region}{ZONE_LETTERS[i % len(ZONE_LETTERS)]}")
-                for i, s in enumerate(subnets)
-            ),
-            security_groups=tuple(str(s) for s in p.get("SecurityGroups") or ()),
+            vpc_id=vpc,
+            zones=zones,
+            security_groups=groups,
             created_at=C.now(),
         )
         tx.put(lb, req.region, arn)

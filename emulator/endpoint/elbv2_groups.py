@@ -25,6 +25,7 @@ from emulator.endpoint.elbv2_input import (
     matcher_of,
     tags_of,
 )
+from emulator.endpoint.elbv2_network import check_vpc
 from emulator.endpoint.elbv2_records import (
     LAMBDA_TARGET_GROUP_ATTRIBUTE_DEFAULTS,
     TARGET_GROUP_ATTRIBUTE_DEFAULTS,
@@ -75,6 +76,8 @@ def create_target_group(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         attrs = LAMBDA_TARGET_GROUP_ATTRIBUTE_DEFAULTS
     tags = tags_of(p)
     with ctx.resources.transaction() as tx:
+        if vpc:
+            check_vpc(tx, req, str(vpc))
         for tg in tx.list(TargetGroup, req.region):
             if tg.name != name:
                 continue

@@ -10,8 +10,33 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222"]
-VPC = "vpc-0abc1234"
+NET: dict[str, Any] = {}
+"""The region's default VPC and two of its default subnets (EC2 makes them on first use)."""
+
+
+def subnets() -> list[str]:
+    return list(NET["subnets"][:2])
+
+
+def vpc() -> str:
+    return str(NET["vpc"])
+
+
+@pytest.fixture(autouse=True)
+def default_vpc(client: Any) -> None:
+    if NET:
+        return
+    ec2 = client("ec2")
+    vid = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0][
+        "VpcId"
+    ]
+    found = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Subnets"]
+    found.sort(key=lambda s: s["AvailabilityZone"])
+    NET.update(
+        vpc=vid,
+        subnets=[s["SubnetId"] for s in found],
+        zones=[s["AvailabilityZone"] for s in found],
+    )
 
 
 def uniq(prefix: str) -> str:
@@ -29,13 +54,13 @@ def elb(client: Any) -> Any:
 
 
 def make_tg(elb: Any, name: str | None = None, **kw: Any) -> dict[str, Any]:
-    args = {"Name": name or uniq("tg"), "Protocol": "HTTP", "Port": 80, "VpcId": VPC} | kw
+    args = {"Name": name or uniq("tg"), "Protocol": "HTTP", "Port": 80, "VpcId": vpc()} | kw
     tg: dict[str, Any] = elb.create_target_group(**args)["TargetGroups"][0]
     return tg
 
 
 def make_lb(elb: Any, name: str | None = None, **kw: Any) -> dict[str, Any]:
-    args = {"Name": name or uniq("lb"), "Subnets": SUBNETS} | kw
+    args = {"Name": name or uniq("lb"), "Subnets": subnets()} | kw
     lb: dict[str, Any] = elb.create_load_balancer(**args)["LoadBalancers"][0]
     return lb
 
@@ -53,7 +78,7 @@ def test_target_group_is_answered_with_what_aws_fills_in(elb: Any) -> None:
         "TargetGroupName": name,
         "Protocol": "HTTP",
         "Port": 80,
-        "VpcId": VPC,
+        "VpcId": vpc(),
         "TargetType": "ip",
         "ProtocolVersion": "HTTP1",
         "IpAddressType": "ipv4",
@@ -126,8 +151,11 @@ def test_target_group_names_are_checked(elb: Any, name: str, message: str) -> No
 
 def test_target_group_settings_are_checked(elb: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        elb.create_target_group(Name=uniq("np"), Protocol="HTTP", VpcId=VPC)
+        elb.create_target_group(Name=uniq("np"), Protocol="HTTP", VpcId=vpc())
     assert error(exc) == ("ValidationError", "A port must be specified")
+    with pytest.raises(ClientError) as exc:
+        make_tg(elb, VpcId="vpc-0123456789abcdef0")
+    assert error(exc) == ("ValidationError", "The VPC ID 'vpc-0123456789abcdef0' is not found")
     with pytest.raises(ClientError) as exc:
         make_tg(elb, HealthCheckIntervalSeconds=400)
     assert error(exc) == (
@@ -225,7 +253,10 @@ def test_load_balancer_is_provisioned_then_available(elb: Any) -> None:
         "internet-facing",
         "ipv4",
     )
-    assert [z["SubnetId"] for z in lb["AvailabilityZones"]] == SUBNETS
+    assert [(z["SubnetId"], z["ZoneName"]) for z in lb["AvailabilityZones"]] == list(
+        zip(subnets(), NET["zones"][:2], strict=True)
+    )
+    assert lb["VpcId"] == vpc() and len(lb["SecurityGroups"]) == 1  # the VPC's default group
     elb.get_waiter("load_balancer_available").wait(
         LoadBalancerArns=[lb["LoadBalancerArn"]], WaiterConfig={"Delay": 1, "MaxAttempts": 30}
     )
@@ -249,10 +280,19 @@ def test_create_load_balancer_again_is_idempotent_unless_settings_differ(elb: An
 
 def test_load_balancer_input_is_checked(elb: Any) -> None:
     with pytest.raises(ClientError) as exc:
-        make_lb(elb, Subnets=SUBNETS[:1])
+        make_lb(elb, Subnets=subnets()[:1])
     assert error(exc) == (
         "ValidationError",
         "At least two subnets in two different Availability Zones must be specified",
+    )
+    with pytest.raises(ClientError) as exc:
+        make_lb(elb, Subnets=[subnets()[0], "subnet-0123456789abcdef0"])
+    assert error(exc) == ("SubnetNotFound", "The subnet ID 'subnet-0123456789abcdef0' is not valid")
+    with pytest.raises(ClientError) as exc:
+        make_lb(elb, SecurityGroups=["sg-0123456789abcdef0"])
+    assert error(exc) == (
+        "InvalidSecurityGroup",
+        "Security group 'sg-0123456789abcdef0' does not exist",
     )
     with pytest.raises(ClientError) as exc:
         make_lb(elb, "internal-x")
@@ -364,7 +404,7 @@ def test_cli_errors_read_as_aws_s(aws: Any) -> None:
         "--port",
         "80",
         "--vpc-id",
-        VPC,
+        vpc(),
     )
     aws.fails(
         "elbv2",
@@ -376,6 +416,6 @@ def test_cli_errors_read_as_aws_s(aws: Any) -> None:
         "--port",
         "81",
         "--vpc-id",
-        VPC,
+        vpc(),
         code="DuplicateTargetGroupName",
     )

@@ -14,7 +14,7 @@ import pytest
 
 from emulator.endpoint.albprojection import listener_addresses
 from emulator.endpoint.resources import Resources
-from tests.endpoint.test_elbv2 import SUBNETS, uniq
+from tests.endpoint.test_elbv2 import default_vpc, subnets, uniq  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.docker
 
@@ -52,7 +52,7 @@ def test_fixed_response_answers_through_the_published_listener(
 ) -> None:
     elb = client("elbv2")
     name = uniq("dk")
-    lb = elb.create_load_balancer(Name=name, Subnets=SUBNETS)["LoadBalancers"][0]
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets())["LoadBalancers"][0]
     arn = lb["LoadBalancerArn"]
     try:
         lis = elb.create_listener(

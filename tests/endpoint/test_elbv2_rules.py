@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.endpoint.test_elbv2 import SUBNETS, error, make_tg, uniq
+from tests.endpoint.test_elbv2 import default_vpc, error, make_tg, subnets, uniq  # noqa: F401 (autouse fixture)
 
 FIXED = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
 
@@ -29,7 +29,7 @@ def elb(client: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def lb(elb: Any) -> str:
-    arn: str = elb.create_load_balancer(Name=uniq("lr"), Subnets=SUBNETS)["LoadBalancers"][0][
+    arn: str = elb.create_load_balancer(Name=uniq("lr"), Subnets=subnets())["LoadBalancers"][0][
         "LoadBalancerArn"
     ]
     return arn
@@ -118,7 +118,7 @@ def test_listener_errors(elb: Any, lb: str) -> None:
 def test_a_target_group_serves_one_load_balancer(elb: Any, lb: str) -> None:
     tg = make_tg(elb)["TargetGroupArn"]
     listener(elb, lb, actions=[{"Type": "forward", "TargetGroupArn": tg}])
-    other = elb.create_load_balancer(Name=uniq("lr"), Subnets=SUBNETS)["LoadBalancers"][0]
+    other = elb.create_load_balancer(Name=uniq("lr"), Subnets=subnets())["LoadBalancers"][0]
     with pytest.raises(ClientError) as exc:
         listener(elb, other["LoadBalancerArn"], actions=[{"Type": "forward", "TargetGroupArn": tg}])
     assert error(exc) == (
