@@ -73,6 +73,11 @@ class Build:
         return names_of(res).get("Ref")
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (the layout checks say what is wrong)."""
+    return value if isinstance(value, dict) else {}
+
+
 def integer(value: Any) -> Any:
     """CloudFormation's string numbers as numbers (anything else unchanged, for the checks)."""
     if isinstance(value, str) and _NUMBER.match(value.strip()):

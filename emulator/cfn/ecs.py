@@ -14,7 +14,7 @@ from typing import Any
 
 from emulator.model.yamlsource import PathT
 
-from .build import Build, boolean, copy, integer
+from .build import Build, boolean, copy, integer, mapping
 from .intrinsics import text
 from .network import subnet_names
 from .origins import to_api
@@ -182,7 +182,7 @@ def translate_service(build: Build, res: Resource) -> None:
         integer,
     )
     copy(svc, "schedulingStrategy", p, "SchedulingStrategy", build, here, res)
-    awsvpc = (p.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration")
+    awsvpc = mapping(mapping(p.get("NetworkConfiguration")).get("AwsvpcConfiguration"))
     if isinstance(awsvpc, dict) and "Subnets" in awsvpc:
         sub: PathT = ("Properties", "NetworkConfiguration", "AwsvpcConfiguration", "Subnets")
         svc["subnets"] = subnet_names(build, awsvpc["Subnets"], res, sub[1:])
@@ -227,7 +227,7 @@ def translate_service(build: Build, res: Resource) -> None:
             build.warn(
                 res, ("Properties", key), _UNSUPPORTED.get(key, f"{key} is not emulated locally")
             )
-    controller = (p.get("DeploymentController") or {}).get("Type", "ECS")
+    controller = mapping(p.get("DeploymentController")).get("Type", "ECS")
     if controller != "ECS":
         build.warn(
             res,

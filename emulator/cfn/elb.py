@@ -103,6 +103,9 @@ def translate_load_balancer(build: Build, res: Resource) -> None:
 def translate_listener(build: Build, res: Resource) -> None:
     p = res.props
     lb_arn = p.get("LoadBalancerArn")
+    if not isinstance(lb_arn, str) and lb_arn is not None:
+        build.error(res, ("Properties", "LoadBalancerArn"), "expected a load balancer ARN")
+        return
     if build.missing(lb_arn):
         return
     if lb_arn not in build.load_balancers:

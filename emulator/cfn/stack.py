@@ -291,13 +291,17 @@ class StackScope(Evaluator):
         for i, dep in enumerate([depends] if isinstance(depends, str) else depends or []):
             where = at + ("DependsOn",) + ((i,) if isinstance(depends, list) else ())
             try:
-                if dep not in self._section("Resources"):
+                if not isinstance(dep, str) or dep not in self._section("Resources"):
                     raise Bad(where, f"DependsOn names {dep!r}, which is not a resource here")
                 self.resource(dep, where)
             except Bad as e:
                 self.report(e.at, e.message)
         before = len(self.problems)
-        props = self.evaluate(spec.get("Properties") or {}, at + ("Properties",))
+        depth, self._depth = self._depth, 0  # a resource evaluated for another reports its own
+        try:
+            props = self.evaluate(spec.get("Properties") or {}, at + ("Properties",))
+        finally:
+            self._depth = depth
         if not isinstance(props, dict):
             self.report(at + ("Properties",), "Properties must be a mapping")
             props = {}
@@ -365,14 +369,19 @@ class StackScope(Evaluator):
         if tpl is None:
             self.report(
                 at + ("TemplateURL",),
-                f"cannot read the nested template {path}: "
-                + "; ".join(p.message for p in problems),
+                f"cannot read the nested template {path} ("
+                + "; ".join(p.message for p in problems)
+                + ")",
             )
-            self.problems.extend(problems)
+            self.problems.extend(p for p in problems if p.line is not None)
             return None
         given: dict[str, Any] = {}
         given_at: dict[str, tuple[Template, PathT]] = {}
-        for key, value in (res.props.get("Parameters") or {}).items():
+        passed = res.props.get("Parameters") or {}
+        if not isinstance(passed, dict):
+            self.report(at + ("Parameters",), "Parameters must be a mapping of names to values")
+            passed = {}
+        for key, value in passed.items():
             given[key] = ",".join(map(text, value)) if isinstance(value, list) else text(value)
             given_at[key] = (self.tpl, at + ("Parameters", key))
         env = names.Env(names.generated(self.env, lid, 128), self.env.region, self.env.account)

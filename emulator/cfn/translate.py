@@ -58,6 +58,36 @@ def load_templates(
 ) -> Layout:
     """The layout that runs ``sources`` (template files, or one cdk.out directory), or
     ``LayoutError`` with every problem, each located in its template."""
+    try:
+        return _load(
+            sources,
+            dict(parameters or {}),
+            stack_name,
+            dict(publish_pins or {}),
+            {k: Path(v) for k, v in (template_urls or {}).items()},
+            warn,
+            remember_ports,
+        )
+    except (LayoutError, RecursionError) as e:
+        if isinstance(e, LayoutError):
+            raise
+        where = str(sources[0]) if sources else "-f"
+        raise LayoutError([Problem(where, None, "", "the template is nested too deeply")]) from None
+    except Exception as e:  # a bug must not become a traceback for a user's template
+        where = str(sources[0]) if sources else "-f"
+        message = f"internal error while translating ({type(e).__name__}: {e}); please report"
+        raise LayoutError([Problem(where, None, "", message)]) from None
+
+
+def _load(
+    sources: Sequence[str | Path],
+    given: dict[str, str],
+    stack_name: str | None,
+    pins: dict[str, int],
+    urls: dict[str, Path],
+    warn: EventSink,
+    remember_ports: bool,
+) -> Layout:
     problems: list[Problem] = []
     loaded: list[tuple[Template, str, str | None, str | None]] = []
     cdk = CloudAssembly()
@@ -86,13 +116,7 @@ def load_templates(
     first = stack_name or loaded[0][1]
     region = next((r for _, _, _, r in loaded if r), "us-east-1")
     account = next((a for _, _, a, _ in loaded if a), "000000000000")
-    asm = Assembly(
-        region=region,
-        account=account,
-        object_keys=dict(cdk.files),
-        template_urls={k: Path(v) for k, v in (template_urls or {}).items()},
-    )
-    given = dict(parameters or {})
+    asm = Assembly(region=region, account=account, object_keys=dict(cdk.files), template_urls=urls)
     claimed: set[str] = set()
     scopes = []
     for tpl, name, _, _ in loaded:
@@ -115,7 +139,7 @@ def load_templates(
             asm,
             layout_name(first),
             cdk,
-            dict(publish_pins or {}),
+            pins,
             warn,
             remember_ports and not asm.problems,
         )
