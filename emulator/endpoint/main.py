@@ -36,6 +36,11 @@ class AlreadyServing(EcsdevError):
     """Another endpoint holds this state directory's lock."""
 
 
+def configured_account() -> str:
+    """``ECSDEV_ACCOUNT_ID``, else ``000000000000``."""
+    return os.environ.get("ECSDEV_ACCOUNT_ID") or DEFAULT_ACCOUNT
+
+
 def state_file() -> Path:
     return endpoint_dir() / "serve.json"
 
@@ -100,13 +105,14 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 def run(
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
-    account_id: str = DEFAULT_ACCOUNT,
+    account_id: str | None = None,
     sink: EventSink | None = None,
     on_ready: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
     """Serves until SIGTERM/SIGINT. Raises ``AlreadyServing``, or ``OSError`` when the port
     cannot be bound."""
     log = sink or stderr_sink
+    account_id = account_id or configured_account()
     lock = acquire_lock()
     try:
         app = build(account_id, log)
@@ -143,7 +149,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="ecsdev-endpoint", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--account", default=os.environ.get("ECSDEV_ACCOUNT_ID", DEFAULT_ACCOUNT))
+    parser.add_argument(
+        "--account", default=None, help="default: $ECSDEV_ACCOUNT_ID or 000000000000"
+    )
     args = parser.parse_args(argv)
     try:
         run(args.host, args.port, args.account)
