@@ -330,7 +330,9 @@ class ServiceManager:
         for action in result.actions:
             if isinstance(action, StartTasks):
                 ids = self._launch(spec, action)
-                record = record_started(record, action.deployment_id, ids, now, self.settings)
+                # stamped once launched (as ECS reports it), after the tasks' own events
+                started = time.time()
+                record = record_started(record, action.deployment_id, ids, started, self.settings)
         planned = {e.id for e in result.record.events}
         for e in sorted(
             (e for e in record.events if e.id not in planned), key=lambda e: e.created_at
