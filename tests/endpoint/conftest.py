@@ -28,6 +28,15 @@ Fixtures (all other endpoint tests reuse these; nothing here mocks the endpoint)
     with that AWS error code (exit 255) and returns its stderr. The CLI keeps its default
     retries (so AWS's messages are not suffixed with a retry note): a 500 costs ~5 attempts. ``region=`` selects a region.
 
+``spawn_endpoint`` (function)
+    ``spawn_endpoint()`` starts another endpoint process on a fresh state directory;
+    ``spawn_endpoint(ep.state_dir)`` starts one on the same state (after ``ep.stop()`` or
+    ``ep.kill()``: SIGTERM or SIGKILL), for restart tests. Stopped at the test's end. Also
+    ``start_endpoint(state)`` to do the same by hand.
+
+A failed test that used ``endpoint`` gets a report section "endpoint log" with the request
+lines (and tracebacks) the endpoint logged during that test.
+
 ``inprocess`` (function)
     ``with inprocess({"ecs": ServiceHandlers(...)}) as url:`` runs an ``Endpoint`` in a thread
     of the test process with exactly the given handlers (strict mode on) and yields its URL;
@@ -78,6 +87,21 @@ class EndpointProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM, as ``ecsdev serve --stop`` does (SIGKILL if it does not exit)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL: the endpoint gets no chance to clean up."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
     @property
     def env(self) -> dict[str, str]:
         return client_env(self.url)
@@ -123,39 +147,84 @@ def wait_healthy(
     raise TimeoutError(f"no answer from {url} in {timeout}s: {last}")
 
 
-@pytest.fixture(scope="session")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndpointProcess]:
-    state = tmp_path_factory.mktemp("endpoint-state")
+def start_endpoint(state: Path, *extra_args: str, timeout: float = 60) -> EndpointProcess:
+    """``python -m emulator.endpoint.main --port 0`` on the state directory ``state`` (strict
+    mode on), once it answers. Its log is appended to ``state/endpoint.log``."""
     log_path = state / "endpoint.log"
     env = dict(os.environ)
     env.update(ECSDEV_STATE_DIR=str(state), ECSDEV_ENDPOINT_STRICT="1", PYTHONUNBUFFERED="1")
     env["ECSDEV_CONFIG_FILE"] = str(state / "config.yaml")
-    with open(log_path, "wb") as log:
+    serve_json = state / "endpoint" / "serve.json"
+    serve_json.unlink(missing_ok=True)  # left by a killed endpoint
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0"],
+            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0", *extra_args],
             cwd=REPO,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
-        serve_json = state / "endpoint" / "serve.json"
-        deadline = time.monotonic() + 60
-        while not serve_json.exists():
+        deadline = time.monotonic() + timeout
+        while True:
+            info = json.loads(serve_json.read_text()) if serve_json.exists() else {}
+            if info.get("pid") == proc.pid:
+                break
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the endpoint did not start:\n{log_path.read_text()}")
             time.sleep(0.05)
-        info = json.loads(serve_json.read_text())
         wait_healthy(info["url"], process=proc)
-        yield EndpointProcess(info["url"], int(info["port"]), state, log_path, proc)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return EndpointProcess(info["url"], int(info["port"]), state, log_path, proc)
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndpointProcess]:
+    state = tmp_path_factory.mktemp("endpoint-state")
+    ep = start_endpoint(state)
+    try:
+        yield ep
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        ep.stop()
         leave_nothing(state)
+
+
+@pytest.fixture
+def spawn_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Any]]:
+    started: list[EndpointProcess] = []
+
+    def spawn(state: Path | None = None) -> EndpointProcess:
+        ep = start_endpoint(state or tmp_path_factory.mktemp("endpoint-own"))
+        started.append(ep)
+        return ep
+
+    yield spawn
+    for ep in started:
+        ep.stop()
+    for state in {ep.state_dir for ep in started}:
+        leave_nothing(state)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that used ``endpoint`` shows the endpoint's log lines of that test."""
+    outcome: Any = yield
+    report = outcome.get_result()
+    ep = getattr(item, "funcargs", {}).get("endpoint")
+    if report.failed and isinstance(ep, EndpointProcess):
+        start = getattr(item, "_endpoint_log_start", 0)
+        text = ep.log_path.read_bytes()[start:].decode(errors="replace")
+        report.sections.append(("endpoint log", text[-20000:]))
+
+
+@pytest.fixture(autouse=True)
+def _endpoint_log_mark(request: pytest.FixtureRequest) -> None:
+    if "endpoint" in request.fixturenames:
+        ep = request.getfixturevalue("endpoint")
+        request.node._endpoint_log_start = ep.log_path.stat().st_size
 
 
 def leave_nothing(state: Path) -> None:
@@ -185,9 +254,10 @@ def leave_nothing(state: Path) -> None:
 
 def client_for(url: str, service: str, region: str = DEFAULT_REGION) -> Any:
     """A boto3 client on ``url`` with fake credentials and no retries."""
-    return boto3.session.Session(
+    session: Any = boto3.session.Session(
         aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_SECRET, region_name=region
-    ).client(
+    )
+    return session.client(
         service,
         endpoint_url=url,
         config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=60),

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,12 @@ def test_port_in_use_is_reported(state: Path) -> None:
         res = serve(state, "-d", "--port", str(port))
     assert res.returncode != 0
     assert "cannot listen on 127.0.0.1:" in res.stderr
+
+
+def test_restart_on_the_same_state(spawn_endpoint: Any) -> None:
+    first = spawn_endpoint()
+    AwsCli(first.url).ok("sts", "get-caller-identity")
+    first.kill()
+    second = spawn_endpoint(first.state_dir)
+    assert second.url != first.url or second.process.pid != first.process.pid
+    assert AwsCli(second.url).ok("sts", "get-caller-identity")["Account"] == "000000000000"
