@@ -5,7 +5,7 @@ tables (``ec2_gateways``) and tags (``ec2_tags``) in their own modules.
 Why this exists: the code that creates an ECS service also creates (or looks up) its VPC,
 subnets and security groups, and a task's subnet decides its Docker network. Everything
 else EC2 answers goes to the embedded fallback. ``handlers(ctx)`` is what the registry
-calls; ``subnet_network`` (in ``ec2_network``) is what ECS placement calls.
+calls; ``subnet_network`` (in ``ec2_networks``) is what ECS placement calls.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_account import add_account_handlers
 from emulator.endpoint.ec2_gateways import add_gateway_handlers
 from emulator.endpoint.ec2_groups import add_group_handlers
-from emulator.endpoint.ec2_network import release_subnet_network
+from emulator.endpoint.ec2_networks import release_subnet_network
 from emulator.endpoint.ec2_query import (
     Ec2Env,
     flag,

@@ -15,7 +15,7 @@ import pytest
 from emulator import labels as L
 from emulator.endpoint.api import ApiError, Request
 from emulator.endpoint.ec2 import ec2_handlers
-from emulator.endpoint.ec2_network import network_name, subnet_network
+from emulator.endpoint.ec2_networks import network_name, subnet_network
 from emulator.endpoint.ec2_query import Ec2Env
 from emulator.endpoint.resources import Resources
 from emulator.errors import NotFound, RuntimeOperationError
@@ -121,7 +121,7 @@ def test_colliding_cidr_falls_back_to_a_docker_range(tmp_path: Path) -> None:
     placed = w.place(sn)
     net = fake.nets[placed.network_name]
     assert net.subnet != "10.40.1.0/24" and net.internal is True
-    from emulator.endpoint.ec2_network import SubnetNetwork
+    from emulator.endpoint.ec2_networks import SubnetNetwork
 
     rec = w.resources.get(SubnetNetwork, REGION, sn)
     assert rec is not None and rec.own_cidr is False and rec.cidr == net.subnet
