@@ -11,8 +11,8 @@ Modules:
     rules    listener rules: matching, weighted forward, redirect URLs, rewrite transforms
     headers  what the ALB and CloudFront add to requests, and the standard translation
     health   the target health state machine and the HTTP probe
-    nginx    the deterministic nginx.conf compiler (with nginx_text, nginx_routes,
-             nginx_headers and pages as its parts)
+    nginx    the deterministic nginx.conf compiler (with nginx_text, nginx_rules,
+             nginx_routes, nginx_headers and pages as its parts; check for validation)
     spec     the ALB part of a layout as the store keeps it; target group ARNs
     registry registered targets: registration, draining, ECS's event texts (pure)
     proxy    the nginx container of a load balancer: networks, ports, checked reloads

@@ -49,6 +49,7 @@ from typing import NamedTuple
 from emulator.alb import AlbError, UnsafeValueError, pages
 from emulator.alb import nginx_headers as NH
 from emulator.alb import nginx_routes as NR
+from emulator.alb import nginx_rules as NRules
 from emulator.alb import rules as R
 from emulator.alb.health import routable
 from emulator.alb.nginx_text import Conf, hostname, quote
@@ -259,7 +260,7 @@ def _listener(ctx: NR.Routing, maps: Conf, servers: Conf, listener: Listener, ho
     port = _port(listener.port)
     NH.listener_protocol(listener)
     maps.comment(f"listener {port}")
-    route, rules = NR.rule_table(maps, listener)
+    route, rules = NRules.rule_table(maps, listener)
     host = NH.listener_maps(maps, ctx.lb, listener, ctx.translate)
     maps.blank()
 
