@@ -84,6 +84,7 @@ class TaskRunner:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="task-stop")
         self._launch_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="task-launch")
+        self._metadata_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-metadata")
 
     def _emit(self, message: str, subject: str = "", level: str = "info") -> None:
         ev = Event(message=message, subject=subject, kind="task", level=level)  # type: ignore[arg-type]
@@ -340,11 +341,17 @@ class TaskRunner:
             task.labels.get(L.FAMILY, ""),
             task.labels.get(L.REVISION, ""),
         )
+        self._metadata_written[task.task_arn] = key
+        self._metadata_pool.submit(self._write_metadata, task.task_arn, pause.id, key, encode(doc))
+
+    def _write_metadata(self, arn: str, pause_id: str, key: tuple[str, ...], data: bytes) -> None:
+        """One writer, in order, off the launch's critical path: the task's containers start
+        meanwhile (the pause server waits for the file)."""
         try:
-            self.runtime.write_file(pause.id, METADATA_PATH, encode(doc))
-            self._metadata_written[task.task_arn] = key
-        except EcsdevError:
-            pass  # the pause container is going away; the next step tries again
+            self.runtime.write_file(pause_id, METADATA_PATH, data)
+        except EcsdevError:  # the pause container is going away; the next step tries again
+            if self._metadata_written.get(arn) == key:
+                self._metadata_written.pop(arn, None)
 
     # stopping ---------------------------------------------------------------------------
     def observe_task(self, task_arn: str) -> ObservedTask | None:
@@ -518,6 +525,7 @@ class TaskRunner:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._launch_pool.shutdown(wait=True)
+        self._metadata_pool.shutdown(wait=True)
 
 
 def _ctx_dict(ctx: TaskContext) -> dict[str, Any]:
