@@ -85,7 +85,7 @@ def runtime() -> Any:
 
 def stack_ref(file: str | None, stack: str | None, need_layout: bool = False) -> StackRef:
     """The stack named by -f/--stack (./ecsdev.yaml by default); load warnings go to stderr."""
-    ref = resolve(file, stack, sink=output.event)
+    ref = resolve(file, stack, sink=output.warning)
     assert ref is not None
     if need_layout and ref.layout is None:
         raise UsageError(
@@ -97,7 +97,7 @@ def stack_ref(file: str | None, stack: str | None, need_layout: bool = False) ->
 
 def stacks_for(file: str | None, stack: str | None, rt: Any) -> list[str]:
     """The stack named by -f/--stack, or every stack known when neither names one."""
-    ref = resolve(file, stack, sink=output.event, required=False)
+    ref = resolve(file, stack, sink=output.warning, required=False)
     return [ref.name] if ref else all_stacks(rt)
 
 

@@ -21,6 +21,7 @@ from ecsdev.cli.base import FILE_OPT, STACK_OPT, cli, runtime, stack_ref
 from ecsdev.cli.stackref import StackRef
 from ecsdev.cli.tables import print_services, services_table
 from emulator.errors import EcsdevError
+from emulator.events import Event
 
 EVENTS_PAGE = 1_000_000  # the store returns the newest N after an id: ask for all of them
 
@@ -61,7 +62,7 @@ def up(file: str | None, detach: bool, timeout: float, build: bool) -> None:
     assert ref.layout is not None
     rt = runtime()
     store = Store(ref.name)
-    res = stackops.apply(rt, store, ref.layout, rebuild=build, sink=output.event)
+    res = stackops.apply(rt, store, ref.layout, rebuild=build, sink=_apply_sink)
     for verb, names in (
         ("created", res.created),
         ("updated", res.updated),
@@ -79,6 +80,11 @@ def up(file: str | None, detach: bool, timeout: float, build: bool) -> None:
         _wait_steady(store, rt, ref.name, timeout, since, listeners)
         return
     _follow(store, rt, ref.name, since, listeners)
+
+
+def _apply_sink(ev: Event) -> None:
+    """Image pulls and builds are progress (stderr); what the stack does is the answer."""
+    (output.warning if ev.kind == "image" else output.event)(ev)
 
 
 def listener_lines(ref: StackRef) -> list[str]:
