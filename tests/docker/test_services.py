@@ -156,7 +156,7 @@ def test_a_killed_essential_container_is_replaced(cli: tuple[Cli, str]) -> None:
     assert stopped["stopCode"] == "EssentialContainerExited"
     assert stopped["stoppedReason"] == "Essential container in task exited"
     assert stopped["containers"][0]["exitCode"] == 137
-    events = run("events", "web").stderr
+    events = run("events", "web").stdout
     assert "has started 1 tasks" in events
     service = ps["services"][0]
     assert service["runningCount"] == 2 and service["desiredCount"] == 2
@@ -224,7 +224,7 @@ def test_rolling_deployment_never_fails_a_polling_client(cli: tuple[Cli, str]) -
     assert len(live) == 2 and all(t["taskDefinitionArn"].endswith("web:2") for t in live)
     deps = ps["services"][0]["deployments"]
     assert len(deps) == 1 and deps[0]["rolloutState"] == "COMPLETED"
-    events = run("events", "web", "-n", "100").stderr
+    events = run("events", "web", "-n", "100").stdout
     assert "deployment completed." in events and "has reached a steady state." in events
 
 
