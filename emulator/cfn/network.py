@@ -1,5 +1,6 @@
 """The VPC part of a template as the layout's ``vpc``: subnets, public or private as AWS decides
-it, by the routes.
+it, by the routes. A subnet is named by its ``Name`` tag when that is a valid subnet name (as a
+rendered layout's are), else by its logical ID.
 
 A subnet is public when the route table associated with it sends 0.0.0.0/0 to an internet
 gateway; otherwise it is private. Locally a private subnet is an internal Docker network, with no
@@ -16,7 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .build import Build
+from emulator.model.layoutcheck import SUBNET_NAME
+
+from .build import Build, name_value_list
 from .resources import Resource
 
 _NOT_SUBNET_CHAR = re.compile(r"[^a-zA-Z0-9_.-]")
@@ -51,7 +54,8 @@ def translate_network(build: Build, resources: list[Resource]) -> None:
     subnets: list[dict[str, Any]] = []
     taken: set[str] = set()
     for r in by_type.get("AWS::EC2::Subnet", []):
-        name = _subnet_name(r.lid, taken)
+        tag = name_value_list(r.props.get("Tags")).get("Name", "")
+        name = tag if SUBNET_NAME.match(tag) and tag not in taken else _subnet_name(r.lid, taken)
         taken.add(name)
         default = routes.get(table_of.get(build.ref(r), ""), [])
         public = any(
