@@ -213,7 +213,7 @@ def test_rolling_deployment_never_fails_a_polling_client(cli: tuple[Cli, str]) -
     try:
         run.write(layout(name, desired=2, env="v2"))
         out = run("up", "-d", "--timeout", "150")
-        assert "registered task definition web:2" in out.stderr
+        assert "registered task definition web:2" in out.stdout
     finally:
         stop.set()
         poller.join()
