@@ -204,3 +204,14 @@ def test_docker_networks_for_subnets(docker_world: World) -> None:
     rt.remove(cid)
     w("DeleteSubnet", SubnetId=private)
     assert not rt.list_networks({L.SUBNET: private})
+
+
+def test_unknown_network_interface(client: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as e:
+        client("ec2").describe_network_interfaces(NetworkInterfaceIds=["eni-0123456789abcdef0"])
+    assert e.value.response["Error"]["Code"] == "InvalidNetworkInterfaceID.NotFound"
+    assert e.value.response["Error"]["Message"] == (
+        "The networkInterface ID 'eni-0123456789abcdef0' does not exist"
+    )

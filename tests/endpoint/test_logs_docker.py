@@ -96,6 +96,16 @@ def test_task_output_through_get_log_events(client: Any, aws: Any) -> None:
             )
             time.sleep(0.5)
         assert seen == ["hello from the task", "ERROR oops"]
+        # the task's ENI, as the dashboard looks it up
+        running = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+        details = {d["name"]: d["value"] for d in running["attachments"][0]["details"]}
+        enis = ec2.describe_network_interfaces(NetworkInterfaceIds=[details["networkInterfaceId"]])[
+            "NetworkInterfaces"
+        ]
+        assert [(e["SubnetId"], e["PrivateIpAddress"], e["Status"]) for e in enis] == [
+            (subnet, details["privateIPv4Address"], "in-use")
+        ]
+        assert [g["GroupName"] for g in enis[0]["Groups"]] == ["default"]
         ecs.get_waiter("tasks_stopped").wait(cluster=cluster, tasks=[arn], WaiterConfig=FAST)
         # after it stopped: from what the engine kept
         deadline = time.monotonic() + 20
