@@ -295,17 +295,39 @@ def refresh_state(resources: Resources, region: str, lb: LoadBalancer) -> LoadBa
 
 def stack_targets(resources: Resources, region: str, tg_arn: str) -> list[dict[str, Any]]:
     """The TargetHealthDescriptions the stand-in recorded for a target group (service
-    tasks), without the ``Ecsdev`` local facts."""
-    from emulator.alb.targets import snapshot
+    tasks), without the ``Ecsdev`` local facts. On an ALB a healthy target gets traffic, so
+    ``wait target-in-service`` must not return before nginx routes to it: while a stack's
+    nginx lags its snapshot, a target that may have turned healthy after nginx was given
+    its targets reads ``initial`` (a check sent up to a timeout before could have answered
+    after; ``Since`` is when the check was sent)."""
+    from emulator.alb.targets import SNAPSHOT_KEY, snapshot
     from emulator.endpoint.elbv2_records import load_balancers_of_target_group
 
+    tg = resources.get(TargetGroup, region, tg_arn)
+    timeout = float(tg.health_check.timeout_seconds) if tg else 5.0
     out: list[dict[str, Any]] = []
     for lb in load_balancers_of_target_group(resources, region, tg_arn):
         stack = owner_of(resources, region, lb.arn)
         if stack is None:
             continue
-        for d in snapshot(_store(stack)).get(tg_arn, []):
-            out.append({k: v for k, v in d.items() if k != "Ecsdev"})
+        store = _store(stack)
+        applied = store.get(APPLIED_KEY) or {}
+        data = store.get(alb_spec.ALB_KEY)
+        snap_at = float((store.get(SNAPSHOT_KEY) or {}).get("at") or 0.0)
+        routed_at = float(applied.get("at") or 0.0)
+        if not data or applied.get("spec") != spec_digest(json.dumps(data, sort_keys=True)):
+            routed_at = 0.0  # its nginx does not run these load balancers yet
+        for d in snapshot(store).get(tg_arn, []):
+            since = float((d.get("Ecsdev") or {}).get("Since") or 0.0)
+            desc = {k: v for k, v in d.items() if k != "Ecsdev"}
+            healthy = (desc.get("TargetHealth") or {}).get("State") == "healthy"
+            if healthy and routed_at < snap_at and since >= routed_at - timeout:
+                desc["TargetHealth"] = {
+                    "State": "initial",
+                    "Reason": "Elb.InitialHealthChecking",
+                    "Description": "Initial health checks in progress",
+                }
+            out.append(desc)
     return out
 
 

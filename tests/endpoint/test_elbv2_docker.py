@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 
 from emulator.endpoint.albprojection import listener_addresses
 from emulator.endpoint.resources import Resources
-from tests.endpoint.test_elbv2 import default_vpc, subnets, uniq  # noqa: F401 (autouse fixture)
+from tests.endpoint.test_elbv2 import default_vpc, subnets, uniq, vpc  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.docker
 
@@ -103,3 +104,83 @@ def test_fixed_response_answers_through_the_published_listener(
         time.sleep(0.5)
     else:
         pytest.fail(f"{url} still answers after the load balancer was deleted")
+
+
+def test_a_service_behind_a_target_group_answers_through_the_listener(
+    client: Any, resources: Resources
+) -> None:
+    elb, ecs = client("elbv2"), client("ecs")
+    tag = uuid.uuid4().hex[:8]
+    cluster = f"elbsvc-{tag}"
+    ecs.create_cluster(clusterName=cluster)
+    ecs.register_task_definition(
+        family=f"echo-{tag}",
+        networkMode="bridge",
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": "ecsdev/echo:latest",
+                "memory": 128,
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+                "stopTimeout": 2,
+            }
+        ],
+    )
+    tg = elb.create_target_group(
+        Name=f"echo-{tag}",
+        Protocol="HTTP",
+        Port=8080,
+        VpcId=vpc(),
+        TargetType="instance",
+        HealthCheckIntervalSeconds=5,
+        HealthCheckTimeoutSeconds=2,
+        HealthyThresholdCount=2,
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(
+        TargetGroupArn=tg,
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+    )
+    lb = elb.create_load_balancer(Name=f"echo-{tag}", Subnets=subnets())["LoadBalancers"][0]
+    arn = lb["LoadBalancerArn"]
+    port = 20000 + uuid.uuid4().int % 20000
+    try:
+        elb.create_listener(
+            LoadBalancerArn=arn,
+            Protocol="HTTP",
+            Port=port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+        )
+        ecs.create_service(
+            cluster=cluster,
+            serviceName="web",
+            taskDefinition=f"echo-{tag}",
+            desiredCount=1,
+            launchType="EC2",
+            loadBalancers=[{"targetGroupArn": tg, "containerName": "app", "containerPort": 8080}],
+        )
+        ecs.get_waiter("services_stable").wait(
+            cluster=cluster, services=["web"], WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        )
+        elb.get_waiter("target_in_service").wait(
+            TargetGroupArn=tg, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        (desc,) = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+        assert desc["Target"]["Id"].startswith("i-") and desc["TargetHealth"] == {
+            "State": "healthy"
+        }
+        elb.get_waiter("load_balancer_available").wait(
+            LoadBalancerArns=[arn], WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        (where,) = [
+            a
+            for a in listener_addresses(resources)
+            if a["listenerArn"].startswith(arn.replace(":loadbalancer/", ":listener/"))
+        ]
+        status, body, _ = get(where["url"] + "hello")  # in service: nginx routes to it
+        assert status == 200, body
+    finally:
+        ecs.update_service(cluster=cluster, service="web", desiredCount=0)
+        ecs.delete_service(cluster=cluster, service="web", force=True)
+        elb.delete_load_balancer(LoadBalancerArn=arn)
+        elb.delete_target_group(TargetGroupArn=tg)
