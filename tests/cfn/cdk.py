@@ -70,8 +70,9 @@ def install() -> Path:
     return modules
 
 
-def synth(app: str, work: Path) -> Path:
-    """Synthesize ``cdkapps/<app>.js`` with ``cdk synth``; the cloud assembly directory."""
+def synth_all(apps: list[str], work: Path) -> dict[str, Path]:
+    """Synthesize ``cdkapps/<app>.js`` for each app with ``cdk synth``, at the same time;
+    each app's cloud assembly directory."""
     modules = install()
     work.mkdir(parents=True, exist_ok=True)
     for item in APPS.iterdir():
@@ -83,26 +84,23 @@ def synth(app: str, work: Path) -> Path:
     link = work / "node_modules"
     if not link.exists():
         link.symlink_to(modules)
-    out = work / f"{app}.out"
-    res = subprocess.run(
-        [
-            str(modules / ".bin" / "cdk"),
-            "synth",
-            "--app",
-            f"node {app}.js",
-            "--output",
-            str(out),
-            "--quiet",
-            "--no-notices",
-            "--no-version-reporting",
-            "--no-path-metadata",
-        ],
-        cwd=work,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if res.returncode != 0:
-        raise RuntimeError(f"cdk synth {app} failed:\n{res.stdout}\n{res.stderr}")
-    return out
+    running = {}
+    for app in apps:
+        command = [str(modules / ".bin" / "cdk"), "synth", "--app", f"node {app}.js"]
+        command += ["--output", f"{app}.out", "--quiet", "--no-notices", "--no-version-reporting"]
+        running[app] = subprocess.Popen(
+            command,
+            cwd=work,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    failed = []
+    for app, proc in running.items():
+        output, _ = proc.communicate(timeout=300)
+        if proc.returncode != 0:
+            failed.append(f"cdk synth {app} failed:\n{output}")
+    if failed:
+        raise RuntimeError("\n".join(failed))
+    return {app: work / f"{app}.out" for app in apps}

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from .cdk import CdkUnavailable, synth
+from .cdk import CdkUnavailable, synth_all
 
 
-def _assembly(app: str, factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session")
+def cdk_assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both apps synthesized once per session (in parallel)."""
     try:
-        return synth(app, factory.mktemp("cdk") / "apps")
+        return synth_all(["single", "two"], tmp_path_factory.mktemp("cdk") / "apps")
     except CdkUnavailable as e:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"CI=true and the CDK cannot be installed: {e}")
@@ -22,12 +24,12 @@ def _assembly(app: str, factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cdk_single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cdk_single(cdk_assemblies: dict[str, Path]) -> Path:
     """cdk.out of an ApplicationLoadBalancedFargateService app."""
-    return _assembly("single", tmp_path_factory)
+    return cdk_assemblies["single"]
 
 
 @pytest.fixture(scope="session")
-def cdk_two(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cdk_two(cdk_assemblies: dict[str, Path]) -> Path:
     """cdk.out of two services behind one ALB with path rules and a Docker image asset."""
-    return _assembly("two", tmp_path_factory)
+    return cdk_assemblies["two"]

@@ -29,8 +29,8 @@ def test_rendered_template_passes_cfn_lint(path: Path, tmp_path: Path) -> None:
     assert text.startswith(f"# Rendered by ecsdev from {path.resolve()}")
 
 
-def _routes(layout: Layout) -> list[tuple[int, int, tuple[object, ...], tuple[object, ...]]]:
-    out = []
+def _routes(layout: Layout) -> list[tuple[object, ...]]:
+    out: list[tuple[object, ...]] = []
     for lb in layout.load_balancers:
         for ls in lb.listeners:
             for r in ls.rules:
