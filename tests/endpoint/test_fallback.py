@@ -81,3 +81,16 @@ def test_s3_boto3(client: Any) -> None:
 def test_fallback_requests_are_logged(aws: Any, endpoint: Any) -> None:
     aws.ok("iam", "list-roles")
     assert any("iam.ListRoles 200" in ln for ln in endpoint.log().splitlines())
+
+
+def test_classic_elb_is_not_elbv2(client: Any) -> None:
+    # ELB (2012-06-01) and ELBv2 (2015-12-01) share the signing name elasticloadbalancing;
+    # the Version field sends classic ELB to moto
+    assert client("elb").describe_load_balancers()["LoadBalancerDescriptions"] == []
+
+
+def test_servicediscovery_and_kms(client: Any) -> None:
+    ns = client("servicediscovery").create_http_namespace(Name="local")
+    assert ns["OperationId"]
+    key = client("kms").create_key(Description="k")["KeyMetadata"]
+    assert key["Arn"].startswith("arn:aws:kms:us-east-1:000000000000:key/")

@@ -114,5 +114,5 @@ def _scalar(value: Any, shape: Shape, path: str) -> Any:
         raise ShapeMismatch(f"{path}: {e}") from None
     if kind == "blob":
         return blob_out(value)
-    check_scalar(value, kind, path)
+    check_scalar(value, shape, path)
     return value

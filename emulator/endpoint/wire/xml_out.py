@@ -141,7 +141,7 @@ def _scalar(value: Any, shape: Shape, path: str) -> str:
             raise ShapeMismatch(f"{path}: {e}") from None
     if kind == "blob":
         return blob_out(value)
-    check_scalar(value, kind, path)
+    check_scalar(value, shape, path)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
