@@ -39,6 +39,7 @@ from emulator.endpoint.elbv2_records import (
 )
 from emulator.endpoint.elbv2_rulecheck import check_rule
 from emulator.endpoint.resources import Tx
+from emulator.events import Event
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
 ALB_PROTOCOLS = ("HTTP", "HTTPS")
@@ -133,7 +134,29 @@ def create_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         if tags:
             tx.put(ElbTags(lis.arn, tags), req.region, lis.arn)
     ctx.changed(req)
+    _announce(ctx, lb, lis)
     return {"Listeners": [out.listener(lis)]}
+
+
+def _announce(ctx: C.Elbv2Context, lb: LoadBalancer, lis: Listener) -> None:
+    """Say in the serve log where the listener answers on this machine."""
+    where = f"http://{lis.publish}/"
+    if lis.publish.rpartition(":")[2] == str(lis.port):
+        ctx.sink(
+            Event(
+                f"load balancer {lb.name}: listener {lis.port} at {where}", "info", lb.arn, "elbv2"
+            )
+        )
+    else:
+        ctx.sink(
+            Event(
+                f"load balancer {lb.name}: listener {lis.port} at {where} "
+                f"(port {lis.port} is taken on 127.0.0.1)",
+                "warning",
+                lb.arn,
+                "elbv2",
+            )
+        )
 
 
 def describe_listeners(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
@@ -192,6 +215,8 @@ def modify_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         )
         tx.put(lis, req.region, lis.arn)
     ctx.changed(req)
+    if p.get("Port") is not None:
+        _announce(ctx, lb, lis)
     return {"Listeners": [out.listener(lis)]}
 
 

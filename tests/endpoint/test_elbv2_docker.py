@@ -49,7 +49,7 @@ def get(url: str, timeout: float = 60.0) -> tuple[int, str, dict[str, str]]:
 
 
 def test_fixed_response_answers_through_the_published_listener(
-    client: Any, resources: Resources
+    client: Any, resources: Resources, endpoint: Any
 ) -> None:
     elb = client("elbv2")
     name = uniq("dk")
@@ -88,6 +88,7 @@ def test_fixed_response_answers_through_the_published_listener(
         where = [a for a in listener_addresses(resources) if a["loadBalancer"] == name]
         assert len(where) == 1 and where[0]["port"] == 80
         url = where[0]["url"]
+        assert f"load balancer {name}: listener 80 at {url}" in endpoint.log()  # the serve log
         status, body, headers = get(url + "anything")
         assert (status, body) == (418, "short and stout")
         assert headers["Server"] == "awselb/2.0"
