@@ -100,3 +100,34 @@ def test_restart_on_the_same_state(spawn_endpoint: Any) -> None:
     second = spawn_endpoint(first.state_dir)
     assert second.url != first.url or second.process.pid != first.process.pid
     assert AwsCli(second.url).ok("sts", "get-caller-identity")["Account"] == "000000000000"
+
+
+def test_foreground_logs_one_line_per_request_on_stderr(tmp_path: Path) -> None:
+    env = {**os.environ, "ECSDEV_STATE_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [*SERVE, "--port", "0"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        serve_json = tmp_path / "endpoint" / "serve.json"
+        deadline = time.monotonic() + 60
+        while not serve_json.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        url = json.loads(serve_json.read_text())["url"]
+        AwsCli(url).ok("sts", "get-caller-identity")
+        AwsCli(url).fails("iam", "get-role", "--role-name", "none", code="NoSuchEntity")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out == ""  # stdout stays for answers; the log is on stderr
+    lines = err.splitlines()
+    assert any(ln.endswith("ms") and " POST sts.GetCallerIdentity 200 " in ln for ln in lines)
+    assert any(" POST iam.GetRole 404 " in ln for ln in lines), err
+    assert f"export AWS_ENDPOINT_URL={url}" in lines
+    assert not serve_json.exists()

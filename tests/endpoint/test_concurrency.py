@@ -1,0 +1,41 @@
+"""Requests arrive concurrently: the server answers each in its own thread, and one slow
+request does not hold up the others."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from emulator.endpoint.api import Request, ServiceHandlers
+from tests.endpoint.conftest import client_for
+
+RELEASE = threading.Event()
+
+
+def slow(req: Request) -> dict[str, Any]:
+    RELEASE.wait(timeout=30)
+    return {"clusters": [], "failures": []}
+
+
+def fast(req: Request) -> dict[str, Any]:
+    return {"clusterArns": [f"arn:aws:ecs:{req.region}:{req.account_id}:cluster/x"]}
+
+
+ECS = ServiceHandlers("ecs", {"DescribeClusters": slow, "ListClusters": fast})
+
+
+def test_parallel_requests_and_a_slow_one(inprocess: Any) -> None:
+    with inprocess({"ecs": ECS}) as url, ThreadPoolExecutor(max_workers=9) as pool:
+        blocked = pool.submit(lambda: client_for(url, "ecs").describe_clusters())
+        t0 = time.monotonic()
+        results = list(pool.map(lambda i: client_for(url, "ecs").list_clusters(), range(40)))
+        elapsed = time.monotonic() - t0
+        assert not blocked.done()
+        RELEASE.set()
+        assert blocked.result(timeout=30)["clusters"] == []
+    assert all(
+        r["clusterArns"] == ["arn:aws:ecs:us-east-1:000000000000:cluster/x"] for r in results
+    )
+    assert elapsed < 20
