@@ -13,6 +13,8 @@ PascalCase by botocore's shapes.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -107,15 +109,14 @@ class Renderer:
         for lb in self.layout.load_balancers:  # an ALB needs subnets in two Availability Zones
             if len(lb.subnets or [subnets[0].name]) == 1:
                 extra.append(((lb.subnets or (subnets[0].name,))[0], lb.name))
-        count = len(subnets) + len(extra)
-        blocks = max(4, 1 << (count - 1).bit_length())
+        free = _free_blocks(vpc.cidr or "10.0.0.0/16", [s.cidr for s in subnets if s.cidr])
         index = 0
         for s in subnets:
-            self._subnet(s.name, s.cidr, s.public, index, blocks)
+            self._subnet(s.name, s.cidr or next(free), s.public, index)
             index += 1
         for base, lb_name in extra:
             public = vpc.subnet(base).public
-            self._subnet(base + "-b", None, public, index, blocks)
+            self._subnet(base + "-b", next(free), public, index)
             self.notes.append(
                 f"subnet {base}-b: added so that load balancer {lb_name} spans two "
                 "Availability Zones, as an ALB must"
@@ -127,12 +128,9 @@ class Renderer:
                 "gateway (or VPC endpoints) if their tasks pull images from a registry"
             )
 
-    def _subnet(self, name: str, cidr: str | None, public: bool, i: int, blocks: int) -> None:
+    def _subnet(self, name: str, block: str, public: bool, i: int) -> None:
         sid = logical("Subnet", name)
         self.subnet_ids[name] = sid
-        block = cidr or {
-            "Fn::Select": [i, {"Fn::Cidr": [{"Fn::GetAtt": ["Vpc", "CidrBlock"]}, blocks, 8]}]
-        }
         self.res[sid] = {
             "Type": "AWS::EC2::Subnet",
             "Properties": {
@@ -295,6 +293,16 @@ class Renderer:
                 fixed["MessageBody"] = a.message_body
             out["FixedResponseConfig"] = fixed
         return out
+
+
+def _free_blocks(vpc: str, used: list[str]) -> Iterator[str]:
+    """CIDR blocks of the VPC (a quarter of it each, at most /24) that overlap none in use."""
+    net = ipaddress.ip_network(vpc)
+    taken = [ipaddress.ip_network(u) for u in used]
+    prefix = min(max(net.prefixlen + 2, 24), 28) if net.prefixlen < 28 else net.prefixlen
+    for block in net.subnets(new_prefix=prefix):
+        if not any(block.overlaps(t) for t in taken):
+            yield str(block)
 
 
 def render_template(layout: Layout) -> str:
