@@ -1,0 +1,38 @@
+"""``ecsdev render cloudformation -f LAYOUT``: the way back from the laptop to real ECS.
+
+Why a module of its own: it is the one command that turns a layout into something for AWS; its
+answer is a CloudFormation template (emulator.cfn.render) on stdout, or in ``-o FILE``, that
+cfn-lint accepts and CloudFormation creates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ecsdev.cli.base import FILE_OPT, cli, stack_ref
+
+
+@cli.group()
+def render() -> None:
+    """Render a layout for another tool (cloudformation)."""
+
+
+@render.command()
+@FILE_OPT
+@click.option("-o", "--output", "out", metavar="FILE", help="Write the template here, not stdout.")
+def cloudformation(file: str | None, out: str | None) -> None:
+    """Print a CloudFormation template that deploys the layout to Amazon ECS (Fargate).
+
+    Local-only settings (publish, images.build, headers.translate, cdn) are left out, with a
+    comment saying so; locally built images become parameters."""
+    from emulator.cfn.render import render_template
+
+    ref = stack_ref(file, None, need_layout=True)
+    assert ref.layout is not None
+    text = render_template(ref.layout)
+    if out:
+        Path(out).write_text(text)
+        click.echo(f"{out}: CloudFormation template for stack {ref.name!r}", err=True)
+    else:
+        click.echo(text, nl=False)
