@@ -1,12 +1,12 @@
 """``make bench``: every benchmark section, each with its baseline measured in the same run.
-``python -m benchmarks [SECTION ...]`` runs some: tasks, services, alb, dashboard."""
+``python -m benchmarks [SECTION ...]`` runs some: tasks, services, alb, dashboard, endpoint."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-SECTIONS = ["tasks", "services", "alb", "dashboard"]
+SECTIONS = ["tasks", "services", "alb", "dashboard", "endpoint"]
 
 
 def main(argv: list[str]) -> int:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
+from collections.abc import Hashable
 from typing import Any, TypeVar, cast
 
 from emulator.errors import EcsdevError
@@ -49,15 +51,21 @@ def decode(cls: type[T], data: Any) -> T:
     (an older record lacking a newer member takes the member's default)."""
     if not isinstance(data, dict):
         raise CodecError(f"a recorded {cls.__name__} is not an object")
-    hints = typing.get_type_hints(cls)
     kwargs = {}
-    for f in dataclasses.fields(cast(Any, cls)):
-        if f.name in data:
-            kwargs[f.name] = _value(hints[f.name], data[f.name])
+    for name, hint in _fields(cast(Hashable, cls)):
+        if name in data:
+            kwargs[name] = _value(hint, data[name])
     try:
         return cls(**kwargs)
     except TypeError as e:
         raise CodecError(f"a recorded {cls.__name__} is incomplete ({e})") from e
+
+
+@functools.cache
+def _fields(cls: Any) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's fields with their resolved type hints (resolving is slow: once each)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _value(tp: Any, v: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -163,7 +163,7 @@ def load_spec(store: Store, name: str) -> ServiceSpec | None:
 
 
 def service_names(store: Store) -> list[str]:
-    names = set(store.services())
+    names = set(store.service_record_names())
     names |= {k[len(SPEC_PREFIX) :] for k in store.keys(SPEC_PREFIX)}
     return sorted(names)
 
@@ -461,18 +461,22 @@ def updated_record(
 
 
 def describe_services(
-    runtime: Any, store: Store, observed: dict[str, ObservedTask] | None = None
+    runtime: Any,
+    store: Store,
+    observed: dict[str, ObservedTask] | None = None,
+    names: Collection[str] | None = None,
 ) -> list[ServiceState]:
-    """Every service of the stack as DescribeServices shows it (read-only: plans nothing)."""
+    """Every service of the stack (or those ``names``) as DescribeServices shows it
+    (read-only: plans nothing)."""
     account, cluster = stack_identity(store)
     tasks_now = (
         observed
         if observed is not None
         else group_by_task(runtime.list_containers({L.STACK: store.stack}))
     )
-    bodies = store.services()
+    bodies = store.services(names)
     out = []
-    for name in service_names(store):
+    for name in sorted(names) if names is not None else service_names(store):
         spec = load_spec(store, name)
         body = bodies.get(name)
         if body is not None:

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -251,6 +251,19 @@ class Store:
         out["snapshot"] = _stopped(out["snapshot"])
         return out
 
+    def desired_statuses(self, task_arns: Collection[str]) -> dict[str, str]:
+        """Task ARN -> desired status (STOPPED once its stop is recorded), in one query."""
+        wanted = list(task_arns)
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        rows = self._rows(
+            f"SELECT task_arn, desired_status, snapshot IS NOT NULL FROM tasks "
+            f"WHERE task_arn IN ({marks})",
+            wanted,
+        )
+        return {str(r[0]): "STOPPED" if r[2] else str(r[1]) for r in rows}
+
     def save_stopped(self, task_arn: str, snapshot: TaskDescription, first: bool = False) -> bool:
         """Record the task as stopped with its description ``snapshot``. With ``first``,
         only if no snapshot is recorded yet (two processes may finish the same task; the
@@ -322,8 +335,18 @@ class Store:
                 (name, json.dumps(body)),
             )
 
-    def services(self) -> dict[str, dict[str, Any]]:
-        return {r[0]: json.loads(r[1]) for r in self._rows("SELECT name, body FROM services")}
+    def services(self, names: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The scheduler's records by service name (all, or those ``names``)."""
+        if names is None:
+            rows = self._rows("SELECT name, body FROM services")
+        else:
+            wanted = list(names)
+            marks = ",".join("?" * len(wanted))
+            rows = self._rows(f"SELECT name, body FROM services WHERE name IN ({marks})", wanted)
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def service_record_names(self) -> list[str]:
+        return [str(r[0]) for r in self._rows("SELECT name FROM services")]
 
     def delete_service(self, name: str) -> None:
         with self._tx() as db:

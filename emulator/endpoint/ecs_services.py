@@ -98,9 +98,9 @@ def _load_balancers(world: EcsWorld, req: Request, p: Any) -> tuple[SpecLoadBala
 def _state(world: EcsWorld, cluster: Cluster, name: str) -> ServiceState | None:
     store = world.clusters.store(cluster.stack)
     try:
-        states = describe_services(world.clusters.runtime(), store, world.observe(cluster))
+        states = describe_services(world.clusters.runtime(), store, world.observe(cluster), {name})
     except DockerUnavailable:
-        states = describe_services(None, store, {})
+        states = describe_services(None, store, {}, {name})
     return next((s for s in states if s.record.name == name), None)
 
 
@@ -247,9 +247,11 @@ def describe_services_op(world: EcsWorld, req: Request) -> dict[str, Any]:
         raise _invalid("The services list must contain at most 10 elements.")
     store = world.clusters.store(cluster.stack)
     try:
-        states = describe_services(world.clusters.runtime(), store, world.observe(cluster))
+        states = describe_services(
+            world.clusters.runtime(), store, world.observe(cluster), set(names)
+        )
     except DockerUnavailable:
-        states = describe_services(None, store, {})
+        states = describe_services(None, store, {}, set(names))
     by_name = {s.record.name: s for s in states}
     services, failures = [], []
     for ref, name in zip(p.get("services") or (), names, strict=True):

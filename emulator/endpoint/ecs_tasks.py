@@ -183,11 +183,10 @@ def list_tasks(world: EcsWorld, req: Request) -> dict[str, Any]:
     store = world.clusters.store(cluster.stack)
     want = p.get("desiredStatus") or "RUNNING"
     items: list[tuple[float, str]] = []
-    for arn, task in world.observe(cluster).items():
-        row = store.task_row(arn) or {}
-        desired = row.get("desiredStatus") or "RUNNING"
-        if row.get("snapshot") is not None:
-            desired = "STOPPED"
+    observed = world.observe(cluster)
+    statuses = store.desired_statuses(observed)
+    for arn, task in observed.items():
+        desired = statuses.get(arn, "RUNNING")
         lb = task.labels
         if want == "STOPPED" and desired != "STOPPED":
             continue
