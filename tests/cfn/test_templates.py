@@ -307,3 +307,45 @@ def test_service_connect_runs_and_says_what_is_not_emulated() -> None:
         "is not emulated" in w
         for w in warned
     )
+
+
+TWO_ALBS = """
+Resources:
+  Cluster: {Type: AWS::ECS::Cluster}
+  Public: {Type: AWS::ElasticLoadBalancingV2::LoadBalancer}
+  Admin: {Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {Scheme: internal}}
+  PublicHttp:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Public
+      Port: PORT
+      Protocol: HTTP
+      DefaultActions: [{Type: fixed-response, FixedResponseConfig: {StatusCode: "200"}}]
+  AdminHttp:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Admin
+      Port: PORT
+      Protocol: HTTP
+      DefaultActions: [{Type: fixed-response, FixedResponseConfig: {StatusCode: "403"}}]
+"""
+
+
+def test_two_load_balancers_on_one_port_and_remembered_choices(tmp_path: Path) -> None:
+    port = _free_port()
+    path = tmp_path / "two-albs.yaml"
+    path.write_text(TWO_ALBS.replace("PORT", str(port)))
+    first = load_templates([path], stack_name="two-albs")
+    public, admin = (lb.listeners[0].publish for lb in first.load_balancers)
+    assert public == f"127.0.0.1:{port}"  # free: the listener's own port
+    assert admin is not None and admin != public  # taken by the first: another free port
+    with socket.socket() as busy:  # the stack's own proxy holds the ports on a second `up`
+        busy.bind(("127.0.0.1", port))
+        again = load_templates([path], stack_name="two-albs")
+    assert [lb.listeners[0].publish for lb in again.load_balancers] == [public, admin]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
