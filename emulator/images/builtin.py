@@ -19,6 +19,7 @@ import hashlib
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,7 +38,7 @@ BASE_CHANGES = (
 )
 REGISTRY_PROBE = "debian:bookworm-slim"
 
-_registry: dict[str, bool] = {}
+_registry: weakref.WeakKeyDictionary[ContainerRuntime, bool] = weakref.WeakKeyDictionary()
 _local = threading.RLock()
 _held = threading.local()
 
@@ -93,7 +94,7 @@ def registry_answers(runtime: ContainerRuntime, say: Say) -> bool:
         return False
     if runtime.image_present(REGISTRY_PROBE):
         return True
-    if REGISTRY_PROBE not in _registry:
+    if runtime not in _registry:  # asked once per engine
         say(f"trying a registry for {REGISTRY_PROBE}")
         last = [0.0]
 
@@ -104,11 +105,11 @@ def registry_answers(runtime: ContainerRuntime, say: Say) -> bool:
 
         try:
             runtime.pull(REGISTRY_PROBE, progress=progress)
-            _registry[REGISTRY_PROBE] = True
+            _registry[runtime] = True
         except EcsdevError as e:
             say(f"no registry answers ({e.message.splitlines()[0][:160]})")
-            _registry[REGISTRY_PROBE] = False
-    return _registry[REGISTRY_PROBE]
+            _registry[runtime] = False
+    return _registry[runtime]
 
 
 def ensure_base(runtime: ContainerRuntime, say: Say) -> bool:

@@ -165,7 +165,7 @@ class MemoryEngine:
         labels: dict[str, str] | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self._op("build", tag)
+        self._op("build", f"{tag} {dockerfile or 'Dockerfile'}")
         with self._lock:
             self.images[norm(tag)] = dict(labels or {})
 
