@@ -77,6 +77,7 @@ def translate_load_balancer(build: Build, res: Resource) -> None:
             ("Properties", "Type"),
             f"{p.get('Type')} load balancers are not emulated (only application load balancers)",
         )
+        build.failed.add(str(build.ref(res)))  # its listeners and rules go quietly too
         return
     arn = build.ref(res)
     lb: dict[str, Any] = {"name": arn.split("/")[-2], "listeners": []}
@@ -107,6 +108,7 @@ def translate_listener(build: Build, res: Resource) -> None:
         build.error(res, ("Properties", "LoadBalancerArn"), "expected a load balancer ARN")
         return
     if build.missing(lb_arn):
+        build.failed.add(str(build.ref(res)))
         return
     if lb_arn not in build.load_balancers:
         build.error(

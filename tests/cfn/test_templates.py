@@ -349,3 +349,20 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_network_load_balancer_is_listed_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nlb.yaml"
+    path.write_text(
+        TWO_ALBS.replace("PORT", "80").replace(
+            "Admin: {Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {Scheme: internal}}",
+            "Admin: {Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: {Type: network}}",
+        )
+    )
+    c = Collector()
+    layout = load_templates([path], warn=c, remember_ports=False)
+    assert len(layout.load_balancers) == 1
+    assert any(
+        "Resources.Admin.Properties.Type: network load balancers are not emulated" in m
+        for m in _messages(c)
+    )
