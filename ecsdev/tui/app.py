@@ -109,6 +109,8 @@ class EcsdevApp(ChangesMixin, KeyRouter):
         self.log_buffer = log_buffer
         self.log_poll = log_poll
         self.paused = False
+        self.faults_only = False
+        """ctrl+z: every table shows only the rows that are failing."""
         self.history: list[Route] = []
         self.position = -1
         self.view_state: dict[Route, ViewState] = {}

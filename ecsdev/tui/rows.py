@@ -7,27 +7,16 @@ so the tables can update them in place on refresh.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from rich.text import Text
 
-from ecsdev.sources.elbwords import target_group_name
-from ecsdev.sources.netviews import (
-    ListenerView,
-    LoadBalancerView,
-    RuleView,
-    SecurityGroupView,
-    SubnetView,
-    TargetGroupView,
-    TargetView,
-    VpcView,
-)
 from ecsdev.sources.views import (
     ClusterView,
     ContainerView,
     DeploymentView,
     ServiceEventView,
-    ServiceLoadBalancerView,
     ServiceView,
     TaskView,
     revision_of,
@@ -75,6 +64,7 @@ SERVICE_COLS = (
     Col("status", "STATUS"),
     Col("tasks", "RUN/DESIRED"),
     Col("pending", "PENDING"),
+    Col("failed", "FAILED"),
     Col("rollout", "ROLLOUT"),
     Col("deployments", "DEPLOYS"),
     Col("taskdef", "TASK DEF"),
@@ -82,9 +72,46 @@ SERVICE_COLS = (
     Col("event", "LAST EVENT", width=44),
 )
 
+_SERVICE_PREFIX = re.compile(r"^\(service [^)]*\)\s*")
+
+
+def event_text(message: str) -> str:
+    """An event without the ``(service X)`` every service event starts with."""
+    return _SERVICE_PREFIX.sub("", message)
+
+
+def rollout(s: ServiceView) -> str | None:
+    """The rollout as an incident reads it: FAILED (a deployment failed), ROLLING BACK (the
+    circuit breaker is undoing it), else the PRIMARY deployment's state."""
+    if any(d.rollout_state == "FAILED" for d in s.deployments):
+        primary = next((d for d in s.deployments if d.status == "PRIMARY"), None)
+        if primary is not None and primary.rollout_state == "IN_PROGRESS":
+            return "ROLLING BACK"
+        return "FAILED"
+    for d in s.deployments:
+        if d.status == "PRIMARY" and "rolling back" in (d.rollout_reason or "").lower():
+            return "ROLLING BACK"
+    return s.rollout_state
+
+
+def failed_tasks(s: ServiceView) -> int:
+    """Tasks that failed to start or stay up in the deployments still running."""
+    return sum(d.failed for d in s.deployments if d.status != "INACTIVE")
+
+
+def service_fault(s: ServiceView) -> bool:
+    return (
+        failed_tasks(s) > 0
+        or rollout(s) in ("FAILED", "ROLLING BACK")
+        or (s.status == "ACTIVE" and s.running < s.desired and s.pending == 0)
+    )
+
 
 def service_row(s: ServiceView) -> Row:
-    last = s.events[0].message if s.events else ""
+    last = event_text(s.events[0].message) if s.events else ""
+    failed = failed_tasks(s)
+    state = rollout(s)
+    bad = state in ("FAILED", "ROLLING BACK")
     return Row(
         s.arn,
         (
@@ -92,13 +119,28 @@ def service_row(s: ServiceView) -> Row:
             fmt.status(s.status),
             fmt.counts(s.running, s.desired),
             str(s.pending),
-            fmt.status(s.rollout_state) if s.rollout_state else Text("-", style="dim"),
+            Text(str(failed), style="bold red") if failed else Text("0", style="dim"),
+            Text(state, style="bold red")
+            if bad and state
+            else (fmt.status(state) if state else Text("-", style="dim")),
             str(len(s.deployments)),
             s.revision,
             fmt.dash(s.launch_type),
             _short(last, 44),
         ),
-        (None, None, s.running - s.desired, s.pending, None, len(s.deployments), None, None, None),
+        (
+            None,
+            None,
+            s.running - s.desired,
+            s.pending,
+            failed,
+            None,
+            len(s.deployments),
+            None,
+            None,
+            None,
+        ),
+        service_fault(s),
     )
 
 
@@ -124,7 +166,28 @@ def task_group(t: TaskView) -> Text:
     return Text("(run-task)" if (t.group or "").startswith("family:") else "-", style="dim")
 
 
-def task_row(t: TaskView, now: datetime) -> Row:
+def task_fault(t: TaskView, target_state: str | None = None) -> bool:
+    """Stopped with a non-zero exit (or failing to start), unhealthy, or behind an
+    unhealthy target."""
+    exited_badly = t.last_status == "STOPPED" and (
+        any(c.exit_code not in (None, 0) for c in t.containers)
+        or (t.stop_code or "") in ("TaskFailedToStart", "ServiceSchedulerInitiated")
+        and any(c.exit_code is None for c in t.containers)
+    )
+    unhealthy = t.health == "UNHEALTHY" or any(c.health == "UNHEALTHY" for c in t.containers)
+    return exited_badly or unhealthy or target_state in ("unhealthy", "unavailable")
+
+
+def task_health(t: TaskView, target_state: str | None) -> Text:
+    """Container health, and the load balancer's view of the task beside it when bad."""
+    text = fmt.status(t.health)
+    if target_state in ("unhealthy", "unavailable", "draining"):
+        text.append(" · target ", style="dim")
+        text.append_text(fmt.status(target_state))
+    return text
+
+
+def task_row(t: TaskView, now: datetime, target_state: str | None = None) -> Row:
     group = task_group(t)
     reason = " ".join(x for x in (t.stop_code, t.stopped_reason) if x)
     return Row(
@@ -134,7 +197,7 @@ def task_row(t: TaskView, now: datetime) -> Row:
             group,
             fmt.status(t.last_status),
             fmt.status(t.desired_status),
-            fmt.status(t.health),
+            task_health(t, target_state),
             t.revision,
             fmt.dash(t.ip),
             fmt.age(t.started_at or t.created_at, now),
@@ -158,6 +221,7 @@ def task_row(t: TaskView, now: datetime) -> Row:
             None,
             None,
         ),
+        task_fault(t, target_state),
     )
 
 
@@ -217,6 +281,7 @@ def deployment_row(d: DeploymentView, now: datetime) -> Row:
             fmt.age(d.updated_at or d.created_at, now),
             _short(d.rollout_reason, 36),
         ),
+        fault=d.rollout_state == "FAILED" or (d.failed > 0 and d.status != "INACTIVE"),
     )
 
 
@@ -226,202 +291,6 @@ EVENT_COLS = (Col("time", "TIME"), Col("message", "MESSAGE"))
 def event_row(e: ServiceEventView) -> Row:
     return Row(
         e.id or f"{fmt.when(e.created_at)}{e.message}",
-        (fmt.when(e.created_at), e.message),
+        (fmt.when(e.created_at), event_text(e.message)),
         (_ts(e.created_at), None),
     )
-
-
-SERVICE_LB_COLS = (
-    Col("tg", "TARGET GROUP"),
-    Col("container", "CONTAINER"),
-    Col("port", "PORT"),
-    Col("lb", "LOAD BALANCER"),
-)
-
-
-def service_lb_row(lb: ServiceLoadBalancerView) -> Row:
-    tg = target_group_name(lb.target_group_arn) if lb.target_group_arn else "-"
-    key = lb.target_group_arn or f"{lb.load_balancer_name}/{lb.container_name}"
-    return Row(
-        key, (tg, lb.container_name, fmt.dash(lb.container_port), fmt.dash(lb.load_balancer_name))
-    )
-
-
-LB_COLS = (
-    Col("name", "NAME"),
-    Col("type", "TYPE"),
-    Col("scheme", "SCHEME"),
-    Col("state", "STATE"),
-    Col("vpc", "VPC"),
-    Col("dns", "DNS NAME"),
-)
-
-
-def lb_row(lb: LoadBalancerView) -> Row:
-    return Row(
-        lb.arn,
-        (lb.name, lb.type, lb.scheme, fmt.status(lb.state), fmt.dash(lb.vpc_id), lb.dns_name),
-    )
-
-
-LISTENER_COLS = (Col("port", "PORT"), Col("protocol", "PROTOCOL"), Col("default", "DEFAULT ACTION"))
-
-
-def listener_row(ls: ListenerView) -> Row:
-    return Row(
-        ls.arn,
-        (fmt.dash(ls.port), ls.protocol, "; ".join(ls.default_actions)),
-        (ls.port, None, None),
-    )
-
-
-RULE_COLS = (Col("priority", "PRIORITY"), Col("if", "IF"), Col("then", "THEN"))
-
-
-def rule_row(r: RuleView) -> Row:
-    conditions = " and ".join(r.conditions) or ("anything else" if r.is_default else "always")
-    return Row(
-        r.arn,
-        (
-            Text(r.priority, style="dim" if r.is_default else "bold"),
-            conditions,
-            "; ".join(r.actions),
-        ),
-        (r.order, None, None),
-    )
-
-
-TG_COLS = (
-    Col("name", "NAME"),
-    Col("protocol", "PROTOCOL"),
-    Col("port", "PORT"),
-    Col("type", "TARGET TYPE"),
-    Col("health", "HEALTH CHECK"),
-    Col("lbs", "LBS"),
-)
-
-
-def tg_row(tg: TargetGroupView) -> Row:
-    return Row(
-        tg.arn,
-        (
-            tg.name,
-            fmt.dash(tg.protocol),
-            fmt.dash(tg.port),
-            tg.target_type,
-            fmt.dash(tg.health_check),
-            str(len(tg.load_balancer_arns)),
-        ),
-        (None, None, tg.port, None, None, len(tg.load_balancer_arns)),
-    )
-
-
-TARGET_COLS = (
-    Col("id", "TARGET"),
-    Col("port", "PORT"),
-    Col("state", "STATE"),
-    Col("reason", "REASON"),
-    Col("description", "DESCRIPTION"),
-    Col("az", "AZ"),
-)
-
-
-def target_row(t: TargetView) -> Row:
-    rank = {
-        "unhealthy": 0,
-        "unavailable": 1,
-        "draining": 2,
-        "unused": 3,
-        "initial": 4,
-        "healthy": 5,
-    }
-    return Row(
-        f"{t.id}:{t.port}",
-        (
-            t.id,
-            fmt.dash(t.port),
-            fmt.status(t.state),
-            fmt.dash(t.reason),
-            fmt.dash(t.description),
-            fmt.dash(t.availability_zone),
-        ),
-        (None, t.port, rank.get(t.state, 1), None, None, None),
-    )
-
-
-VPC_COLS = (
-    Col("id", "VPC"),
-    Col("name", "NAME"),
-    Col("cidr", "CIDR"),
-    Col("default", "DEFAULT"),
-    Col("state", "STATE"),
-)
-
-
-def vpc_row(v: VpcView) -> Row:
-    return Row(
-        v.id, (v.id, v.name or "-", v.cidr, "yes" if v.is_default else "", fmt.status(v.state))
-    )
-
-
-SUBNET_COLS = (
-    Col("id", "SUBNET"),
-    Col("name", "NAME"),
-    Col("type", "TYPE"),
-    Col("az", "AZ"),
-    Col("cidr", "CIDR"),
-    Col("free", "FREE IPS"),
-    Col("rt", "ROUTE TABLE"),
-)
-
-
-def subnet_row(s: SubnetView) -> Row:
-    kind = Text("public", style="yellow") if s.public else Text("private", style="cyan")
-    return Row(
-        s.id,
-        (
-            s.id,
-            s.name or "-",
-            kind,
-            s.availability_zone,
-            s.cidr,
-            fmt.dash(s.available_ips),
-            fmt.dash(s.route_table_id),
-        ),
-        (None, None, None, None, None, s.available_ips, None),
-    )
-
-
-SG_COLS = (
-    Col("id", "GROUP"),
-    Col("name", "NAME"),
-    Col("in", "INBOUND"),
-    Col("out", "OUTBOUND"),
-    Col("description", "DESCRIPTION"),
-)
-
-
-def sg_row(g: SecurityGroupView) -> Row:
-    return Row(
-        g.id,
-        (g.id, g.name, str(len(g.inbound)), str(len(g.outbound)), g.description),
-        (None, None, len(g.inbound), len(g.outbound), None),
-    )
-
-
-SG_RULE_COLS = (
-    Col("group", "GROUP"),
-    Col("dir", "DIR"),
-    Col("rule", "RULE"),
-    Col("description", "DESCRIPTION"),
-)
-
-
-def sg_rule_rows(g: SecurityGroupView) -> list[Row]:
-    out = []
-    for i, r in enumerate((*g.inbound, *g.outbound)):
-        direction = Text("in", style="green") if r.direction == "in" else Text("out", style="blue")
-        out.append(
-            Row(f"{g.id}/{i}", (f"{g.name} ({g.id})", direction, str(r), r.description or "-"))
-        )
-    return out

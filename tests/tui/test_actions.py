@@ -28,6 +28,7 @@ async def test_scale_shows_the_call_and_needs_yes() -> None:
     source = FakeSource(writable=True)
     app = app_for(source, cluster="demo")
     async with running(app) as pilot:
+        await press(pilot, "down")  # api, web, worker: by name
         await press(pilot, "S")
         assert isinstance(app.screen, NumberModal)
         await press(pilot, "ctrl+a", "ctrl+k", "5", "enter")

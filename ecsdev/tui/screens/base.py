@@ -258,6 +258,8 @@ class TableScreen(BaseScreen):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("o", "sort", "Sort"),
         Binding("O", "reverse", "Reverse", show=False),
+        Binding("ctrl+z", "faults", "Faults", key_display="^z"),
+        *(Binding(f"f{n}", f"sort_column({n - 1})", show=False) for n in range(1, 10)),
     ]
 
     PROMPT_KEYS: ClassVar[dict[str, str]] = {"colon": "command", "slash": "filter"}
@@ -294,10 +296,29 @@ class TableScreen(BaseScreen):
         t = self.table
         shown, total = len(t.shown_keys), len(t.all_rows)
         text = f"{total} rows" if shown == total else f"{shown} of {total} rows"
+        if t.faults_only:
+            text += "  faults only (^z)"
         return f"{text}  /{t.filter_text}" if t.filter_text else text
 
     def action_sort(self) -> None:
         self.table.cycle_sort()
+
+    def action_sort_column(self, column: int) -> None:
+        """F1…F9: sort by that column; again reverses (k9s's one key per column)."""
+        table = self.table
+        if column >= len(table.spec):
+            return
+        same = table.effective_sort == column
+        table.sort_by(column, not table.sort_reverse if same else False)
+
+    def action_faults(self) -> None:
+        """ctrl+z: only what is failing, in every view (k9s's toggle), until pressed again."""
+        self.dash.faults_only = not self.dash.faults_only
+        for t in self.tables():
+            t.set_faults_only(self.dash.faults_only)
+        self.update_bars()
+        if not self.table.has_faults:
+            self.notify("This view has no faults to pick out", timeout=2)
 
     def action_reverse(self) -> None:
         self.table.toggle_reverse()
@@ -347,6 +368,7 @@ class TableScreen(BaseScreen):
     def restore(self) -> None:
         state = self.dash.view_state.get(self.route)
         for t in self.tables():
+            t.faults_only = self.dash.faults_only and t.has_faults
             cached = self.dash.row_cache.get((self.route, t.id or ""))
             if state:
                 col, rev = state.sort.get(t.id or "", (None, False))

@@ -17,11 +17,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
+from ecsdev.sources.base import Capability
 from ecsdev.sources.views import ServiceView, TaskView
-from ecsdev.tui import fmt, rows
+from ecsdev.tui import fmt, netrows, rows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
+from ecsdev.tui.screens.modals import DetailModal
 from ecsdev.tui.widgets.table import ResourceTable, Row
+from emulator.errors import EcsdevError
+
+
+def detail(s: ServiceView, key: str) -> tuple[str, Text]:
+    """The full text behind an event or deployment row, for the detail view."""
+    for e in s.events:
+        if e.id == key or f"{fmt.when(e.created_at)}{e.message}" == key:
+            return f"event {fmt.when(e.created_at)}", Text(e.message)
+    for d in s.deployments:
+        if d.id == key:
+            text = Text(f"{d.status} {d.task_definition}\n", style="bold")
+            text.append(f"rollout {d.rollout_state or '-'}: {d.rollout_reason or '-'}\n")
+            text.append(f"running {d.running} of {d.desired}, pending {d.pending}, ")
+            text.append(f"failed {d.failed}", style="bold red" if d.failed else "")
+            return f"deployment {d.id}", text
+    return "detail", Text("(no longer there)")
 
 
 def _stopped(row: Row) -> bool:
@@ -30,7 +48,7 @@ def _stopped(row: Row) -> bool:
 
 class ClustersScreen(TableScreen):
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.CLUSTER_COLS, id="clusters")
+        yield ResourceTable(rows.CLUSTER_COLS, id="clusters", default_sort=0)
 
     def fetch(self) -> None:
         clusters = self.source.list_clusters()
@@ -59,11 +77,16 @@ class TaskListMixin(TableScreen):
         super().__init__(route)
         self.tasks: dict[str, TaskView] = {}
 
-    def task_batches(self, batches: Iterable[list[TaskView]]) -> Iterator[list[Row]]:
+    def task_batches(
+        self, batches: Iterable[list[TaskView]], targets: dict[str, str] | None = None
+    ) -> Iterator[list[Row]]:
+        """Rows for tasks as they arrive; ``targets`` maps a task's IP to its target state."""
+        states = targets or {}
         for batch in batches:
             for t in batch:
                 self.tasks[t.arn] = t
-            yield [rows.task_row(t, self.dash.now()) for t in batch]
+            now = self.dash.now()
+            yield [rows.task_row(t, now, states.get(t.ip or "")) for t in batch]
 
     def selected_task(self) -> TaskView | None:
         table = self.query_one("#task-table", ResourceTable)
@@ -135,7 +158,7 @@ class ServicesScreen(TableScreen):
         self.services: dict[str, ServiceView] = {}
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.SERVICE_COLS, id="services")
+        yield ResourceTable(rows.SERVICE_COLS, id="services", default_sort=0, faults=True)
 
     def fetch(self) -> None:
         def batches() -> Iterator[list[Row]]:
@@ -193,6 +216,7 @@ class ServiceScreen(TaskListMixin):
         Binding("S", "scale", "Scale"),
         Binding("F", "deploy", "Force deploy"),
         Binding("t", "taskdef", "Task def", show=False),
+        Binding("d", "diff", "Diff deploy"),
         Binding("1", "tab('tasks')", "Tasks", show=False),
         Binding("2", "tab('deployments')", "Deployments", show=False),
         Binding("3", "tab('events')", "Events", show=False),
@@ -209,21 +233,48 @@ class ServiceScreen(TaskListMixin):
         yield Static(id="summary")
         with TabbedContent(initial=self.route.get("tab") or "tasks"):
             with TabPane("Tasks 1", id="tasks"):
-                yield ResourceTable(rows.TASK_COLS, id="task-table")
+                yield ResourceTable(rows.TASK_COLS, id="task-table", default_sort=7, faults=True)
             with TabPane("Deployments 2", id="deployments"):
-                yield ResourceTable(rows.DEPLOYMENT_COLS, id="deploy-table")
+                yield ResourceTable(rows.DEPLOYMENT_COLS, id="deploy-table", faults=True)
             with TabPane("Events 3", id="events"):
                 yield ResourceTable(rows.EVENT_COLS, id="event-table")
             with TabPane("Load balancers 4", id="lbs"):
-                yield ResourceTable(rows.SERVICE_LB_COLS, id="lb-table")
+                yield ResourceTable(netrows.SERVICE_LB_COLS, id="lb-table", faults=True)
 
     def fetch(self) -> None:
         service = self.source.describe_service(self.cluster, self.service_name)
         self.deliver(self._show_service, service)
+        targets = self._targets(service)
         self.load_rows(
             self.query_one("#task-table", ResourceTable),
-            self.task_batches(self.source.iter_tasks(self.cluster, self.service_name)),
+            self.task_batches(self.source.iter_tasks(self.cluster, self.service_name), targets),
         )
+
+    def _targets(self, s: ServiceView) -> dict[str, str]:
+        """From a worker: each target's state by IP, and the LB tab with the load balancers'
+        names and the groups' health (two listing calls and one per target group)."""
+        arns = [lb.target_group_arn for lb in s.load_balancers if lb.target_group_arn]
+        if not arns or not self.has(Capability.LOAD_BALANCERS):
+            return {}
+        try:
+            groups = {g.arn: g for g in self.source.list_target_groups() if g.arn in arns}
+            names = {lb.arn: lb.name for lb in self.source.list_load_balancers()}
+            health = {arn: self.source.target_health(arn) for arn in arns}
+        except EcsdevError:
+            return {}  # the tasks still show; the LB tab keeps what the service says
+        out_rows = [
+            netrows.service_lb_row(
+                lb,
+                tuple(names.get(a, a) for a in groups[tg].load_balancer_arns)
+                if tg in groups
+                else (),
+                netrows.tally(health.get(tg, [])),
+            )
+            for lb in s.load_balancers
+            for tg in [lb.target_group_arn or ""]
+        ]
+        self.deliver(self.query_one("#lb-table", ResourceTable).set_rows, out_rows)
+        return {t.id: t.state for targets in health.values() for t in targets}
 
     def _show_service(self, s: ServiceView) -> None:
         self.service = s
@@ -247,13 +298,15 @@ class ServiceScreen(TaskListMixin):
         )
         self.query_one("#event-table", ResourceTable).set_rows(rows.event_row(e) for e in s.events)
         self.query_one("#lb-table", ResourceTable).set_rows(
-            rows.service_lb_row(lb) for lb in s.load_balancers
+            netrows.service_lb_row(lb) for lb in s.load_balancers
         )
         self.query_one(TabbedContent).get_tab("events").label = f"Events ({len(s.events)}) 3"  # type: ignore[assignment]
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
         if table.id == "task-table":
             self.open_task(row)
+        elif table.id in ("event-table", "deploy-table") and self.service:
+            self.app.push_screen(DetailModal(*detail(self.service, row.key)))
         elif table.id == "lb-table" and row.key.startswith("arn:"):
             self.dash.navigate(Route.to("targets", tg=row.key, label=row.plain(0)))
 
@@ -283,6 +336,22 @@ class ServiceScreen(TaskListMixin):
         if self.service:
             self.dash.navigate(Route.to("taskdef", arn=self.service.task_definition))
 
+    def action_diff(self) -> None:
+        """The revision being rolled out against the one it replaces (PRIMARY vs ACTIVE)."""
+        s = self.service
+        if s is None:
+            return
+        primary = next((d for d in s.deployments if d.status == "PRIMARY"), None)
+        active = next((d for d in s.deployments if d.status == "ACTIVE"), None)
+        if primary is None or active is None or primary.task_definition == active.task_definition:
+            self.notify(
+                "One revision is deployed: press t, then v to diff any two revisions", timeout=4
+            )
+            return
+        self.dash.navigate(
+            Route.to("tddiff", old=active.task_definition, new=primary.task_definition)
+        )
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.update_bars()
 
@@ -297,7 +366,7 @@ class TasksScreen(TaskListMixin):
         self.cluster = route.get("cluster")
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.TASK_COLS, id="task-table")
+        yield ResourceTable(rows.TASK_COLS, id="task-table", default_sort=7, faults=True)
 
     def fetch(self) -> None:
         self.load_rows(

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from ecsdev.sources.elbwords import target_group_name
 from ecsdev.sources.netviews import RuleView, TargetView
 from ecsdev.sources.views import TaskView
-from ecsdev.tui import rows
+from ecsdev.tui import netrows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
 from ecsdev.tui.widgets.table import ResourceTable, Row
@@ -27,12 +27,12 @@ class LoadBalancersScreen(TableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "target_groups", "Target groups")]
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.LB_COLS, id="lbs")
+        yield ResourceTable(netrows.LB_COLS, id="lbs")
 
     def fetch(self) -> None:
         lbs = self.source.list_load_balancers()
         self.load_rows(
-            self.query_one("#lbs", ResourceTable), iter([[rows.lb_row(lb) for lb in lbs]])
+            self.query_one("#lbs", ResourceTable), iter([[netrows.lb_row(lb) for lb in lbs]])
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -53,13 +53,13 @@ class ListenersScreen(TableScreen):
         self.lb = route.get("lb")
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.LISTENER_COLS, id="listeners")
+        yield ResourceTable(netrows.LISTENER_COLS, id="listeners")
 
     def fetch(self) -> None:
         listeners = self.source.list_listeners(self.lb)
         self.load_rows(
             self.query_one("#listeners", ResourceTable),
-            iter([[rows.listener_row(ls) for ls in listeners]]),
+            iter([[netrows.listener_row(ls) for ls in listeners]]),
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -80,13 +80,13 @@ class RulesScreen(TableScreen):
         self.rules: dict[str, RuleView] = {}
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.RULE_COLS, id="rules")
+        yield ResourceTable(netrows.RULE_COLS, id="rules")
 
     def fetch(self) -> None:
         found = self.source.list_rules(self.listener)
         self.rules = {r.arn: r for r in found}
         self.load_rows(
-            self.query_one("#rules", ResourceTable), iter([[rows.rule_row(r) for r in found]])
+            self.query_one("#rules", ResourceTable), iter([[netrows.rule_row(r) for r in found]])
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -110,14 +110,14 @@ class TargetGroupsScreen(TableScreen):
         """The groups of one rule (a weighted forward), when given."""
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.TG_COLS, id="tgs")
+        yield ResourceTable(netrows.TG_COLS, id="tgs")
 
     def fetch(self) -> None:
         groups = self.source.list_target_groups(self.lb)
         if self.only:
             groups = [g for g in groups if g.arn in self.only]
         self.load_rows(
-            self.query_one("#tgs", ResourceTable), iter([[rows.tg_row(tg) for tg in groups]])
+            self.query_one("#tgs", ResourceTable), iter([[netrows.tg_row(tg) for tg in groups]])
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -133,7 +133,7 @@ class TargetsScreen(TableScreen):
         self.targets: dict[str, TargetView] = {}
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.TARGET_COLS, id="targets")
+        yield ResourceTable(netrows.TARGET_COLS, id="targets")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -142,9 +142,10 @@ class TargetsScreen(TableScreen):
 
     def fetch(self) -> None:
         found = self.source.target_health(self.tg)
-        self.targets = {rows.target_row(t).key: t for t in found}
+        self.targets = {netrows.target_row(t).key: t for t in found}
         self.load_rows(
-            self.query_one("#targets", ResourceTable), iter([[rows.target_row(t) for t in found]])
+            self.query_one("#targets", ResourceTable),
+            iter([[netrows.target_row(t) for t in found]]),
         )
 
     def action_next_unhealthy(self) -> None:

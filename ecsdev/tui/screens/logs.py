@@ -45,6 +45,8 @@ class LogsScreen(BaseScreen):
         Binding("N", "previous_match", "Previous", show=False),
         Binding("f", "follow", "Follow"),
         Binding("t", "timestamps", "Time"),
+        Binding("w", "wrap", "Wrap"),
+        Binding("enter", "detail", "Full line", show=False),
         Binding("c", "clear", "Clear", show=False),
     ]
 
@@ -82,6 +84,8 @@ class LogsScreen(BaseScreen):
             return ""
         log = self.logview
         parts = ["following" if log.follow else "paused (f follows)"]
+        if log.wrap:
+            parts.append("wrapped")
         parts.append(
             f"{log.shown_count:,} of {log.line_count:,} lines"
             if log.filter_text
@@ -191,6 +195,17 @@ class LogsScreen(BaseScreen):
 
     def action_timestamps(self) -> None:
         self.logview.show_time = not self.logview.show_time
+
+    def action_wrap(self) -> None:
+        self.logview.set_wrap(not self.logview.wrap)
+        self.update_bars()
+
+    def action_detail(self) -> None:
+        from ecsdev.tui.screens.modals import DetailModal
+
+        line = self.logview.line_in_view()
+        if line is not None:
+            self.app.push_screen(DetailModal("log line", line))
 
     def action_clear(self) -> None:
         self.logview.clear()

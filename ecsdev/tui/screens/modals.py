@@ -1,4 +1,5 @@
-"""Dialogs: confirm a change (showing the exact API call), ask for a number, show the keys.
+"""Dialogs: confirm a change (showing the exact API call), ask for a number, show the keys,
+show long text in full.
 
 A change to a live account is confirmed against the literal call it will make (and the
 same call as an ``aws`` command line), not a paraphrase, so what the user approves is what
@@ -111,6 +112,29 @@ COMMON_ACTIONS = {
 }
 
 
+class DetailModal(ModalScreen[None]):
+    """Long text in full, wrapped: an event, a deployment's reason, a stop reason, a log line."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close")]
+
+    def __init__(self, title: str, body: Text | str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog"):
+            yield Label(Text(self.title_text, style="bold"), id="dialog-title")
+            yield Static(self.body, id="detail-text")
+            yield Label(Text("Escape or Enter to close", style="dim"))
+
+    def text(self) -> str:
+        return self.body.plain if isinstance(self.body, Text) else self.body
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class HelpModal(ModalScreen[None]):
     """The keys of the view underneath, then the keys everywhere."""
 
@@ -147,7 +171,9 @@ class HelpModal(ModalScreen[None]):
             ("", ""),
             *common,
             ("↑↓ j k g G", "Move; pgup / pgdn by page; click a row to open it"),
-            ("enter", "Open the selected row"),
+            ("enter", "Open the selected row (events, reasons: the full text)"),
+            ("ctrl+z", "Faults only: failing services, tasks, deployments, targets"),
+            ("F1…F9", "Sort by that column (again: reverse); o / O cycle and reverse"),
             ("ctrl+p", "Command palette: every view and action"),
             (": cmd", "services, tasks, lb, tg, vpc, td, ctx, region, logs, help, quit"),
             ("/ text", "Filter: text, regular expression, !inverse, column:value"),

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static, TabbedContent, TabPane
 
 from ecsdev.sources.netviews import SecurityGroupView
-from ecsdev.tui import rows
+from ecsdev.tui import netrows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
 from ecsdev.tui.widgets.table import ResourceTable, Row
@@ -19,12 +19,12 @@ from ecsdev.tui.widgets.table import ResourceTable, Row
 
 class VpcsScreen(TableScreen):
     def body(self) -> ComposeResult:
-        yield ResourceTable(rows.VPC_COLS, id="vpcs")
+        yield ResourceTable(netrows.VPC_COLS, id="vpcs")
 
     def fetch(self) -> None:
         vpcs = self.source.list_vpcs()
         self.load_rows(
-            self.query_one("#vpcs", ResourceTable), iter([[rows.vpc_row(v) for v in vpcs]])
+            self.query_one("#vpcs", ResourceTable), iter([[netrows.vpc_row(v) for v in vpcs]])
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -41,19 +41,19 @@ class VpcScreen(TableScreen):
     def body(self) -> ComposeResult:
         with TabbedContent(initial=self.route.get("tab") or "subnets"):
             with TabPane("Subnets", id="subnets"):
-                yield ResourceTable(rows.SUBNET_COLS, id="subnet-table")
+                yield ResourceTable(netrows.SUBNET_COLS, id="subnet-table")
             with TabPane("Security groups", id="groups"):
-                yield ResourceTable(rows.SG_COLS, id="sg-table")
+                yield ResourceTable(netrows.SG_COLS, id="sg-table")
 
     def fetch(self) -> None:
         subnets = self.source.list_subnets(self.vpc)
         self.load_rows(
             self.query_one("#subnet-table", ResourceTable),
-            iter([[rows.subnet_row(s) for s in subnets]]),
+            iter([[netrows.subnet_row(s) for s in subnets]]),
         )
         groups = self.source.list_security_groups(self.vpc)
         self.load_rows(
-            self.query_one("#sg-table", ResourceTable), iter([[rows.sg_row(g) for g in groups]])
+            self.query_one("#sg-table", ResourceTable), iter([[netrows.sg_row(g) for g in groups]])
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -72,7 +72,7 @@ class SecurityGroupScreen(TableScreen):
 
     def body(self) -> ComposeResult:
         yield Static(id="summary")
-        yield ResourceTable(rows.SG_RULE_COLS, id="rules")
+        yield ResourceTable(netrows.SG_RULE_COLS, id="rules")
 
     def fetch(self) -> None:
         groups = self.source.list_security_groups(ids=[self.group_id])
@@ -83,7 +83,7 @@ class SecurityGroupScreen(TableScreen):
         self.query_one("#summary", Static).update(
             f" {g.id}  {g.name}  vpc {g.vpc_id}  {g.description}"
         )
-        self.query_one("#rules", ResourceTable).set_rows(rows.sg_rule_rows(g))
+        self.query_one("#rules", ResourceTable).set_rows(netrows.sg_rule_rows(g))
         self.update_bars()
 
     def open_row(self, table: ResourceTable, row: Row) -> None:

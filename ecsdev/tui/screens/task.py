@@ -19,7 +19,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from ecsdev.sources.base import Capability, Unsupported
 from ecsdev.sources.netviews import TaskNetworkView
 from ecsdev.sources.views import TaskDefinitionView, TaskView
-from ecsdev.tui import fmt, rows
+from ecsdev.tui import fmt, netrows, rows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
 from ecsdev.tui.widgets.table import ResourceTable, Row
@@ -99,7 +99,7 @@ class TaskScreen(TableScreen):
                 yield ResourceTable(rows.CONTAINER_COLS, id="container-table")
             with TabPane("Network 2", id="network"):
                 yield Static(id="net-summary")
-                yield ResourceTable(rows.SG_RULE_COLS, id="sg-rules")
+                yield ResourceTable(netrows.SG_RULE_COLS, id="sg-rules")
 
     def fetch(self) -> None:
         task = self.source.describe_task(self.cluster, self.task_arn)
@@ -135,7 +135,7 @@ class TaskScreen(TableScreen):
     def _show_network(self, n: TaskNetworkView) -> None:
         self.query_one("#net-summary", Static).update(network_summary(n))
         self.query_one("#sg-rules", ResourceTable).set_rows(
-            r for g in n.security_groups for r in rows.sg_rule_rows(g)
+            r for g in n.security_groups for r in netrows.sg_rule_rows(g)
         )
 
     def _container(self) -> str | None:

@@ -12,7 +12,7 @@ task's prefix in a stable colour.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -82,6 +82,12 @@ class LogView(ScrollView, can_focus=True):
         self._label_width = 0
         self._filter: Callable[[str, str], bool] | None = None
         self._search: re.Pattern[str] | None = None
+        self.wrap = False
+        """Long lines continue on the next rows instead of running off to the right."""
+        self._starts: list[int] = []
+        """With wrap on: the first display row of each shown line."""
+        self._rows = 0
+        self._wrap_width = 0
         self.current_match: int | None = None
         """Index (in the shown lines) of the match ``n``/``N`` last moved to."""
         self.filter_text = ""
@@ -122,13 +128,16 @@ class LogView(ScrollView, can_focus=True):
         self._shown.extend(shown)
         if shown:
             self._width = max(self._width, max(len(e.text) for e in shown) + 40)
-        self._trim()
+        if self.wrap:
+            self._wrap_more(shown)
+        if self._trim() and self.wrap:
+            self._rewrap()
         self._resize()
 
-    def _trim(self) -> None:
+    def _trim(self) -> bool:
         excess = len(self._entries) - self.max_lines
         if excess <= 0:
-            return
+            return False
         cutoff = self._entries[excess].seq
         del self._entries[:excess]
         self.dropped += excess
@@ -141,16 +150,76 @@ class LogView(ScrollView, can_focus=True):
                 )
             if not self.follow:  # keep the lines the user is reading in place
                 self.scroll_to(y=max(0, self.scroll_y - gone), animate=False, immediate=True)
+        return True
 
     def clear(self) -> None:
         self._entries.clear()
         self._shown.clear()
         self.current_match = None
         self._width = 0
+        self._starts.clear()
+        self._rows = 0
         self._resize()
 
+    # -- wrapping ----------------------------------------------------------------------
+
+    def _prefix_width(self) -> int:
+        width = 13 if self.show_time else 0
+        return width + (self._label_width + 1 if len(self._labels) > 1 else 0)
+
+    def _body_width(self) -> int:
+        return max(10, (self.size.width or 80) - self._prefix_width() - 2)
+
+    def _wrap_more(self, entries: Sequence[Entry]) -> None:
+        width = self._wrap_width
+        for e in entries:
+            self._starts.append(self._rows)
+            self._rows += max(1, -(-len(e.text) // width))
+
+    def _rewrap(self) -> None:
+        self._starts, self._rows = [], 0
+        self._wrap_width = self._body_width()
+        self._wrap_more(self._shown)
+
+    def set_wrap(self, wrap: bool) -> None:
+        """Wrap long lines (``w``), keeping the line at the top of the view in view."""
+        top = self._entry_at(int(self.scroll_y))[0]
+        self.wrap = wrap
+        if wrap:
+            self._rewrap()
+        self._resize()
+        if not self.follow and self._shown:
+            self.scroll_to(y=self._row_of(top), animate=False, immediate=True)
+
+    def _entry_at(self, row: int) -> tuple[int, int]:
+        """(shown line, character offset) drawn on display ``row``."""
+        if not self.wrap:
+            return row, 0
+        i = max(0, bisect_right(self._starts, row) - 1)
+        return i, (row - self._starts[i]) * self._wrap_width if self._starts else 0
+
+    def _row_of(self, index: int) -> int:
+        if not self.wrap or not self._starts:
+            return index
+        return self._starts[min(index, len(self._starts) - 1)]
+
+    def on_resize(self) -> None:
+        if self.wrap and self._body_width() != self._wrap_width:
+            self._rewrap()
+            self._resize()
+
+    def line_in_view(self) -> str | None:
+        """The line to open in full: the current match, else the last one on screen."""
+        if not self._shown:
+            return None
+        if self.current_match is not None and self.current_match < len(self._shown):
+            return self._shown[self.current_match].text
+        bottom = int(self.scroll_y) + max(0, self.size.height - 1)
+        return self._shown[min(self._entry_at(bottom)[0], len(self._shown) - 1)].text
+
     def _resize(self) -> None:
-        self.virtual_size = Size(self._width, len(self._shown))
+        rows = self._rows if self.wrap else len(self._shown)
+        self.virtual_size = Size(self.size.width if self.wrap else self._width, rows)
         if self.follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
@@ -165,6 +234,8 @@ class LogView(ScrollView, can_focus=True):
             else [e for e in self._entries if match(e.text, e.label)]
         )
         self.current_match = None
+        if self.wrap:
+            self._rewrap()
         self._resize()
 
     def set_search(self, query: str) -> int:
@@ -201,7 +272,8 @@ class LogView(ScrollView, can_focus=True):
             return f"No line matches {self.search_text!r}"
         here = self.current_match
         if here is None:
-            here = int(self.scroll_y) - 1 if forward else int(self.scroll_y) + 1
+            top = self._entry_at(int(self.scroll_y))[0]
+            here = top - 1 if forward else top + 1
         after = [i for i in matches if (i > here if forward else i < here)]
         wrapped = not after
         target = (after[0] if forward else after[-1]) if after else matches[0 if forward else -1]
@@ -214,7 +286,8 @@ class LogView(ScrollView, can_focus=True):
     def _go(self, index: int) -> None:
         self.current_match = index
         self.follow = False
-        self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True)
+        row = self._row_of(index)
+        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
         self.refresh()
 
     # -- rendering ---------------------------------------------------------------------
@@ -223,16 +296,20 @@ class LogView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         style = self.rich_style
-        index = scroll_y + y
-        if index >= len(self._shown):
+        index, offset = self._entry_at(scroll_y + y)
+        if index >= len(self._shown) or (self.wrap and scroll_y + y >= self._rows):
             return Strip.blank(width, style)
         entry = self._shown[index]
         text = Text(no_wrap=True, end="", style=style)
-        if self.show_time:
-            text.append(entry.time + " ", "dim")
-        if len(self._labels) > 1:
-            text.append(entry.label.ljust(self._label_width) + " ", label_style(entry.label))
-        body = Text(entry.text)
+        if offset:  # a continuation of a wrapped line
+            text.append(" " * self._prefix_width() + "↪ ", "dim")
+        else:
+            if self.show_time:
+                text.append(entry.time + " ", "dim")
+            if len(self._labels) > 1:
+                text.append(entry.label.ljust(self._label_width) + " ", label_style(entry.label))
+        chunk = entry.text[offset : offset + self._wrap_width] if self.wrap else entry.text
+        body = Text(chunk)
         if self._search is not None:
             current = index == self.current_match
             body.highlight_regex(self._search, CURRENT if current else MATCH)
@@ -243,6 +320,9 @@ class LogView(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def watch_show_time(self) -> None:
+        if self.wrap:
+            self._rewrap()
+            self._resize()
         self.refresh()
 
     def watch_follow(self, follow: bool) -> None:

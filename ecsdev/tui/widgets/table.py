@@ -36,6 +36,8 @@ class Row:
     cells: tuple[Cell, ...]
     sort: tuple[object, ...] = ()
     """Values to sort by, one per column (defaults to the cells' text)."""
+    fault: bool = False
+    """Something is wrong with it (shown when the user asks for faults only)."""
 
     def plain(self, i: int) -> str:
         cell = self.cells[i]
@@ -89,9 +91,21 @@ class ResourceTable(DataTable[Cell]):
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
-    def __init__(self, columns: Sequence[Col], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Col],
+        *,
+        id: str | None = None,
+        default_sort: int | None = None,
+        faults: bool = False,
+    ) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.spec = tuple(columns)
+        self.default_sort = default_sort
+        """The column rows are ordered by until the user picks one (None: as they came)."""
+        self.has_faults = faults
+        """Whether its rows say when something is wrong (the faults-only toggle applies)."""
+        self.faults_only = False
         self._rows: dict[str, Row] = {}
         self._shown: list[str] = []
         self._filter_text = ""
@@ -102,6 +116,11 @@ class ResourceTable(DataTable[Cell]):
         self._ready = False
         self.pending_cursor: str | None = None
         """A key to put the cursor on as soon as that row arrives (restoring a view)."""
+        self._chosen = False
+        """The user (or a restored view) put the cursor somewhere: follow that row. Until
+        then the cursor stays on the first row as rows arrive and sort in above it."""
+        self._early_moves = 0
+        """Cursor moves typed before the first rows arrived, applied when they do."""
 
     def on_mount(self) -> None:
         for col in self.spec:
@@ -151,6 +170,15 @@ class ResourceTable(DataTable[Cell]):
         self._hide = hide
         self._apply()
 
+    def set_faults_only(self, on: bool) -> None:
+        """Show only the rows that are faults (k9s's ctrl+z), where rows say so."""
+        self.faults_only = on and self.has_faults
+        self._apply()
+
+    @property
+    def effective_sort(self) -> int | None:
+        return self.sort_column if self.sort_column is not None else self.default_sort
+
     def sort_by(self, column: int | None, reverse: bool = False) -> None:
         self.sort_column, self.sort_reverse = column, reverse
         self._relabel()
@@ -159,14 +187,16 @@ class ResourceTable(DataTable[Cell]):
     def cycle_sort(self) -> None:
         """Next column (``o``); after the last one, back to the source's order."""
         if self.sort_column is None:
-            self.sort_by(0)
+            first = 0 if self.default_sort != 0 else 1
+            self.sort_by(first if first < len(self.spec) else None)
         elif self.sort_column + 1 < len(self.spec):
             self.sort_by(self.sort_column + 1, self.sort_reverse)
         else:
             self.sort_by(None)
 
     def toggle_reverse(self) -> None:
-        self.sort_by(self.sort_column if self.sort_column is not None else 0, not self.sort_reverse)
+        column = self.effective_sort
+        self.sort_by(column if column is not None else 0, not self.sort_reverse)
 
     @property
     def current_key(self) -> str | None:
@@ -180,6 +210,12 @@ class ResourceTable(DataTable[Cell]):
         return self._rows.get(key) if key else None
 
     def move_to_key(self, key: str | None) -> bool:
+        """Put the cursor on ``key``'s row (it then follows that row); False if not shown."""
+        moved = self._move_to(key)
+        self._chosen = self._chosen or moved
+        return moved
+
+    def _move_to(self, key: str | None) -> bool:
         if key is None or not self._ready or key not in self._shown:
             return False
         self.move_cursor(row=self._shown.index(key), animate=False)
@@ -190,7 +226,7 @@ class ResourceTable(DataTable[Cell]):
     def _relabel(self) -> None:
         for i, col in enumerate(self.spec):
             label = col.label
-            if i == self.sort_column:
+            if i == self.effective_sort:
                 label += " ▼" if self.sort_reverse else " ▲"
             column = self.columns.get(col.key)  # type: ignore[call-overload]
             if column is not None:
@@ -206,9 +242,15 @@ class ResourceTable(DataTable[Cell]):
 
     def _visible(self) -> list[str]:
         hide = self._hide
-        rows = [r for r in self._rows.values() if self._filter(r) and not (hide and hide(r))]
-        if self.sort_column is not None:
-            i = self.sort_column
+        faults = self.faults_only
+        rows = [
+            r
+            for r in self._rows.values()
+            if self._filter(r) and not (hide and hide(r)) and (r.fault or not faults)
+        ]
+        i = self.effective_sort
+        if i is not None:  # ties keep a fixed order (by key), whatever order rows came in
+            rows.sort(key=lambda r: r.key)
             rows.sort(key=lambda r: _sortable(r.sort_value(i)), reverse=self.sort_reverse)
         return [r.key for r in rows]
 
@@ -227,6 +269,13 @@ class ResourceTable(DataTable[Cell]):
             self._rebuild(wanted)
         if self.pending_cursor is not None and self.move_to_key(self.pending_cursor):
             self.pending_cursor = None
+            self._chosen = True
+        if not self._chosen and self._shown and self.cursor_row != 0:
+            self.move_cursor(row=0, animate=False)
+        if self._early_moves and self._shown:
+            row = min(max(0, self.cursor_row + self._early_moves), len(self._shown) - 1)
+            self._early_moves = 0
+            self.move_cursor(row=row, animate=False)
 
     def _update_cells(self, keys: list[str]) -> None:
         for key in keys:
@@ -266,7 +315,7 @@ class ResourceTable(DataTable[Cell]):
             self._update_count += 1
             self.cursor_coordinate = self.cursor_coordinate
             self.refresh(layout=True)
-            if not self.move_to_key(keep_key) and wanted:
+            if not self._move_to(keep_key) and wanted:
                 self.move_cursor(row=min(self.cursor_row, len(wanted) - 1), animate=False)
             return True
         except (AttributeError, KeyError, TypeError):
@@ -279,14 +328,38 @@ class ResourceTable(DataTable[Cell]):
         for key in wanted:
             self.add_row(*self._rows[key].cells, key=key)
         self._shown = wanted
-        if not self.move_to_key(keep) and wanted:
+        if not self._move_to(keep) and wanted:
             self.move_cursor(row=min(max(index, 0), len(wanted) - 1), animate=False)
 
+    def action_cursor_down(self) -> None:
+        self._chosen = True
+        if not self._shown:
+            self._early_moves += 1
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self._chosen = True
+        if not self._shown:
+            self._early_moves -= 1
+            return
+        super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self._chosen = True
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        self._chosen = True
+        super().action_page_up()
+
     def action_scroll_top(self) -> None:
+        self._chosen = True
         if self._shown:
             self.move_cursor(row=0)
 
     def action_scroll_bottom(self) -> None:
+        self._chosen = True
         if self._shown:
             self.move_cursor(row=len(self._shown) - 1)
 
