@@ -380,6 +380,8 @@ OPERATIONS = {
 def handlers(ctx: Any) -> ServiceHandlers:
     """The ECS operations, bound to one world (the server calls this once)."""
     world = EcsWorld.make(ctx.resources, ctx.account_id, ctx.sink)
+    world.revive()  # after a restart: the services' controllers run again
+    world.supervise()
     out = ServiceHandlers("ecs")
     for name, fn in OPERATIONS.items():
         out.add(name, (lambda f: lambda req: f(world, req))(fn))

@@ -20,10 +20,12 @@ from emulator.endpoint.clusters import Cluster, Clusters
 from emulator.endpoint.ecs_taskdefs import TaskDefinitionRecord, TaskDefinitions
 from emulator.endpoint.resources import Resources
 from emulator.errors import DockerUnavailable
-from emulator.events import EventSink, discard
+from emulator.events import Event, EventSink, discard
 from emulator.lifecycle import ObservedTask, group_by_task
 from emulator.model.layout import Vpc
 from emulator.networks import ensure_networks
+from emulator.services import load_spec, service_names
+from emulator.stacklock import StackLock
 from emulator.tasks import Placement, TaskRunner
 
 
@@ -108,6 +110,38 @@ class EcsWorld:
         except DockerUnavailable:
             return
         fn(self.resources, runtime, req.region)
+
+    def supervise(self, interval: float = 5.0) -> threading.Event:
+        """Keep a controller running for every ACTIVE cluster with an active service (after
+        an endpoint restart, or a controller that died): a daemon thread; set the returned
+        event to end it."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.revive()
+                except Exception as e:  # noqa: BLE001 - the thread must outlive a bad pass
+                    self.sink(Event(f"supervisor: {e!r}", level="error", kind="endpoint"))
+
+        threading.Thread(target=loop, name="ecs-supervisor", daemon=True).start()
+        return stop
+
+    def revive(self) -> list[str]:
+        """Start the controllers that should run and do not; the stacks it started."""
+        started = []
+        for c in self.clusters.all():
+            if c.status != "ACTIVE":
+                continue
+            store = self.clusters.store(c.stack)
+            if not any(
+                (sp := load_spec(store, n)) is not None and sp.active for n in service_names(store)
+            ):
+                continue
+            if StackLock(c.stack).holder() is None:
+                self.clusters.ensure_controller(c)
+                started.append(c.stack)
+        return started
 
     def close(self) -> None:
         with self._lock:

@@ -82,6 +82,12 @@ def test_kill_9_and_restart_loses_nothing(ep: Endpoint) -> None:
     for _ in range(3):
         ep.kill()
         ep.start()
+    # the stack's controller dies too: the endpoint starts it again
+    pid_file = ep.state / "stacks" / "kept" / "controller.pid"
+    dead = int(pid_file.read_text().strip())
+    os.kill(dead, signal.SIGKILL)
+    ep.kill()
+    ep.start()
     ecs = ep.ecs()
     assert ecs.list_clusters()["clusterArns"] == ["arn:aws:ecs:us-east-1:000000000000:cluster/kept"]
     assert ecs.describe_task_definition(taskDefinition="kept")["taskDefinition"]["revision"] == 1
@@ -90,6 +96,11 @@ def test_kill_9_and_restart_loses_nothing(ep: Endpoint) -> None:
     assert svc["runningCount"] == 2
     time.sleep(3)  # a few controller ticks: nothing is started again
     assert sorted(ecs.list_tasks(cluster="kept")["taskArns"]) == tasks_before
+    deadline = time.monotonic() + 10
+    while int(pid_file.read_text().strip() or 0) == dead:
+        assert time.monotonic() < deadline, "no controller was started again"
+        time.sleep(0.1)
+    os.kill(int(pid_file.read_text().strip()), 0)  # alive
     # and it goes on working: a scale after the restarts
     ecs.update_service(cluster="kept", service="web", desiredCount=3)
     ecs.get_waiter("services_stable").wait(cluster="kept", services=["web"], WaiterConfig=FAST)
