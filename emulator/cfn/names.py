@@ -187,6 +187,24 @@ def physical(env: Env, rtype: str, lid: str, props: dict[str, Any]) -> dict[str,
     return placeholder(env, rtype, lid, props)
 
 
+def attribute(env: Env, rtype: str, lid: str, attr: str) -> str:
+    """Any other attribute of a resource that is not emulated: a host name for addresses and
+    endpoints (``Endpoint.Address`` of a database), a port for ports, else a stand-in ID."""
+    parts = rtype.split("::")
+    service = parts[1].lower() if len(parts) > 2 else "aws"
+    host = (
+        f"{generated(env, lid, 63).lower()}.{digest(lid, n=8)}.{env.region}.{service}.amazonaws.com"
+    )
+    last = attr.rsplit(".", 1)[-1]
+    if last.endswith(("Address", "DNSName", "Endpoint", "Host", "Hostname")):
+        return host
+    if last.endswith(("Url", "URL")):
+        return f"https://{host}/"
+    if last.endswith("Port"):
+        return str(1024 + int(digest(lid, attr, n=4), 16) % 60000)
+    return f"{generated(env, lid, 64)}-{attr.replace('.', '-')}"
+
+
 def placeholder(env: Env, rtype: str, lid: str, props: dict[str, Any]) -> dict[str, Any]:
     """Well-formed values for a resource that is not emulated (IAM, KMS, Lambda …)."""
     parts = rtype.split("::")

@@ -227,7 +227,7 @@ class StackScope(Evaluator):
         if resource.type in EMULATED:
             known = ", ".join(k for k in values if k != "Ref")
             raise Bad(at, f"{resource.type} has no attribute {attr!r} (it has: {known})")
-        return f"{values['Ref']}.{attr}"  # not emulated: a well-formed stand-in
+        return names.attribute(resource.scope.env, resource.type, resource.lid, attr)
 
     def condition(self, name: Any, at: PathT) -> bool:
         conditions = self._section("Conditions")

@@ -366,3 +366,40 @@ def test_network_load_balancer_is_listed_not_refused(tmp_path: Path) -> None:
         "Resources.Admin.Properties.Type: network load balancers are not emulated" in m
         for m in _messages(c)
     )
+
+
+def test_references_to_resources_not_emulated_resolve_to_placeholders(tmp_path: Path) -> None:
+    path = tmp_path / "db.yaml"
+    path.write_text(
+        """
+Resources:
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: postgres, DBInstanceClass: db.t3.micro}
+  Key: {Type: AWS::KMS::Key}
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: app
+          Image: ecsdev/echo:latest
+          Memory: 64
+          Environment:
+            - {Name: DB_HOST, Value: !GetAtt Db.Endpoint.Address}
+            - {Name: DB_PORT, Value: !GetAtt Db.Endpoint.Port}
+            - {Name: KEY, Value: !Ref Key}
+            - {Name: KEY_ARN, Value: !GetAtt Key.Arn}
+"""
+    )
+    c = Collector()
+    layout = load_templates([path], warn=c, remember_ports=False)
+    env = dict(layout.task_definitions[0].container_definitions[0].environment)
+    assert env["DB_HOST"].endswith(".us-east-1.rds.amazonaws.com")
+    assert env["DB_PORT"].isdigit()
+    assert len(env["KEY"]) == 36 and env["KEY_ARN"].startswith(
+        "arn:aws:kms:us-east-1:000000000000:"
+    )
+    listed = [m for m in _messages(c) if "is not emulated" in m]
+    assert len(listed) == 2
+    assert "Resources.Db: AWS::RDS::DBInstance is not emulated" in listed[0]
+    assert "Resources.Key: AWS::KMS::Key is not emulated" in listed[1]
