@@ -92,7 +92,11 @@ def test_round_trip_nested_lists_maps_timestamps_booleans(url: str) -> None:
     assert td["registeredAt"] == dt.datetime(2026, 12, 6, 1, 2, 3, 500000, tzinfo=dt.UTC)
     assert out["tags"] == [{"key": "k", "value": "v"}]
     req = SEEN[-1]
-    assert (req.service, req.operation, req.region) == ("ecs", "RegisterTaskDefinition", "eu-west-1")
+    assert (req.service, req.operation, req.region) == (
+        "ecs",
+        "RegisterTaskDefinition",
+        "eu-west-1",
+    )
     assert req.access_key == FAKE_KEY and FAKE_SECRET not in repr(req)
 
 
@@ -155,3 +159,35 @@ def test_handler_crash_is_internal_failure(url: str) -> None:
 def test_unhandled_operation_goes_to_fallback(url: str) -> None:
     # ListClusters has no handler here: moto's in-memory ECS answers it
     assert client_for(url, "ecs").list_clusters()["clusterArns"] == []
+
+
+def test_nested_violations_are_located_as_aws_does(url: str) -> None:
+    import boto3
+
+    raw = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1"
+    ).client(
+        "ecs",
+        endpoint_url=url,
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
+    )
+    with pytest.raises(ClientError) as e:
+        raw.register_task_definition(
+            family="f",
+            containerDefinitions=[{"name": "a"}, {"image": "x", "cpu": "many"}],
+            inferenceAccelerators=[
+                {"deviceName": "a", "deviceType": "t"},
+                {"deviceName": "b"},
+            ],
+        )
+    err = e.value.response["Error"]
+    assert err["Code"] == "InvalidParameterException"
+    assert err["Message"].startswith("2 validation errors detected: ")
+    assert (
+        "Value null at 'inferenceAccelerators.2.member.deviceType' failed to satisfy "
+        "constraint: Member must not be null" in err["Message"]
+    )
+    assert (
+        "Value 'many' at 'containerDefinitions.2.member.cpu' failed to satisfy constraint: "
+        "Member must be of type integer" in err["Message"]
+    )

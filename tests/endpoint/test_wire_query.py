@@ -212,7 +212,7 @@ def test_model_violation_is_validation_error(url: str) -> None:
     err = e.value.response["Error"]
     assert err["Code"] == "ValidationError"
     assert err["Message"] == (
-        "1 validation error detected: Value null at 'Name' failed to satisfy constraint: "
+        "1 validation error detected: Value null at 'name' failed to satisfy constraint: "
         "Member must not be null"
     )
     with pytest.raises(ClientError) as e:

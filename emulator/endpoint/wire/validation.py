@@ -11,6 +11,7 @@ types, minimum lengths and values), the same as ecsdev's layouts use.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botocore.model import StructureShape
@@ -20,19 +21,41 @@ from emulator.endpoint.api import ApiError
 from emulator.endpoint.wire.models import protocol, protocol_validation_code
 
 
-def _path(name: str) -> str:
-    return name[1:] if name.startswith(".") else name
+def _path(name: str, lower: bool) -> str:
+    """botocore's ``containerDefinitions[0].name`` as Coral writes it,
+    ``containerDefinitions.1.member.name``; query services write members in camelCase
+    (``Name`` -> ``name``)."""
+    name = re.sub(r"\[(\d+)\]", lambda m: f".{int(m.group(1)) + 1}.member", name.lstrip("."))
+    if not lower:
+        return name
+    return ".".join(p[:1].lower() + p[1:] for p in name.split(".") if p)
 
 
-def _constraint(reason: str, name: str, extra: dict[str, Any]) -> tuple[str, str]:
+_TYPE_NAMES = {
+    "<class 'str'>": "string",
+    "<class 'int'>": "integer",
+    "<class 'float'>": "number",
+    "<class 'decimal.Decimal'>": "number",
+    "<class 'bool'>": "boolean",
+    "<class 'list'>": "list",
+    "<class 'tuple'>": "list",
+    "<class 'dict'>": "structure",
+    "<class 'collections.OrderedDict'>": "structure",
+    "<class 'datetime.datetime'>": "timestamp",
+    "<class 'bytes'>": "blob",
+    "<class 'bytearray'>": "blob",
+}
+
+
+def _constraint(reason: str, name: str, extra: dict[str, Any], lower: bool) -> tuple[str, str]:
     """(where, text) of one violation, in Coral's words."""
     if reason == "missing required field":
-        where = ".".join(p for p in (_path(name), str(extra["required_name"])) if p)
+        where = _path(".".join(p for p in (name, str(extra["required_name"])) if p), lower)
         return (
             where,
             f"Value null at '{where}' failed to satisfy constraint: Member must not be null",
         )
-    where = _path(name) or "input"
+    where = _path(name, lower) or "input"
     value = extra.get("param")
     shown = f"'{value}'" if not isinstance(value, dict | list) else "'…'"
     if reason == "invalid length":
@@ -46,7 +69,9 @@ def _constraint(reason: str, name: str, extra: dict[str, Any]) -> tuple[str, str
             f"Member must have value greater than or equal to {extra['min_allowed']}"
         )
     if reason == "invalid type":
-        kinds = ", ".join(str(t) for t in extra.get("valid_types", []))
+        kinds = " or ".join(
+            sorted({_TYPE_NAMES.get(t, str(t)) for t in extra.get("valid_types", [])})
+        )
         return where, (
             f"Value {shown} at '{where}' failed to satisfy constraint: "
             f"Member must be of type {kinds}"
@@ -64,7 +89,8 @@ def check(service: str, params: dict[str, Any], shape: StructureShape | None) ->
     report = ParamValidator().validate(params, shape)
     if not report.has_errors():
         return
-    errors = [_constraint(r, n, dict(x)) for r, n, x in report._errors]
+    lower = protocol(service) == "query"
+    errors = [_constraint(r, n, dict(x), lower) for r, n, x in report._errors]
     if protocol(service) == "ec2":
         reason, name, extra = report._errors[0]
         if reason == "missing required field":
