@@ -35,11 +35,13 @@ from emulator.endpoint.api import DEFAULT_ACCOUNT
 from emulator.endpoint.elbv2_records import (
     Listener,
     LoadBalancer,
+    Readable,
     TargetGroup,
     listeners_of,
     rules_of,
     target_groups_of_listener,
 )
+from emulator.endpoint.elbv2_world import WorldView
 from emulator.endpoint.resources import Resources, Tx
 from emulator.errors import EcsdevError
 from emulator.networks import ensure_networks
@@ -262,7 +264,7 @@ def _run(stack: str, region: str, account_id: str, runtime: ContainerRuntime) ->
 # -- what the API reads back ---------------------------------------------------------------------
 
 
-def owner_of(resources: Resources | Tx, region: str, lb_arn: str) -> str | None:
+def owner_of(resources: Readable, region: str, lb_arn: str) -> str | None:
     """The stack that runs a load balancer (None: not projected, e.g. no listener)."""
     for p in resources.list(ElbProjection, region):
         if lb_arn in p.load_balancers:
@@ -293,7 +295,7 @@ def refresh_state(resources: Resources, region: str, lb: LoadBalancer) -> LoadBa
     return lb
 
 
-def stack_targets(resources: Resources, region: str, tg_arn: str) -> list[dict[str, Any]]:
+def stack_targets(resources: Readable, region: str, tg_arn: str) -> list[dict[str, Any]]:
     """The TargetHealthDescriptions the stand-in recorded for a target group (service
     tasks), without the ``Ecsdev`` local facts. On an ALB a healthy target gets traffic, so
     ``wait target-in-service`` must not return before nginx routes to it: while a stack's
@@ -306,8 +308,9 @@ def stack_targets(resources: Resources, region: str, tg_arn: str) -> list[dict[s
     tg = resources.get(TargetGroup, region, tg_arn)
     timeout = float(tg.health_check.timeout_seconds) if tg else 5.0
     out: list[dict[str, Any]] = []
+    layout_stacks = resources.world.stack_of if isinstance(resources, WorldView) else {}
     for lb in load_balancers_of_target_group(resources, region, tg_arn):
-        stack = owner_of(resources, region, lb.arn)
+        stack = owner_of(resources, region, lb.arn) or layout_stacks.get(lb.arn)
         if stack is None:
             continue
         store = _store(stack)
@@ -332,7 +335,10 @@ def stack_targets(resources: Resources, region: str, tg_arn: str) -> list[dict[s
 
 
 def target_health(
-    resources: Resources, region: str, tg_arn: str, targets: list[dict[str, Any]] | None = None
+    resources: Resources | WorldView,
+    region: str,
+    tg_arn: str,
+    targets: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """DescribeTargetHealth's TargetHealthDescriptions (see ``elbv2_targets``)."""
     from emulator.endpoint.elbv2_targets import target_health as describe

@@ -101,7 +101,7 @@ def describe_load_balancers(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]
     check_model(req.operation, p)
     from emulator.endpoint.albprojection import refresh_state
 
-    lbs = ctx.resources.list(LoadBalancer, req.region)
+    lbs = C.view(ctx, req).list(LoadBalancer, req.region)
     arns, names = list(p.get("LoadBalancerArns") or ()), list(p.get("Names") or ())
     if arns:
         lbs = [x for x in lbs if x.arn in arns]
@@ -155,7 +155,7 @@ def delete_listener_records(tx: Tx, region: str, lis: Listener) -> None:
 
 
 def describe_load_balancer_attributes(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
-    lb = C.load_balancer(ctx.resources, req.region, str(req.params.get("LoadBalancerArn", "")))
+    lb = C.load_balancer(C.view(ctx, req), req.region, str(req.params.get("LoadBalancerArn", "")))
     return {"Attributes": out.attributes(lb.attributes)}
 
 
@@ -205,8 +205,9 @@ def remove_tags(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
 
 def describe_tags(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     descs = []
+    view = C.view(ctx, req)
     for arn in req.params.get("ResourceArns") or ():
-        C.require(ctx.resources, req.region, str(arn))
+        C.require(view, req.region, str(arn))
         have = ctx.resources.get(ElbTags, req.region, str(arn))
         descs.append({"ResourceArn": str(arn), "Tags": out.tags(have.tags if have else ())})
     return {"TagDescriptions": descs}

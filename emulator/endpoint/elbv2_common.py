@@ -13,14 +13,17 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator.endpoint.api import ApiError, Request, validation_error
-from emulator.endpoint.elbv2_records import Listener, LoadBalancer, Rule, TargetGroup
-from emulator.endpoint.resources import Resources, Tx
+from emulator.endpoint.elbv2_records import Listener, LoadBalancer, Readable, Rule, TargetGroup
+from emulator.endpoint.resources import Resources
 from emulator.errors import DockerUnavailable, EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.runtime.base import ContainerRuntime
+
+if TYPE_CHECKING:
+    from emulator.endpoint.elbv2_world import WorldView
 
 T = TypeVar("T")
 DEFAULT_PAGE = 400
@@ -57,6 +60,13 @@ class Elbv2Context:
             )
 
 
+def view(ctx: Elbv2Context, req: Request) -> WorldView:
+    """What describe calls read: the endpoint's records and the ``ecsdev up`` stacks'."""
+    from emulator.endpoint.elbv2_world import WorldView
+
+    return WorldView(ctx.resources, req.region)
+
+
 def new_id() -> str:
     return secrets.token_hex(8)
 
@@ -77,35 +87,52 @@ def lb_path(lb: LoadBalancer) -> str:
 # -- one resource, or AWS's error ---------------------------------------------------------------
 
 
-def load_balancer(tx: Tx | Resources, region: str, arn: str) -> LoadBalancer:
+def _layout_owned(region: str, arn: str) -> None:
+    """A write on a load balancer of an ``ecsdev up`` stack: its layout is where it changes."""
+    from emulator.endpoint.elbv2_world import layout_stack_of
+
+    stack = layout_stack_of(region, arn)
+    if stack is not None:
+        raise ApiError(
+            "OperationNotPermitted",
+            f"'{arn}' belongs to the stack '{stack}' brought up by `ecsdev up`; change its "
+            "layout file instead",
+        )
+
+
+def load_balancer(tx: Readable, region: str, arn: str) -> LoadBalancer:
     lb = tx.get(LoadBalancer, region, arn)
     if lb is None:
+        _layout_owned(region, arn)
         raise ApiError("LoadBalancerNotFound", f"Load balancer '{arn}' not found")
     return lb
 
 
-def target_group(tx: Tx | Resources, region: str, arn: str) -> TargetGroup:
+def target_group(tx: Readable, region: str, arn: str) -> TargetGroup:
     tg = tx.get(TargetGroup, region, arn)
     if tg is None:
+        _layout_owned(region, arn)
         raise ApiError("TargetGroupNotFound", f"Target groups '{arn}' not found")
     return tg
 
 
-def listener(tx: Tx | Resources, region: str, arn: str) -> Listener:
+def listener(tx: Readable, region: str, arn: str) -> Listener:
     lis = tx.get(Listener, region, arn)
     if lis is None:
+        _layout_owned(region, arn)
         raise ApiError("ListenerNotFound", f"Listener '{arn}' not found")
     return lis
 
 
-def rule(tx: Tx | Resources, region: str, arn: str) -> Rule:
+def rule(tx: Readable, region: str, arn: str) -> Rule:
     r = tx.get(Rule, region, arn)
     if r is None:
+        _layout_owned(region, arn)
         raise ApiError("RuleNotFound", f"Rule '{arn}' not found")
     return r
 
 
-def default_rule_of(tx: Tx | Resources, region: str, arn: str) -> Listener | None:
+def default_rule_of(tx: Readable, region: str, arn: str) -> Listener | None:
     """The listener whose default rule ``arn`` is."""
     return next((x for x in tx.list(Listener, region) if x.default_rule_arn == arn), None)
 
@@ -124,7 +151,7 @@ def kind_of(arn: str) -> type[Any] | None:
     return None
 
 
-def require(tx: Tx | Resources, region: str, arn: str) -> object:
+def require(tx: Readable, region: str, arn: str) -> object:
     """Any ELBv2 resource by ARN (for tags), or the error for its kind."""
     cls = kind_of(arn)
     if cls is LoadBalancer:
@@ -179,4 +206,5 @@ __all__ = [
     "require",
     "rule",
     "target_group",
+    "view",
 ]

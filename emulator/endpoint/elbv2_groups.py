@@ -178,7 +178,7 @@ def delete_target_group(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
 def describe_target_groups(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     p = req.params
     check_model(req.operation, p)
-    res = ctx.resources
+    res = C.view(ctx, req)
     tgs = res.list(TargetGroup, req.region)
     lb_arn = p.get("LoadBalancerArn")
     if lb_arn:
@@ -209,7 +209,7 @@ def _lbs(res: Any, region: str, tg: TargetGroup) -> list[LoadBalancer]:
 
 
 def describe_target_group_attributes(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
-    tg = C.target_group(ctx.resources, req.region, str(req.params.get("TargetGroupArn", "")))
+    tg = C.target_group(C.view(ctx, req), req.region, str(req.params.get("TargetGroupArn", "")))
     return {"Attributes": out.attributes(tg.attributes)}
 
 

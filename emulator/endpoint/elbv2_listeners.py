@@ -162,7 +162,7 @@ def _announce(ctx: C.Elbv2Context, lb: LoadBalancer, lis: Listener) -> None:
 def describe_listeners(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     p = req.params
     check_model(req.operation, p)
-    res = ctx.resources
+    res = C.view(ctx, req)
     lb_arn, arns = p.get("LoadBalancerArn"), list(p.get("ListenerArns") or ())
     if not lb_arn and not arns:
         raise validation_error("You must specify either listener ARNs or a load balancer ARN")
@@ -268,7 +268,7 @@ def create_rule(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
 def describe_rules(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     p = req.params
     check_model(req.operation, p)
-    res = ctx.resources
+    res = C.view(ctx, req)
     lis_arn, arns = p.get("ListenerArn"), list(p.get("RuleArns") or ())
     if not lis_arn and not arns:
         raise validation_error("You must specify either listener rule ARNs or a listener ARN")

@@ -13,8 +13,18 @@ serializers; these are the engine's names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
-from emulator.endpoint.resources import Resources, Tx
+T = TypeVar("T")
+
+
+class Readable(Protocol):
+    """What lookups read from: ``Resources``, a ``Tx``, or ``elbv2_world.WorldView``."""
+
+    def get(self, cls: type[T], region: str, rid: str) -> T | None: ...
+
+    def list(self, cls: type[T], region: str | None = None) -> list[T]: ...
+
 
 # -- attributes, as DescribeLoadBalancerAttributes / DescribeTargetGroupAttributes list them --
 
@@ -310,31 +320,21 @@ class ElbTags:
 # -- lookups (for the ECS handlers and the projection) ----------------------------------------
 
 
-def target_group_by_arn(resources: Resources | Tx, region: str, arn: str) -> TargetGroup | None:
+def target_group_by_arn(resources: Readable, region: str, arn: str) -> TargetGroup | None:
     return resources.get(TargetGroup, region, arn)
 
 
-def target_group_by_name(resources: Resources | Tx, region: str, name: str) -> TargetGroup | None:
-    return next((t for t in resources.list(TargetGroup, region) if t.name == name), None)
-
-
-def load_balancer_by_arn(resources: Resources | Tx, region: str, arn: str) -> LoadBalancer | None:
-    return resources.get(LoadBalancer, region, arn)
-
-
-def listeners_of(resources: Resources | Tx, region: str, lb_arn: str) -> list[Listener]:
+def listeners_of(resources: Readable, region: str, lb_arn: str) -> list[Listener]:
     found = [x for x in resources.list(Listener, region) if x.load_balancer_arn == lb_arn]
     return sorted(found, key=lambda x: x.port)
 
 
-def rules_of(resources: Resources | Tx, region: str, listener_arn: str) -> list[Rule]:
+def rules_of(resources: Readable, region: str, listener_arn: str) -> list[Rule]:
     found = [r for r in resources.list(Rule, region) if r.listener_arn == listener_arn]
     return sorted(found, key=lambda r: r.priority)
 
 
-def target_groups_of_listener(
-    resources: Resources | Tx, region: str, listener: Listener
-) -> list[str]:
+def target_groups_of_listener(resources: Readable, region: str, listener: Listener) -> list[str]:
     """The target-group ARNs a listener forwards to (default actions and rules), in order."""
     arns: list[str] = []
     actions = list(listener.default_actions)
@@ -346,7 +346,7 @@ def target_groups_of_listener(
 
 
 def load_balancers_of_target_group(
-    resources: Resources | Tx, region: str, tg_arn: str
+    resources: Readable, region: str, tg_arn: str
 ) -> list[LoadBalancer]:
     """The load balancers whose listeners or rules forward to the target group (AWS's
     ``LoadBalancerArns`` of a target group; one at most on an ALB)."""
@@ -373,6 +373,7 @@ __all__ = [
     "LoadBalancer",
     "Matcher",
     "QueryValue",
+    "Readable",
     "RedirectConfig",
     "Rewrite",
     "Rule",
@@ -383,11 +384,9 @@ __all__ = [
     "ZoneMapping",
     "health_check_defaults",
     "listeners_of",
-    "load_balancer_by_arn",
     "load_balancers_of_target_group",
     "registration_key",
     "rules_of",
     "target_group_by_arn",
-    "target_group_by_name",
     "target_groups_of_listener",
 ]

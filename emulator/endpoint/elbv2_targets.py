@@ -30,6 +30,7 @@ from emulator.endpoint.elbv2_records import (
     load_balancers_of_target_group,
     registration_key,
 )
+from emulator.endpoint.elbv2_world import WorldView
 from emulator.endpoint.resources import Resources
 
 PROBE_CAP = 2.0  # seconds a DescribeTargetHealth waits at most for one explicit probe
@@ -101,22 +102,28 @@ def deregister_targets(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
 def describe_target_health(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     p = req.params
     arn = str(p.get("TargetGroupArn", ""))
-    C.target_group(ctx.resources, req.region, arn)
+    view = C.view(ctx, req)
+    C.target_group(view, req.region, arn)
     wanted = list(p.get("Targets") or ()) or None
-    return {"TargetHealthDescriptions": target_health(ctx.resources, req.region, arn, wanted)}
+    return {"TargetHealthDescriptions": target_health(view, req.region, arn, wanted)}
 
 
 def target_health(
-    resources: Resources, region: str, tg_arn: str, targets: list[dict[str, Any]] | None = None
+    resources: Resources | WorldView,
+    region: str,
+    tg_arn: str,
+    targets: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """TargetHealthDescriptions of a target group: service tasks from the stacks'
     snapshots, then explicit registrations; with ``targets``, exactly those (a target
-    registered nowhere is ``unused``/``Target.NotRegistered``)."""
-    tg = resources.get(TargetGroup, region, tg_arn)
+    registered nowhere is ``unused``/``Target.NotRegistered``). ``resources`` may be a
+    ``WorldView`` (the target groups of ``ecsdev up`` stacks too)."""
+    view = resources if isinstance(resources, WorldView) else WorldView(resources, region)
+    tg = view.get(TargetGroup, region, tg_arn)
     if tg is None:
         return []
-    found = stack_targets(resources, region, tg_arn)
-    found += _explicit(resources, region, tg)
+    found = stack_targets(view, region, tg_arn)
+    found += _explicit(view.resources, region, tg)
     if targets is None:
         return found
     out = []

@@ -3,6 +3,7 @@ with boto3 and the AWS CLI: what AWS answers, what it fills in, and every error 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -419,3 +420,83 @@ def test_cli_errors_read_as_aws_s(aws: Any) -> None:
         vpc(),
         code="DuplicateTargetGroupName",
     )
+
+
+# -- one world: the load balancers of `ecsdev up` stacks ------------------------------------------
+
+
+def test_layout_stacks_load_balancers_read_through_the_api(
+    elb: Any, endpoint: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emulator.alb import spec
+    from emulator.alb.targets import APPLIED_KEY, SNAPSHOT_KEY, spec_digest
+    from emulator.arns import Account
+    from emulator.model import layout as m
+    from emulator.store import Store
+
+    stack = uniq("lay")
+    layout = m.Layout(
+        name=stack,
+        source="/somewhere/layout.yaml",
+        target_groups=(m.TargetGroup(f"{stack}-web", health_check_path="/health"),),
+        load_balancers=(
+            m.LoadBalancer(
+                f"{stack}-front",
+                subnets=("public",),
+                listeners=(
+                    m.Listener(
+                        8080,
+                        publish="127.0.0.1:18080",
+                        default_actions=(
+                            m.Action("forward", (m.WeightedTargetGroup(f"{stack}-web"),)),
+                        ),
+                        rules=(
+                            m.Rule(
+                                5,
+                                (m.Condition("path-pattern", ("/api/*",)),),
+                                (m.Action("fixed-response", status_code="204"),),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    )
+    lb_arn = spec.load_balancer_arn(Account(), stack, f"{stack}-front")
+    tg_arn = spec.target_group_arn(Account(), stack, f"{stack}-web")
+    monkeypatch.setenv("ECSDEV_STATE_DIR", str(endpoint.state_dir))
+    store = Store(stack)
+    meta = {"name": stack, "cluster": stack, "region": "us-east-1", "layout": layout.source}
+    store.put("stack", meta | {"accountId": "000000000000"})
+    store.put(spec.ALB_KEY, spec.record(layout))
+    target = {"Target": {"Id": "10.0.0.7", "Port": 80}, "HealthCheckPort": "80"}
+    store.put(
+        SNAPSHOT_KEY,
+        {"at": 1.0, "targetGroups": {tg_arn: [target | {"TargetHealth": {"State": "healthy"}}]}},
+    )
+    recorded = json.dumps(spec.record(layout), sort_keys=True)
+    store.put(APPLIED_KEY, {"spec": spec_digest(recorded), "at": 2.0})  # nginx runs it
+    store.close()
+
+    (lb,) = elb.describe_load_balancers(Names=[f"{stack}-front"])["LoadBalancers"]
+    assert (lb["LoadBalancerArn"], lb["State"]) == (lb_arn, {"Code": "active"})
+    (lis,) = elb.describe_listeners(LoadBalancerArn=lb_arn)["Listeners"]
+    assert lis["Port"] == 8080 and lis["DefaultActions"][0]["TargetGroupArn"] == tg_arn
+    rules = elb.describe_rules(ListenerArn=lis["ListenerArn"])["Rules"]
+    assert [r["Priority"] for r in rules] == ["5", "default"]
+    assert rules[0]["Actions"][0]["FixedResponseConfig"] == {"StatusCode": "204"}
+    (tg,) = elb.describe_target_groups(LoadBalancerArn=lb_arn)["TargetGroups"]
+    assert (tg["TargetGroupArn"], tg["HealthCheckPath"], tg["LoadBalancerArns"]) == (
+        tg_arn,
+        "/health",
+        [lb_arn],
+    )
+    health = elb.describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]
+    assert health == [target | {"TargetHealth": {"State": "healthy"}}]
+    with pytest.raises(ClientError) as exc:
+        elb.modify_load_balancer_attributes(
+            LoadBalancerArn=lb_arn,
+            Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "30"}],
+        )
+    code, message = error(exc)
+    assert code == "OperationNotPermitted" and f"'{stack}'" in message
