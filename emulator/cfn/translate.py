@@ -55,9 +55,11 @@ def load_templates(
     template_urls: Mapping[str, str | Path] | None = None,
     warn: EventSink = discard,
     remember_ports: bool = True,
+    document: dict[str, Any] | None = None,
 ) -> Layout:
     """The layout that runs ``sources`` (template files, or one cdk.out directory), or
-    ``LayoutError`` with every problem, each located in its template."""
+    ``LayoutError`` with every problem, each located in its template. ``document``, when
+    given, receives the layout document (the YAML a layout file would hold)."""
     try:
         return _load(
             sources,
@@ -67,6 +69,7 @@ def load_templates(
             {k: Path(v) for k, v in (template_urls or {}).items()},
             warn,
             remember_ports,
+            document,
         )
     except (LayoutError, RecursionError) as e:
         if isinstance(e, LayoutError):
@@ -87,6 +90,7 @@ def _load(
     urls: dict[str, Path],
     warn: EventSink,
     remember_ports: bool,
+    document: dict[str, Any] | None,
 ) -> Layout:
     problems: list[Problem] = []
     loaded: list[tuple[Template, str, str | None, str | None]] = []
@@ -142,6 +146,7 @@ def _load(
             pins,
             warn,
             remember_ports and not asm.problems,
+            {} if document is None else document,
         )
     except LayoutError as e:
         raise LayoutError(_sorted(asm.problems + e.problems, files)) from None
@@ -157,13 +162,9 @@ def _translate(
     pins: dict[str, int],
     warn: EventSink,
     remember: bool,
+    doc: dict[str, Any],
 ) -> Layout:
-    doc: dict[str, Any] = {
-        "version": 1,
-        "name": name,
-        "region": asm.region,
-        "accountId": asm.account,
-    }
+    doc.update(version=1, name=name, region=asm.region, accountId=asm.account)
     build = Build(doc)
     resources = [r for r in asm.order if r.ok]
     build.failed = {str(build.ref(r)) for r in asm.order if not r.ok}

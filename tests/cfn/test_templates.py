@@ -403,3 +403,19 @@ Resources:
     assert len(listed) == 2
     assert "Resources.Db: AWS::RDS::DBInstance is not emulated" in listed[0]
     assert "Resources.Key: AWS::KMS::Key is not emulated" in listed[1]
+
+
+def test_layout_document_loads_as_the_same_layout(tmp_path: Path) -> None:
+    import yaml
+
+    from emulator.model.loader import load_layout
+
+    doc: dict[str, object] = {}
+    layout = load_templates([HERE / "paths.json"], document=doc, remember_ports=False)
+    out = tmp_path / "ecsdev.yaml"
+    out.write_text(yaml.safe_dump(doc))
+    again = load_layout(out)
+    assert again.services == layout.services
+    assert again.target_groups == layout.target_groups
+    assert again.load_balancers == layout.load_balancers
+    assert again.task_definitions == layout.task_definitions
