@@ -255,4 +255,13 @@ def container_spec(
         stdin_open=bool(raw.get("interactive", False)),
         stop_timeout=c.stop_timeout or DEFAULT_STOP_TIMEOUT,
         sysctls=tuple((s["namespace"], s["value"]) for s in raw.get("systemControls") or []),
+        devices=tuple(_device(d) for d in lp.get("devices") or []),
+        ipc_mode=td.raw.get("ipcMode") if td.raw.get("ipcMode") in ("host", "none") else None,
     )
+
+
+def _device(d: dict[str, Any]) -> str:
+    """``linuxParameters.devices[]`` as Docker's ``--device`` (permissions default rwm)."""
+    perms = d.get("permissions") or ["read", "write", "mknod"]
+    mode = "".join(p[0] for p in ("read", "write", "mknod") if p in perms)
+    return f"{d['hostPath']}:{d.get('containerPath') or d['hostPath']}:{mode}"

@@ -63,7 +63,7 @@ INERT_CONTAINER_FIELDS = frozenset({"versionConsistency"})
 # Sub-fields of honoured fields; anything else set inside them is warned about.
 HONOURED_SUBFIELDS: dict[str, frozenset[str]] = {
     "linuxParameters": frozenset(
-        {"capabilities", "initProcessEnabled", "tmpfs", "sharedMemorySize"}
+        {"capabilities", "initProcessEnabled", "tmpfs", "sharedMemorySize", "devices"}
     ),
     "portMappings": frozenset({"containerPort", "hostPort", "protocol", "name"}),
     "volumes": frozenset({"name", "host", "dockerVolumeConfiguration", "efsVolumeConfiguration"}),
@@ -114,6 +114,10 @@ def warn_unhonoured(td: dict[str, Any], rep: Reporter) -> None:
             continue
         if key == "runtimePlatform" and isinstance(value, dict):
             _runtime_platform(value, rep)
+        elif key == "ipcMode" and value in ("host", "none"):
+            continue  # passed to Docker
+        elif key == "ipcMode":
+            rep.warn((key,), "ipcMode task: the containers do not share an IPC namespace locally")
         elif not _empty(value):
             rep.warn((key,), REASONS.get(key, "not honoured locally (ignored)"))
     for i, v in items(td.get("volumes")):

@@ -77,6 +77,8 @@ class ContainerSpec:
     stdin_open: bool = False
     stop_timeout: int | None = None
     sysctls: tuple[tuple[str, str], ...] = ()
+    devices: tuple[str, ...] = ()  # "hostPath:containerPath:rwm"
+    ipc_mode: str | None = None  # "host" or "none"; None: Docker's default (private)
 
 
 @dataclass(frozen=True, slots=True)

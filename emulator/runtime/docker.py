@@ -192,6 +192,8 @@ class DockerRuntime(DockerImages):
             dns_search=list(spec.dns_search) or None,
             privileged=spec.privileged,
             sysctls=dict(spec.sysctls) or None,
+            devices=list(spec.devices) or None,
+            ipc_mode=spec.ipc_mode,
             log_config=LogConfig(type="json-file", config={"max-size": "20m", "max-file": "2"}),
         )
         healthcheck = None
