@@ -44,6 +44,7 @@ from emulator.endpoint.elbv2_records import (
 from emulator.endpoint.elbv2_world import WorldView
 from emulator.endpoint.resources import Resources, Tx
 from emulator.errors import EcsdevError
+from emulator.events import Event, EventSink, discard
 from emulator.networks import ensure_networks
 from emulator.runtime.base import ContainerRuntime
 from emulator.services import load_spec, service_names
@@ -162,15 +163,22 @@ def project(
     runtime: ContainerRuntime | None,
     region: str,
     account_id: str = DEFAULT_ACCOUNT,
+    sink: EventSink = discard,
 ) -> dict[str, str]:
     """Bring the stand-in in step with the region's ELBv2 records. Returns load-balancer
-    ARN -> the stack that runs it."""
+    ARN -> the stack that runs it. The records are projected whatever Docker does; what
+    fails there (a network, a controller) is reported on ``sink`` and retried on the next
+    change, so the API call that caused it still stands."""
     with _lock:
-        return _project(resources, runtime, region, account_id)
+        return _project(resources, runtime, region, account_id, sink)
 
 
 def _project(
-    resources: Resources, runtime: ContainerRuntime | None, region: str, account_id: str
+    resources: Resources,
+    runtime: ContainerRuntime | None,
+    region: str,
+    account_id: str,
+    sink: EventSink,
 ) -> dict[str, str]:
     users = service_users(region)
     tgs = {t.arn: t for t in resources.list(TargetGroup, region)}
@@ -201,11 +209,15 @@ def _project(
         for stack in parts:
             arns_of = tuple(sorted(a for a, s in owners.items() if s == stack))
             tx.put(ElbProjection(stack, arns_of), region, stack)
-    if runtime is not None:
-        for stack in set(parts) | set(before):
+    if runtime is None:
+        return owners
+    for stack in sorted(set(parts) | set(before)):
+        try:
             _retire(runtime, stack, {lb.name for lb in parts.get(stack, [])})
-        for stack in parts:
-            _run(stack, region, account_id, runtime)
+            if stack in parts:
+                _run(stack, region, account_id, runtime)
+        except EcsdevError as e:
+            sink(Event(f"load balancers of stack {stack}: {e.message}", "error", stack, "alb"))
     return owners
 
 

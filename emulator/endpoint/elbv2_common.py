@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 DEFAULT_PAGE = 400
 
-Projector = Callable[[Resources, "ContainerRuntime | None", str, str], object]
+Projector = Callable[[Resources, "ContainerRuntime | None", str, str, EventSink], object]
 """``project(resources, runtime, region, account_id)``: brings the stand-in in step."""
 
 
@@ -53,7 +53,7 @@ class Elbv2Context:
         except DockerUnavailable:
             runtime = None
         try:
-            self.projector(self.resources, runtime, req.region, req.account_id)
+            self.projector(self.resources, runtime, req.region, req.account_id, self.sink)
         except EcsdevError as e:
             self.sink(
                 Event(f"load balancers of {req.region}: {e.message}", "error", "elbv2", "alb")

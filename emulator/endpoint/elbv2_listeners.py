@@ -81,7 +81,7 @@ def _certificates(p: Any, protocol: str, current: tuple[str, ...]) -> tuple[str,
     given = p.get("Certificates")
     certs = tuple(str(c.get("CertificateArn", "")) for c in given) if given is not None else current
     if protocol == "HTTPS" and not certs:
-        raise ApiError("CertificateNotFound", "A certificate must be specified for HTTPS listeners")
+        raise validation_error("A certificate must be specified for HTTPS listeners")
     return certs if protocol == "HTTPS" else ()
 
 

@@ -239,7 +239,7 @@ def test_unknown_target_groups_are_not_found(elb: Any) -> None:
 # -- load balancers -------------------------------------------------------------------------------
 
 
-def test_load_balancer_is_provisioned_then_available(elb: Any) -> None:
+def test_load_balancer_is_provisioned_then_available(elb: Any, aws: Any) -> None:
     name = uniq("front")
     lb = make_lb(elb, name)
     assert lb["State"] == {"Code": "provisioning"}
@@ -263,6 +263,8 @@ def test_load_balancer_is_provisioned_then_available(elb: Any) -> None:
     )
     again = elb.describe_load_balancers(Names=[name])["LoadBalancers"][0]
     assert again["State"] == {"Code": "active"}
+    waited = aws("elbv2", "wait", "load-balancer-available", "--names", name)
+    assert waited.code == 0, waited.err
     internal = make_lb(elb, Scheme="internal")
     assert internal["DNSName"].startswith("internal-")
 

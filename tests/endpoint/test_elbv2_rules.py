@@ -90,6 +90,19 @@ def test_listener_errors(elb: Any, lb: str) -> None:
     with pytest.raises(ClientError) as exc:
         elb.create_listener(LoadBalancerArn=lb, Protocol="TCP", Port=81, DefaultActions=[FIXED])
     assert error(exc) == ("ValidationError", "Listener protocol 'TCP' must be one of 'HTTPS, HTTP'")
+    with pytest.raises(ClientError) as exc:
+        elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=443, DefaultActions=[FIXED])
+    assert error(exc) == ("ValidationError", "A certificate must be specified for HTTPS listeners")
+    cert = "arn:aws:acm:us-east-1:000000000000:certificate/0b1c2d3e"
+    https = elb.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTPS",
+        Port=20000 + uuid.uuid4().int % 20000,
+        Certificates=[{"CertificateArn": cert}],
+        DefaultActions=[FIXED],
+    )["Listeners"][0]
+    assert https["Certificates"] == [{"CertificateArn": cert}]
+    assert https["SslPolicy"] == "ELBSecurityPolicy-2016-08"
     gone = lb.rsplit("/", 1)[0] + "/0000000000000000"
     with pytest.raises(ClientError) as exc:
         listener(elb, gone)
