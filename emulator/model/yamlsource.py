@@ -104,7 +104,8 @@ def _too_deep(text: str) -> bool:
     counted (the scanner does not recurse), so brackets inside strings do not count."""
     depth = 0
     suspicious = any(len(m.group()) > MAX_DEPTH for m in _LEAD.finditer(text))
-    for ch in text if not suspicious else "":
+    brackets = text.count("[") + text.count("{") > MAX_DEPTH
+    for ch in text if brackets and not suspicious else "":
         if ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
