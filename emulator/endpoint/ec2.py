@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.endpoint import ec2_output as out
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_account import add_account_handlers
+from emulator.endpoint.ec2_acls import add_acl_handlers
 from emulator.endpoint.ec2_enis import add_eni_handlers
 from emulator.endpoint.ec2_gateways import add_gateway_handlers
 from emulator.endpoint.ec2_groups import add_group_handlers
@@ -65,6 +66,7 @@ def ec2_handlers(env: Ec2Env) -> ServiceHandlers:
     add_tag_handlers(sh, env)
     add_account_handlers(sh, env)
     add_eni_handlers(sh, env)
+    add_acl_handlers(sh, env)
     return sh
 
 

@@ -40,6 +40,7 @@ NOT_FOUND = {
         "The security group rule ID '{}' does not exist",
     ),
     "association": ("InvalidAssociationID.NotFound", "The association ID '{}' does not exist"),
+    "network-acl": ("InvalidNetworkAclID.NotFound", "The networkAcl ID '{}' does not exist"),
 }
 
 RESOURCE_TYPES = {

@@ -181,3 +181,24 @@ def test_deleted_default_vpc_stays_deleted(tmp_path: Path) -> None:
     assert attrs["AccountAttributes"][0]["AttributeValues"] == [{"AttributeValue": "none"}]
     with pytest.raises(Exception, match="No default VPC"):
         _call(res, "CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+
+
+def test_default_network_acl_allows_all_and_covers_every_subnet(client: Any) -> None:
+    ec2 = client("ec2", region=REGION)
+    vpc_id = _default_vpc(ec2)["VpcId"]
+    acls = ec2.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["true"]}]
+    )["NetworkAcls"]
+    assert len(acls) == 1 and acls[0]["IsDefault"] is True
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    assert {a["SubnetId"] for a in acls[0]["Associations"]} == {s["SubnetId"] for s in subnets}
+    rules = {(e["Egress"], e["RuleNumber"], e["RuleAction"]) for e in acls[0]["Entries"]}
+    assert rules == {
+        (True, 100, "allow"),
+        (True, 32767, "deny"),
+        (False, 100, "allow"),
+        (False, 32767, "deny"),
+    }
+    with pytest.raises(Exception) as e:
+        ec2.describe_network_acls(NetworkAclIds=["acl-0123456789abcdef0"])
+    assert "InvalidNetworkAclID.NotFound" in str(e.value)
