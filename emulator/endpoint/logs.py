@@ -46,6 +46,7 @@ def logs_handlers(env: LogsEnv) -> ServiceHandlers:
         "CreateLogGroup": create_log_group,
         "DeleteLogGroup": delete_log_group,
         "DescribeLogGroups": describe_log_groups,
+        "ListLogGroups": list_log_groups,
         "PutRetentionPolicy": put_retention_policy,
         "DeleteRetentionPolicy": delete_retention_policy,
         "TagLogGroup": tag_log_group,
@@ -172,6 +173,41 @@ def describe_log_groups(env: LogsEnv, req: Request) -> Result:
         views = [v for v in views if v.name in wanted]
     items, token = page(views, p.get("nextToken"), limit_of(p, 50, 50))
     result: Result = {"logGroups": [group_out(req, v) for v in items]}
+    if token:
+        result["nextToken"] = token
+    return result
+
+
+def list_log_groups(env: LogsEnv, req: Request) -> Result:
+    """The newer listing: ``logGroupNamePattern`` is up to five ``|``-separated substrings,
+    each optionally anchored with ``^`` (case-insensitive)."""
+    p = req.params
+    views = list(env.groups(req.region).values())
+    if p.get("logGroupNamePattern"):
+        alts = str(p["logGroupNamePattern"]).lower().split("|")
+
+        def hit(name: str) -> bool:
+            low = name.lower()
+            return any(low.startswith(a[1:]) if a.startswith("^") else a in low for a in alts)
+
+        views = [v for v in views if hit(v.name)]
+    if p.get("logGroupClass"):
+        views = [
+            v
+            for v in views
+            if (v.record.log_group_class if v.record else "STANDARD") == p["logGroupClass"]
+        ]
+    items, token = page(views, p.get("nextToken"), limit_of(p, 50, 1000))
+    result: Result = {
+        "logGroups": [
+            {
+                "logGroupName": v.name,
+                "logGroupArn": arn(req, v.name),
+                "logGroupClass": v.record.log_group_class if v.record else "STANDARD",
+            }
+            for v in items
+        ]
+    }
     if token:
         result["nextToken"] = token
     return result

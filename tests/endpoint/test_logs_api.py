@@ -362,3 +362,26 @@ def test_logs_with_the_cli(aws: Any) -> None:
         region=REGION,
     )
     assert "The specified log group does not exist." in err
+
+
+def test_list_log_groups_and_group_arns(logs: Any) -> None:
+    base = f"/listed-{secrets.token_hex(3)}"
+    for n in (f"{base}/api", f"{base}/web"):
+        logs.create_log_group(logGroupName=n)
+    found = logs.list_log_groups(logGroupNamePattern=f"^{base[1:]}|nothing-else")["logGroups"]
+    assert found == []  # ^ anchors at the start of the name, which is "/"
+    found = logs.list_log_groups(logGroupNamePattern=base[1:])["logGroups"]
+    assert [g["logGroupName"] for g in found] == [f"{base}/api", f"{base}/web"]
+    assert found[0] == {
+        "logGroupName": f"{base}/api",
+        "logGroupArn": f"arn:aws:logs:{REGION}:000000000000:log-group:{base}/api",
+        "logGroupClass": "STANDARD",
+    }
+    # a group named by its ARN (with or without ":*") where the API takes an identifier
+    arn = found[1]["logGroupArn"]
+    _put(logs, f"{base}/web", "s", ["by arn"], int(time.time() * 1000))
+    for ident in (arn, arn + ":*"):
+        got = logs.get_log_events(logGroupIdentifier=ident, logStreamName="s")["events"]
+        assert [e["message"] for e in got] == ["by arn"]
+    streams = logs.describe_log_streams(logGroupIdentifier=arn)["logStreams"]
+    assert [s["logStreamName"] for s in streams] == ["s"]
