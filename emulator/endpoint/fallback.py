@@ -57,6 +57,49 @@ class MotoFallback:
         return self.app()(environ, start_response)
 
 
+WARM_UP = (
+    # (signing name, X-Amz-Target or "", form body): read-only calls that make moto build the
+    # backends infrastructure code touches first (SSM's takes over a second: it loads AWS's
+    # public parameters)
+    ("iam", "", "Action=ListRoles&Version=2010-05-08"),
+    ("ssm", "AmazonSSM.DescribeParameters", "{}"),
+    ("secretsmanager", "secretsmanager.ListSecrets", "{}"),
+    ("kms", "TrentService.ListKeys", "{}"),
+    ("servicediscovery", "Route53AutoNaming_v20170314.ListNamespaces", "{}"),
+    ("s3", "", ""),
+)
+
+
+def warm_up(fallback: MotoFallback, region: str = "us-east-1") -> None:
+    """Answers one read-only request per common service, so that a client's first call is
+    not the one that waits for moto to import and build its backend. Meant for a thread."""
+    from werkzeug.test import EnvironBuilder
+
+    for service, target, body in WARM_UP:
+        headers = {
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=WARMUP/20260101/{region}/{service}"
+            "/aws4_request, SignedHeaders=host, Signature=0"
+        }
+        if target:
+            headers["X-Amz-Target"] = target
+            ctype = "application/x-amz-json-1.1"
+        else:
+            ctype = "application/x-www-form-urlencoded"
+        builder = EnvironBuilder(
+            path="/",
+            method="POST" if body else "GET",
+            headers=list(headers.items()),
+            content_type=ctype,
+            data=body.encode(),
+        )
+        environ = builder.get_environ()
+        try:
+            for _ in fallback(environ, lambda *a, **k: None, body.encode()):
+                pass
+        except Exception:  # a warm-up that fails only means a slower first call
+            continue
+
+
 def request_handler_class() -> type[Any]:
     """moto's request handler for werkzeug's server: it keeps header names with underscores
     (S3 metadata), which werkzeug would drop. Falls back to werkzeug's own."""

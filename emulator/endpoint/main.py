@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,6 +24,7 @@ from types import FrameType
 from typing import IO, Any
 
 from emulator.endpoint.api import DEFAULT_ACCOUNT, ServiceHandlers
+from emulator.endpoint.fallback import warm_up
 from emulator.endpoint.registry import EndpointContext, routing_table
 from emulator.endpoint.resources import endpoint_dir
 from emulator.endpoint.server import Endpoint, bound_port, make
@@ -131,6 +133,7 @@ def run(
         log(Event(f"ecsdev endpoint on {state['url']} (account {account_id})", kind="endpoint"))
         if on_ready is not None:
             on_ready(state)
+        threading.Thread(target=warm_up, args=(app.fallback,), daemon=True).start()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
