@@ -325,19 +325,25 @@ class ServiceManager:
                     stopped.append(action.task_id)
                 except EcsdevError:
                     pass
+        emitted = {e.id for e in result.record.events}
+
+        def emit_new(rec: ServiceRecord) -> None:  # stored in the order they happened
+            for e in sorted(
+                (e for e in rec.events if e.id not in emitted), key=lambda e: e.created_at
+            ):
+                emitted.add(e.id)
+                self._event(Event(e.message, "info", name, "service", e.created_at))
+
         if stopped:
             record = record_stopped(record, stopped, now, self.settings)
+            emit_new(record)  # before the launches below record their own events
         for action in result.actions:
             if isinstance(action, StartTasks):
                 ids = self._launch(spec, action)
                 # stamped once launched (as ECS reports it), after the tasks' own events
                 started = time.time()
                 record = record_started(record, action.deployment_id, ids, started, self.settings)
-        planned = {e.id for e in result.record.events}
-        for e in sorted(
-            (e for e in record.events if e.id not in planned), key=lambda e: e.created_at
-        ):
-            self._event(Event(e.message, "info", name, "service", e.created_at))
+        emit_new(record)
         self.store.save_service(
             name,
             {
