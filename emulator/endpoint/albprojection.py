@@ -286,10 +286,10 @@ def owner_of(resources: Readable, region: str, lb_arn: str) -> str | None:
 
 def refresh_state(resources: Resources, region: str, lb: LoadBalancer) -> LoadBalancer:
     """``provisioning`` until its nginx runs what is recorded (or at once when it has no
-    listener: there is nothing to run), then ``active`` for good."""
+    listener, or is not an ALB: there is nothing to run), then ``active`` for good."""
     if lb.state != "provisioning":
         return lb
-    if listeners_of(resources, region, lb.arn):
+    if lb.type == "application" and listeners_of(resources, region, lb.arn):
         stack = owner_of(resources, region, lb.arn)
         if stack is None:
             return lb

@@ -170,6 +170,60 @@ def modify_load_balancer_attributes(ctx: C.Elbv2Context, req: Request) -> dict[s
     return {"Attributes": out.attributes(lb.attributes)}
 
 
+LISTENER_ATTRIBUTES = frozenset(
+    {"routing.http.response.server.enabled", "tcp.idle_timeout.seconds"}
+    | {
+        f"routing.http.response.{h}.header_value"
+        for h in (
+            "strict_transport_security",
+            "access_control_allow_origin",
+            "access_control_allow_methods",
+            "access_control_allow_headers",
+            "access_control_allow_credentials",
+            "access_control_expose_headers",
+            "access_control_max_age",
+            "content_security_policy",
+            "x_content_type_options",
+            "x_frame_options",
+        )
+    }
+    | {
+        f"routing.http.request.x_amzn_{h}.header_name"
+        for h in (
+            "mtls_clientcert_serial_number",
+            "mtls_clientcert_issuer",
+            "mtls_clientcert_subject",
+            "mtls_clientcert_validity",
+            "mtls_clientcert_leaf",
+            "mtls_clientcert",
+            "tls_version",
+            "tls_cipher_suite",
+        )
+    }
+)
+
+
+def describe_listener_attributes(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
+    lis = C.listener(C.view(ctx, req), req.region, str(req.params.get("ListenerArn", "")))
+    return {"Attributes": out.attributes(lis.attributes)}
+
+
+def modify_listener_attributes(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
+    """Kept and answered as given (the stand-in does not act on them yet)."""
+    p = req.params
+    with ctx.resources.transaction() as tx:
+        lis = C.listener(tx, req.region, str(p.get("ListenerArn", "")))
+        attrs = dict(lis.attributes)
+        for a in p.get("Attributes") or ():
+            key = str(a.get("Key", ""))
+            if key not in LISTENER_ATTRIBUTES:
+                raise validation_error(f"Listener attribute key '{key}' is not recognized")
+            attrs[key] = str(a.get("Value", ""))
+        lis = _replace(lis, attributes=tuple(attrs.items()))
+        tx.put(lis, req.region, lis.arn)
+    return {"Attributes": out.attributes(lis.attributes)}
+
+
 # -- tags ---------------------------------------------------------------------------------------
 
 
@@ -239,6 +293,8 @@ def handlers(ctx: Any) -> ServiceHandlers:
         "DeleteLoadBalancer": delete_load_balancer,
         "DescribeLoadBalancerAttributes": describe_load_balancer_attributes,
         "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
+        "DescribeListenerAttributes": describe_listener_attributes,
+        "ModifyListenerAttributes": modify_listener_attributes,
         "AddTags": add_tags,
         "RemoveTags": remove_tags,
         "DescribeTags": describe_tags,

@@ -128,6 +128,11 @@ def create_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
             certificates=certs,
             alpn_policy=alpn,
             publish=choose_publish(tx, port),
+            attributes=(
+                (("routing.http.response.server.enabled", "true"),)
+                if lb.type == "application"
+                else (("tcp.idle_timeout.seconds", "350"),)
+            ),
             created_at=C.now(),
         )
         tx.put(lis, req.region, lis.arn)

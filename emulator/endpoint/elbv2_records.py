@@ -272,6 +272,7 @@ class Listener:
     publish: str = ""
     """Where the stand-in publishes it on this machine (``127.0.0.1:8080``): the listener's
     own port when it could be bound at creation, else a free one."""
+    attributes: tuple[tuple[str, str], ...] = (("routing.http.response.server.enabled", "true"),)
     created_at: float = 0.0
 
 

@@ -336,6 +336,18 @@ def test_redirects_transforms_and_tags_on_rules(elb: Any, lb: str, aws: Any) -> 
 
 def test_modify_listener_moves_port_and_actions(elb: Any, lb: str) -> None:
     lis = listener(elb, lb)
+    arn = lis["ListenerArn"]
+    assert elb.describe_listener_attributes(ListenerArn=arn)["Attributes"] == [
+        {"Key": "routing.http.response.server.enabled", "Value": "true"}
+    ]
+    hsts = "routing.http.response.strict_transport_security.header_value"
+    got = elb.modify_listener_attributes(
+        ListenerArn=arn, Attributes=[{"Key": hsts, "Value": "max-age=31536000"}]
+    )["Attributes"]
+    assert {"Key": hsts, "Value": "max-age=31536000"} in got
+    with pytest.raises(ClientError) as exc:
+        elb.modify_listener_attributes(ListenerArn=arn, Attributes=[{"Key": "x.y", "Value": "1"}])
+    assert error(exc) == ("ValidationError", "Listener attribute key 'x.y' is not recognized")
     tg = make_tg(elb)["TargetGroupArn"]
     port = lis["Port"] + 1
     moved = elb.modify_listener(
