@@ -7,8 +7,9 @@ subnet is public when its route table (its explicit association, else its VPC's 
 routes to an internet gateway. The network is made once, on first placement, and recorded,
 so later placements, restarts and DeleteSubnet find it again.
 
-Other modules call ``subnet_network`` (ECS's RunTask/CreateService placement) and
-``release_subnet_network`` (DeleteSubnet/DeleteVpc).
+Other modules call ``subnet_network`` (ECS's RunTask/CreateService placement),
+``check_security_groups`` (ECS's check of ``awsvpcConfiguration.securityGroups``) and
+``release_subnet_network`` (DeleteSubnet).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from emulator import labels as L
 from emulator.endpoint.api import DEFAULT_ACCOUNT, ApiError
-from emulator.endpoint.ec2_records import Subnet, ensure_defaults, is_public
+from emulator.endpoint.ec2_records import SecurityGroup, Subnet, ensure_defaults, is_public
 from emulator.endpoint.resources import Resources, Tx
 from emulator.errors import NotFound, RuntimeOperationError
 from emulator.runtime.base import ContainerRuntime, NetworkState
@@ -64,6 +65,25 @@ def unknown_subnet(subnet_id: str) -> ApiError:
         f"Error retrieving subnet information for [{subnet_id}]: The subnet ID "
         f"'{subnet_id}' does not exist (ErrorCode: InvalidSubnetID.NotFound)",
     )
+
+
+def check_security_groups(
+    resources: Resources,
+    region: str,
+    group_ids: list[str],
+    account_id: str = DEFAULT_ACCOUNT,
+) -> None:
+    """ECS's answer when ``awsvpcConfiguration.securityGroups`` names a group that does not
+    exist (RunTask, CreateService, UpdateService)."""
+    with resources.transaction() as tx:
+        ensure_defaults(tx, region, account_id)
+        missing = [g for g in group_ids if tx.get(SecurityGroup, region, g) is None]
+    if missing:
+        raise ApiError(
+            "InvalidParameterException",
+            f"Error retrieving security group information for [{', '.join(missing)}]: The "
+            f"security group '{missing[0]}' does not exist (ErrorCode: InvalidGroup.NotFound)",
+        )
 
 
 def subnet_network(

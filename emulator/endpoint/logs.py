@@ -127,8 +127,8 @@ def delete_log_group(env: LogsEnv, req: Request) -> Result:
             if s.group == name:
                 tx.delete(LogStream, req.region, stream_key(s.group, s.name))
     remove_group_events(req.region, name)
-    if any(s.region is None or s.region == req.region for s in view.streams):
-        remove_engine_files(name)
+    if view.streams:
+        remove_engine_files(name, req.region)
     return {}
 
 
@@ -318,7 +318,7 @@ def delete_log_stream(env: LogsEnv, req: Request) -> Result:
     with env.resources.transaction() as tx:
         tx.delete(LogStream, req.region, stream_key(group, name))
     remove_stream_events(req.region, group, name)
-    remove_engine_files(group, name)
+    remove_engine_files(group, req.region, name)
     return {}
 
 

@@ -242,10 +242,10 @@ def all_streams(
     return out
 
 
-def remove_engine_files(group: str, stream: str | None = None) -> None:
-    """DeleteLogGroup/DeleteLogStream of a group tasks wrote: the files go too."""
+def remove_engine_files(group: str, region: str, stream: str | None = None) -> None:
+    """DeleteLogGroup/DeleteLogStream of a group tasks wrote (in ``region``): the files go."""
     for s, path in engine_streams({group: None}):
-        if s.group == group and (stream is None or s.name == stream):
+        if s.group == group and s.in_region(region) and (stream is None or s.name == stream):
             path.unlink(missing_ok=True)
 
 
@@ -304,6 +304,15 @@ class LogsEnv:
         if view is None:
             raise group_not_found()
         return view
+
+
+def group_exists(resources: Resources, region: str, name: str) -> bool:
+    """Whether log group ``name`` exists in ``region``: made through the API, or written to by
+    a task of any stack (what the engine asks before a container without
+    ``awslogs-create-group`` starts, as ECS's agent does)."""
+    if resources.get(LogGroup, region, name) is not None:
+        return True
+    return any(s.group == name for s in all_streams(resources, None, region, (name,)))
 
 
 def group_not_found() -> ApiError:

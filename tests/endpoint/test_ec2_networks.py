@@ -215,3 +215,18 @@ def test_unknown_network_interface(client: Any) -> None:
     assert e.value.response["Error"]["Message"] == (
         "The networkInterface ID 'eni-0123456789abcdef0' does not exist"
     )
+
+
+def test_security_groups_checked_as_ecs_does(tmp_path: Path) -> None:
+    from emulator.endpoint.ec2_networks import check_security_groups
+
+    w = World(tmp_path / "r.db", FakeNetworks())
+    default = w("DescribeSecurityGroups", GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    check_security_groups(w.resources, REGION, [default])
+    with pytest.raises(ApiError) as e:
+        check_security_groups(w.resources, REGION, [default, "sg-0123456789abcdef0"])
+    assert e.value.code == "InvalidParameterException"
+    assert str(e.value) == (
+        "Error retrieving security group information for [sg-0123456789abcdef0]: The security "
+        "group 'sg-0123456789abcdef0' does not exist (ErrorCode: InvalidGroup.NotFound)"
+    )

@@ -179,3 +179,20 @@ def test_lines_without_timestamps_take_the_files_time() -> None:
         (1780308000000, "b"),
         (42, "c"),
     ]
+
+
+def test_group_exists_for_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from emulator.endpoint.logs_data import group_exists
+    from emulator.endpoint.logs_records import LogGroup
+    from emulator.endpoint.resources import Resources
+
+    monkeypatch.setenv("ECSDEV_STATE_DIR", str(tmp_path))
+    res = Resources(tmp_path / "r.db")
+    assert not group_exists(res, REGION, "/ecs/web")
+    store, _ = engine_stack(tmp_path, "/ecs/web")
+    write_stream(store, "/ecs/web", f"ecs/app/{secrets.token_hex(16)}", "x\n")
+    assert group_exists(res, REGION, "/ecs/web")
+    assert not group_exists(res, "us-east-1", "/ecs/web")  # the task logged to eu-west-2
+    with res.transaction() as tx:
+        tx.put(LogGroup("/made/by/api", 1), "us-east-1", "/made/by/api")
+    assert group_exists(res, "us-east-1", "/made/by/api")
