@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from emulator.endpoint.api import DEFAULT_ACCOUNT, ServiceHandlers
 from emulator.endpoint.resources import Resources
+from emulator.endpoint.wire import operation_model
 from emulator.events import Event, EventSink, discard
 from emulator.runtime.base import ContainerRuntime
 
@@ -97,7 +98,23 @@ def routing_table(
                 )
             )
     table.update(extra or {})
+    for service, handlers in table.items():
+        unknown = unknown_operations(service, handlers)
+        if unknown:
+            ctx.sink(
+                Event(
+                    f"{service} handlers name operations its model does not have: {unknown}",
+                    level="warning",
+                    kind="endpoint",
+                )
+            )
     return table
+
+
+def unknown_operations(service: str, handlers: ServiceHandlers) -> list[str]:
+    """Operation names a module registered that botocore's model of ``service`` lacks (a typo
+    there would silently send the operation to the fallback)."""
+    return sorted(op for op in handlers.handlers if operation_model(service, op) is None)
 
 
 def _report(ctx: EndpointContext, service: str, module_name: str) -> None:
