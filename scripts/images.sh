@@ -8,6 +8,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PY:-$here/.venv/bin/python}
 cd "$here"
+[ -x "$PY" ] || make -s venv
+# the pause image is a static binary when a C compiler with a static libc is at hand; on a
+# fresh Debian machine (as root) get one, else ecsdev falls back to a bigger Python pause
+static_libc() { compgen -G '/usr/lib/*-linux-gnu/libc.a' >/dev/null; }
+if ! command -v cc >/dev/null 2>&1 || ! static_libc; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "images: installing gcc and libc6-dev (apt-get) for the static pause binary" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null 2>&1 || true
+  fi
+fi
 exec "$PY" - "$@" <<'PYTHON'
 import sys
 
