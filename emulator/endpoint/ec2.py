@@ -303,8 +303,7 @@ def delete_subnet(env: Ec2Env, req: Request) -> Result:
     with env.tx(req) as tx:
         if tx.get(Subnet, req.region, subnet_id) is None:
             raise not_found("subnet", subnet_id)
-    runtime = env.runtime() if env.runtime is not None else None
-    if not release_subnet_network(env.resources, runtime, req.region, subnet_id):
+    if not release_subnet_network(env.resources, env.runtime, req.region, subnet_id):
         raise ApiError(
             "DependencyViolation",
             f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",

@@ -15,6 +15,7 @@ Other modules call ``subnet_network`` (ECS's RunTask/CreateService placement),
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulator import labels as L
@@ -128,16 +129,20 @@ def recorded_network(tx: Tx, region: str, subnet_id: str) -> SubnetNetwork | Non
 
 
 def release_subnet_network(
-    resources: Resources, runtime: ContainerRuntime | None, region: str, subnet_id: str
+    resources: Resources,
+    runtime: Callable[[], ContainerRuntime] | None,
+    region: str,
+    subnet_id: str,
 ) -> bool:
     """Remove the subnet's network if it has one; False when containers still use it (the
-    caller answers DependencyViolation)."""
+    caller answers DependencyViolation). Docker is reached only when there is a network."""
     rec = resources.get(SubnetNetwork, region, subnet_id)
     if rec is None or runtime is None:
         return True
     with _lock:
-        found = _find(runtime, region, subnet_id)
-        if found is not None and not _remove(runtime, found.name):
+        rt = runtime()
+        found = _find(rt, region, subnet_id)
+        if found is not None and not _remove(rt, found.name):
             return False
         with resources.transaction() as tx:
             tx.delete(SubnetNetwork, region, subnet_id)
