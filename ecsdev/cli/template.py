@@ -86,6 +86,15 @@ def TEMPLATE_OPTS(fn: F) -> F:  # noqa: N802 - a decorator named like the other 
     return fn
 
 
+def compose_template_options(file_opt: Callable[[F], F]) -> Callable[[F], F]:
+    """``-f`` and the template options together: every command that takes ``-f`` takes them."""
+
+    def both(fn: F) -> F:
+        return file_opt(TEMPLATE_OPTS(fn))
+
+    return both
+
+
 def template_ref(path: Path, stack: str | None, sink: EventSink) -> StackRef | None:
     """The stack of the template (or cdk.out) at ``path``; None when it is not one."""
     from emulator.cfn import load_templates, looks_like_template

@@ -71,8 +71,8 @@ class Assembly:
                 return found[name]
         raise Bad(
             at,
-            f"no template given with -f exports {name!r} (add the template that "
-            "exports it, e.g. -f network.yaml -f app.yaml)",
+            f"no template given exports {name!r} (add the template that exports it: "
+            "--with-template network.yaml)",
         )
 
 

@@ -98,7 +98,7 @@ def test_template_up_routes_requests_to_tasks(tmp_path: Path, stack_name: str) -
     validate = _cli(
         "validate", "-f", str(HERE / "paths.json"), "--stack-name", stack_name, cwd=tmp_path
     )
-    assert "paths.json" in validate or validate.strip()
+    assert f"paths.json: layout '{stack_name}' is valid" in validate
 
 
 def test_cdk_app_with_image_asset_up(tmp_path: Path, stack_name: str, cdk_two: Path) -> None:

@@ -188,8 +188,8 @@ def test_imports_parameters_conditions_mappings() -> None:
     assert own.services[0].subnets == ("subnet-0abc", "subnet-0def")  # existing subnets
     with pytest.raises(LayoutError) as e:
         load_templates([files[1]])
-    assert "no template given with -f exports 'app-VpcId'" not in str(e.value)
-    assert "no template given with -f exports 'network-VpcId'" in str(e.value)
+    assert "no template given exports 'app-VpcId'" not in str(e.value)
+    assert "no template given exports 'network-VpcId'" in str(e.value)
 
 
 def test_every_problem_at_once_located() -> None:
@@ -203,8 +203,7 @@ def test_every_problem_at_once_located() -> None:
         f"{f}:13: Resources.Task.Properties.ContainerDefinitions[0].Memory: expected an "
         "integer, got the string 'lots'",
         f'{f}:17: Resources.Targets.Properties.VpcId["Fn::ImportValue"]: no template given '
-        "with -f exports 'missing-vpc' (add the template that exports it, e.g. -f network.yaml "
-        "-f app.yaml)",
+        "exports 'missing-vpc' (add the template that exports it: --with-template network.yaml)",
         f"{f}:20: Resources.WebService.DependsOn: DependsOn names 'NoSuchThing', which is not "
         "a resource here",
         f'{f}:23: Resources.WebService.Properties.DesiredCount["Fn::If"][0]: no condition '
