@@ -23,6 +23,7 @@ from ecsdev.sources.base import (
 )
 from ecsdev.sources.clean import sanitized
 from ecsdev.sources.contexts import Context, ContextCatalog
+from ecsdev.tui import finder
 from ecsdev.tui.actions import ChangesMixin
 from ecsdev.tui.keys import KeyRouter
 from ecsdev.tui.routes import COMMANDS, Route, find_command, route_for
@@ -190,9 +191,9 @@ class EcsdevApp(ChangesMixin, KeyRouter):
         arg = arg.strip()
         command = find_command(word)
         screen = self.screen
-        if command is None:
-            self.notify(
-                f"Unknown command :{word}. Press ? for help.", severity="warning", timeout=4
+        if command is None:  # a name: a service, task family, target group, load balancer
+            self.run_worker(
+                partial(self._find_resource, word, arg), thread=True, exit_on_error=False
             )
             return
         match command.name:
@@ -216,10 +217,48 @@ class EcsdevApp(ChangesMixin, KeyRouter):
                 self.run_worker(partial(self._find_context, arg), thread=True, exit_on_error=False)
             case "region" if arg:
                 self.switch_region(arg)
+            case "td" if arg:
+                self.run_worker(partial(self._find_family, arg), thread=True, exit_on_error=False)
             case _:
                 route = route_for(command, arg or None, self.current_cluster())
                 if route is not None:
                     self.navigate(route)
+
+    def _find_resource(self, word: str, arg: str) -> None:
+        """From a worker: open the resource named ``word`` (``:checkout``)."""
+        known = finder.loaded(self.row_cache)
+        found = finder.lookup(self.source, word, self.current_cluster(), known)
+        self.call_from_thread(self._open_found, found, word, "command or name")
+
+    def _find_family(self, name: str) -> None:
+        try:
+            families = self.source.list_task_definition_families()
+        except EcsdevError as e:
+            self.call_from_thread(self.notify, e.message, severity="error")
+            return
+        candidates = [
+            finder.Found("task definition", f, Route.to("revisions", family=f)) for f in families
+        ]
+        self.call_from_thread(
+            self._open_found, finder.best(candidates, name), name, "task definition family"
+        )
+
+    def _open_found(self, found: list[finder.Found], word: str, what: str) -> None:
+        exact = [f for f in found if f.name.lower() == word.lower()]
+        if len(found) == 1 or exact:
+            self.navigate(found[0].route)
+            if len(exact) > 1:
+                also = ", ".join(f.title for f in exact[1:])
+                self.notify(f"Also named {word!r}: {also}", timeout=4)
+        elif found:
+            names = ", ".join(f.title for f in found[:6])
+            self.notify(f"{len(found)} match {word!r}: {names}", severity="warning", timeout=6)
+        else:
+            self.notify(
+                f"Nothing matched {word!r}: no {what} of that name. Press ? for help.",
+                severity="warning",
+                timeout=5,
+            )
 
     def _find_context(self, name: str) -> None:
         if self.catalog is None:
@@ -249,6 +288,10 @@ class EcsdevApp(ChangesMixin, KeyRouter):
                     f"key {binding.key_display or binding.key}",
                     partial(self.call_later, screen.run_action, binding.action),
                 )
+        for found in finder.loaded(self.row_cache):  # resources already loaded, by name
+            yield SystemCommand(
+                found.title, f"Open {found.title}", partial(self.navigate, found.route)
+            )
         if self.catalog is not None:
             for context in [self.catalog.localstack_context(), *self.catalog.aws_contexts()]:
                 yield SystemCommand(

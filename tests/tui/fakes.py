@@ -53,7 +53,7 @@ from ecsdev.sources.views import (
     TaskDefinitionView,
     TaskView,
 )
-from emulator.errors import AwsAccessError, EcsdevError
+from emulator.errors import AwsAccessError, EcsdevError, NotFound
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 ACCOUNT = "arn:aws:ecs:eu-west-1:123456789012"
@@ -95,7 +95,7 @@ def _task(n: int, service: str, revision: str, status: str = "RUNNING", **kw: ob
         arn=f"{ACCOUNT}:task/demo/{task_id}",
         id=task_id,
         cluster="demo",
-        task_definition=td_arn(*revision.split(":")[:1], int(revision.split(":")[1])),
+        task_definition=td_arn(revision.split(":")[0], int(revision.split(":")[1])),
         last_status=status,
         desired_status="STOPPED" if status == "STOPPED" else "RUNNING",
         group=f"service:{service}",
@@ -489,7 +489,10 @@ class FakeSource(BaseSource):
 
     def describe_service(self, cluster: str, service: str) -> ServiceView:
         self._check("describe_service")
-        return next(s for s in self.services if s.name == service)
+        for s in self.services:
+            if s.name == service:
+                return s
+        raise NotFound(f"service {service!r} not found in cluster {cluster!r}")
 
     def iter_tasks(
         self, cluster: str, service: str | None = None, *, stopped: bool = True

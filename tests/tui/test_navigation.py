@@ -118,7 +118,7 @@ async def test_command_mode() -> None:
         assert table(app).shown_keys == ["aws:demo"]
         app.run_command("nonsense")
         await settle(pilot)
-        assert any("Unknown command" in str(n.message) for n in app._notifications)
+        assert any("Nothing matched 'nonsense'" in str(n.message) for n in app._notifications)
         await press(pilot, "colon", "escape")
         assert not app.screen.query_one(Prompt).display
         await pilot.press("colon", "q", "enter")

@@ -285,9 +285,14 @@ class ServiceScreen(TaskListMixin):
         summary.append("  tasks ")
         summary.append_text(fmt.counts(s.running, s.desired, s.pending))
         summary.append(f"  {s.revision}  {fmt.dash(s.launch_type)}")
-        if s.rollout_state:
+        state = rows.rollout(s)
+        if state:
             summary.append("  rollout ")
-            summary.append_text(fmt.status(s.rollout_state))
+            bad = state in ("FAILED", "ROLLING BACK")
+            summary.append_text(Text(state, style="bold red") if bad else fmt.status(state))
+            failed = rows.failed_tasks(s)
+            if failed:
+                summary.append(f"  {failed} failed tasks", style="bold red")
         summary.append(
             f"\n subnets {', '.join(s.subnets) or '-'}  security groups {', '.join(s.security_groups) or '-'}"
         )

@@ -8,6 +8,7 @@ the next unhealthy target and Enter opens its task.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from typing import ClassVar
 
@@ -27,12 +28,22 @@ class LoadBalancersScreen(TableScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "target_groups", "Target groups")]
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(netrows.LB_COLS, id="lbs")
+        yield ResourceTable(netrows.LB_COLS, id="lbs", default_sort=0, faults=True)
 
     def fetch(self) -> None:
         lbs = self.source.list_load_balancers()
+        table = self.query_one("#lbs", ResourceTable)
+        self.deliver(table.upsert, [netrows.lb_row(lb) for lb in lbs])
+        # then the health of every target behind each one: one call per target group
+        groups = self.source.list_target_groups()
+        health = {g.arn: netrows.tally(self.source.target_health(g.arn)) for g in groups}
+        totals: dict[str, tuple[int, int]] = {}
+        for g in groups:
+            for arn in g.load_balancer_arns:
+                ok, bad = totals.get(arn, (0, 0))
+                totals[arn] = (ok + health[g.arn][0], bad + health[g.arn][1])
         self.load_rows(
-            self.query_one("#lbs", ResourceTable), iter([[netrows.lb_row(lb) for lb in lbs]])
+            table, iter([[netrows.lb_row(lb, totals.get(lb.arn, (0, 0))) for lb in lbs]])
         )
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
@@ -110,15 +121,20 @@ class TargetGroupsScreen(TableScreen):
         """The groups of one rule (a weighted forward), when given."""
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(netrows.TG_COLS, id="tgs")
+        yield ResourceTable(netrows.TG_COLS, id="tgs", default_sort=0, faults=True)
 
     def fetch(self) -> None:
         groups = self.source.list_target_groups(self.lb)
         if self.only:
             groups = [g for g in groups if g.arn in self.only]
-        self.load_rows(
-            self.query_one("#tgs", ResourceTable), iter([[netrows.tg_row(tg) for tg in groups]])
-        )
+        table = self.query_one("#tgs", ResourceTable)
+        self.deliver(table.upsert, [netrows.tg_row(tg) for tg in groups])
+
+        def with_health() -> Iterator[list[Row]]:  # one call per group, drawn as they come
+            for tg in groups:
+                yield [netrows.tg_row(tg, netrows.tally(self.source.target_health(tg.arn)))]
+
+        self.load_rows(table, with_health())
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
         self.dash.navigate(Route.to("targets", tg=row.key, label=row.plain(0)))
@@ -133,7 +149,7 @@ class TargetsScreen(TableScreen):
         self.targets: dict[str, TargetView] = {}
 
     def body(self) -> ComposeResult:
-        yield ResourceTable(netrows.TARGET_COLS, id="targets")
+        yield ResourceTable(netrows.TARGET_COLS, id="targets", faults=True)
 
     def on_mount(self) -> None:
         super().on_mount()
