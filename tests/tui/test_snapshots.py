@@ -27,7 +27,7 @@ def steps(*commands: str | tuple[str, ...]) -> Callable[[Pilot[None]], Awaitable
         await settle(pilot)
         for step in commands:
             if isinstance(step, str):
-                pilot.app.run_command(step)
+                pilot.app.run_command(step)  # type: ignore[attr-defined]
             else:
                 await pilot.press(*step)
             await settle(pilot)
