@@ -8,6 +8,9 @@ when it is a fault (an unhealthy target, a target group with unhealthy targets).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
 from rich.text import Text
 
 from ecsdev.sources.elbwords import target_group_name
@@ -16,6 +19,7 @@ from ecsdev.sources.netviews import (
     LoadBalancerView,
     RuleView,
     SecurityGroupView,
+    SgRuleView,
     SubnetView,
     TargetGroupView,
     TargetView,
@@ -265,11 +269,27 @@ SG_RULE_COLS = (
 )
 
 
-def sg_rule_rows(g: SecurityGroupView) -> list[Row]:
+def peer_ids(groups: Iterable[SecurityGroupView]) -> set[str]:
+    """Security groups the rules of ``groups`` name as peers."""
+    return {
+        p for g in groups for r in (*g.inbound, *g.outbound) for p in r.peers if p.startswith("sg-")
+    }
+
+
+def rule_words(r: SgRuleView, names: Mapping[str, str]) -> str:
+    """A rule in words, with each peer security group's name beside its ID."""
+    if not names:
+        return str(r)
+    peers = tuple(f"{p} ({names[p]})" if p in names else p for p in r.peers)
+    return str(replace(r, peers=peers))
+
+
+def sg_rule_rows(g: SecurityGroupView, names: Mapping[str, str] | None = None) -> list[Row]:
     out = []
     for i, r in enumerate((*g.inbound, *g.outbound)):
         direction = Text("in", style="green") if r.direction == "in" else Text("out", style="blue")
+        words = rule_words(r, names or {})
         out.append(
-            Row(f"{g.id}/{i}", (f"{g.name} ({g.id})", direction, str(r), r.description or "-"))
+            Row(f"{g.id}/{i}", (f"{g.name} ({g.id})", direction, words, r.description or "-"))
         )
     return out

@@ -171,6 +171,16 @@ async def test_diff_compares_the_rollout_with_what_it_replaces() -> None:
         assert (app.screen.old, app.screen.new) == (td_arn("web", 7), td_arn("web", 6))
 
 
+async def test_peer_security_groups_by_name() -> None:
+    app = app_for(FakeSource())
+    async with running(app) as pilot:
+        app.navigate(app.history[0].to("task", cluster="demo", task=TASKS[0].arn))
+        await settle(pilot)
+        await press(pilot, "n")
+        rules = app.screen.table  # type: ignore[attr-defined]
+        assert rules.all_rows["sg-0app/0"].plain(2) == "tcp port 8080 from sg-0alb (alb)"
+
+
 # -- snapshots of the views an incident starts from ---------------------------------------
 
 Compare = Callable[..., bool]

@@ -2,19 +2,24 @@
 
 None of the ECS dashboards show the network, yet "why can't task A reach B" is answered
 there: whether a subnet routes to an internet gateway and which security group admits
-which peer on which port.
+which peer on which port (peer groups by name as well as ID).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
+
 from textual.app import ComposeResult
 from textual.widgets import Static, TabbedContent, TabPane
 
+from ecsdev.sources.base import Source
 from ecsdev.sources.netviews import SecurityGroupView
 from ecsdev.tui import netrows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
 from ecsdev.tui.widgets.table import ResourceTable, Row
+from emulator.errors import EcsdevError
 
 
 class VpcsScreen(TableScreen):
@@ -65,6 +70,17 @@ class VpcScreen(TableScreen):
         self.update_bars()
 
 
+def peer_names(source: Source, groups: Sequence[SecurityGroupView]) -> dict[str, str]:
+    """From a worker: the name of every security group the rules of ``groups`` name (one
+    call for those not already at hand)."""
+    names = {g.id: g.name for g in groups}
+    missing = sorted(netrows.peer_ids(groups) - set(names))
+    if missing:
+        with suppress(EcsdevError):  # else IDs alone, as before
+            names.update((g.id, g.name) for g in source.list_security_groups(ids=missing))
+    return names
+
+
 class SecurityGroupScreen(TableScreen):
     def __init__(self, route: Route) -> None:
         super().__init__(route)
@@ -77,13 +93,13 @@ class SecurityGroupScreen(TableScreen):
     def fetch(self) -> None:
         groups = self.source.list_security_groups(ids=[self.group_id])
         if groups:
-            self.deliver(self._show, groups[0])
+            self.deliver(self._show, groups[0], peer_names(self.source, groups))
 
-    def _show(self, g: SecurityGroupView) -> None:
+    def _show(self, g: SecurityGroupView, names: dict[str, str]) -> None:
         self.query_one("#summary", Static).update(
             f" {g.id}  {g.name}  vpc {g.vpc_id}  {g.description}"
         )
-        self.query_one("#rules", ResourceTable).set_rows(netrows.sg_rule_rows(g))
+        self.query_one("#rules", ResourceTable).set_rows(netrows.sg_rule_rows(g, names))
         self.update_bars()
 
     def open_row(self, table: ResourceTable, row: Row) -> None:

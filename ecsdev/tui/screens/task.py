@@ -22,6 +22,7 @@ from ecsdev.sources.views import TaskDefinitionView, TaskView
 from ecsdev.tui import fmt, netrows, rows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
+from ecsdev.tui.screens.network import peer_names
 from ecsdev.tui.widgets.table import ResourceTable, Row
 
 
@@ -111,7 +112,9 @@ class TaskScreen(TableScreen):
                 td = None
         self.deliver(self._show_task, task, td)
         if self.has(Capability.NETWORK):
-            self.deliver(self._show_network, self.source.task_network(task))
+            network = self.source.task_network(task)
+            names = peer_names(self.source, network.security_groups)
+            self.deliver(self._show_network, network, names)
         else:
             self.deliver(
                 self.query_one("#net-summary", Static).update,
@@ -132,10 +135,10 @@ class TaskScreen(TableScreen):
         table.set_rows(out)
         self.update_bars()
 
-    def _show_network(self, n: TaskNetworkView) -> None:
+    def _show_network(self, n: TaskNetworkView, names: dict[str, str]) -> None:
         self.query_one("#net-summary", Static).update(network_summary(n))
         self.query_one("#sg-rules", ResourceTable).set_rows(
-            r for g in n.security_groups for r in netrows.sg_rule_rows(g)
+            r for g in n.security_groups for r in netrows.sg_rule_rows(g, names)
         )
 
     def _container(self) -> str | None:
