@@ -11,6 +11,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +102,24 @@ def test_up_ps_events_through_a_pipe(layout: tuple[str, Path]) -> None:
     described = json.loads(ecsdev("ps", "--stack", name, "--json").stdout)
     assert {t["lastStatus"] for t in described["tasks"]} == {"RUNNING"}
     assert described["services"][0]["serviceName"] == "web"
+
+
+def test_a_redeploy_records_its_events_in_order(layout: tuple[str, Path]) -> None:
+    name, path = layout
+    ecsdev("up", "-d", "-f", str(path), "--timeout", "120")
+    ecsdev("redeploy", "--stack", name, "web")
+    deadline = time.time() + 150
+    while time.time() < deadline:
+        ps = json.loads(ecsdev("ps", "--stack", name, "--json").stdout)
+        deps = ps["services"][0]["deployments"]
+        if (
+            len(deps) == 1
+            and deps[0]["rolloutState"] == "COMPLETED"
+            and any("has stopped" in e["message"] for e in ps["services"][0]["events"])
+        ):
+            break
+        time.sleep(2)
+    events = json.loads(ecsdev("events", "--stack", name, "-n", "500", "--json").stdout)
+    stamps = [e["createdAt"] for e in events["events"]]
+    assert any("has stopped" in e["message"] for e in events["events"])
+    assert stamps == sorted(stamps), [(e["createdAt"], e["message"]) for e in events["events"]]
