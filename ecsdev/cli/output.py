@@ -29,6 +29,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 LEVEL_STYLE = {"warning": "yellow", "error": "red"}
 GAP = 2  # spaces between columns
+FLEX_MIN = 24  # the last column is cut to this before a droppable column is dropped
 
 
 def _is_tty(stream: IO[str]) -> bool:
@@ -139,10 +140,13 @@ def fitted(
     def natural(i: int) -> int:
         return max([len(columns[i].name)] + [len(_plain(r[i])) for r in rows])
 
-    def total() -> int:
-        return sum(natural(i) for i in keep) + GAP * (len(keep) - 1)
+    def need() -> int:  # the last column (reasons, descriptions) may be cut to FLEX_MIN
+        last = keep[-1]
+        return sum(min(natural(i), FLEX_MIN) if i == last else natural(i) for i in keep) + (
+            GAP * (len(keep) - 1)
+        )
 
-    while total() > width:
+    while need() > width:
         droppable = [i for i in keep if columns[i].drop > 0]
         if not droppable:
             break
@@ -154,7 +158,7 @@ def fitted(
         if widths[widest] <= max(len(columns[widest].name), 4):
             break
         widths[widest] -= 1
-    t = Table(box=None, pad_edge=False, header_style="bold", collapse_padding=True)
+    t = Table(box=None, pad_edge=False, header_style="bold")
     for i in keep:
         t.add_column(columns[i].name, no_wrap=True, overflow="ellipsis", width=widths[i])
     for r in rows:
