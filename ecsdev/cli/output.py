@@ -55,8 +55,10 @@ def note(markup: str) -> None:
 
 
 def event_line(ev: Event) -> Text:
+    """``HH:MM:SS message`` on one line (line breaks in a message become spaces)."""
     stamp = datetime.fromtimestamp(ev.at).strftime("%H:%M:%S")
-    return Text(f"{stamp} {ev.message}", style=LEVEL_STYLE.get(ev.level, "dim"))
+    message = " ".join(ev.message.splitlines())
+    return Text(f"{stamp} {message}", style=LEVEL_STYLE.get(ev.level, "dim"))
 
 
 def event(ev: Event) -> None:
