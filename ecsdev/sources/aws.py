@@ -17,7 +17,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -153,6 +153,13 @@ class AwsSource(AwsNetworkMixin, AwsLogsMixin, AwsBase):
             resp = self.ecs.describe_clusters(clusters=arns)
         return [parse_cluster(c) for c in resp.get("clusters", [])]
 
+    def list_services(self, cluster: str) -> list[str]:
+        with self._aws("ecs:ListServices"):
+            pages = self.ecs.get_paginator("list_services").paginate(
+                cluster=cluster, PaginationConfig={"PageSize": 100}
+            )
+            return [arn for page in pages for arn in page.get("serviceArns", [])]
+
     def iter_services(self, cluster: str) -> Iterator[list[ServiceView]]:
         def pages() -> Iterator[list[Callable[[], list[ServiceView]]]]:
             with self._aws("ecs:ListServices"):
@@ -172,6 +179,13 @@ class AwsSource(AwsNetworkMixin, AwsLogsMixin, AwsBase):
         with self._aws("ecs:DescribeServices"):
             resp = self.ecs.describe_services(cluster=cluster, services=names)
         return [parse_service(s) for s in resp.get("services", [])]
+
+    def describe_services(self, cluster: str, services: Sequence[str]) -> list[ServiceView]:
+        jobs = [
+            partial(self._describe_services, cluster, batch)
+            for batch in chunks(list(services), SERVICES_PER_DESCRIBE)
+        ]
+        return [s for batch in self._as_completed([jobs]) for s in batch]
 
     def describe_service(self, cluster: str, service: str) -> ServiceView:
         found = self._describe_services(cluster, [service])
@@ -319,17 +333,8 @@ class AwsSource(AwsNetworkMixin, AwsLogsMixin, AwsBase):
                     ("task", task_arn),
                     ("reason", reason),
                 )
-                cli = [
-                    "aws",
-                    "ecs",
-                    "stop-task",
-                    "--cluster",
-                    cluster,
-                    "--task",
-                    task_arn,
-                    "--reason",
-                    reason,
-                ]
+                cli = ["aws", "ecs", "stop-task", "--cluster", cluster, "--task", task_arn]
+                cli += ["--reason", reason]
                 op = "StopTask"
             case ScaleService(cluster, service, count):
                 params = (("cluster", cluster), ("service", service), ("desiredCount", count))

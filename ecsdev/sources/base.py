@@ -41,7 +41,7 @@ from ecsdev.sources.views import (
     TaskDefinitionView,
     TaskView,
 )
-from emulator.errors import EcsdevError
+from emulator.errors import EcsdevError, NotFound
 
 
 class Unsupported(EcsdevError):
@@ -155,6 +155,15 @@ class Source(Protocol):
 
     def describe_service(self, cluster: str, service: str) -> ServiceView: ...
 
+    def list_services(self, cluster: str) -> list[str]:
+        """The ARNs of ``cluster``'s services, without describing them (list calls only)."""
+        ...
+
+    def describe_services(self, cluster: str, services: Sequence[str]) -> list[ServiceView]:
+        """Some services of ``cluster`` by name or ARN, in as few calls as the API allows
+        (a refresh of the rows on screen); services that no longer exist are left out."""
+        ...
+
     def iter_tasks(
         self, cluster: str, service: str | None = None, *, stopped: bool = True
     ) -> Iterator[list[TaskView]]:
@@ -227,6 +236,24 @@ class Source(Protocol):
 
 class BaseSource:
     """Defaults for a source's optional parts: each raises ``Unsupported``."""
+
+    def describe_service(self, cluster: str, service: str) -> ServiceView:
+        raise self._unsupported("Services")
+
+    def list_services(self, cluster: str) -> list[str]:
+        iter_services = getattr(self, "iter_services", None)
+        if iter_services is None:
+            raise self._unsupported("Services")
+        return [s.arn for batch in iter_services(cluster) for s in batch]
+
+    def describe_services(self, cluster: str, services: Sequence[str]) -> list[ServiceView]:
+        out = []
+        for name in services:
+            try:
+                out.append(self.describe_service(cluster, name.rsplit("/", 1)[-1]))
+            except NotFound:
+                continue
+        return out
 
     def _unsupported(self, what: str) -> Unsupported:
         name = getattr(getattr(self, "info", None), "name", type(self).__name__)

@@ -26,8 +26,8 @@ from ecsdev.sources.contexts import Context, ContextCatalog
 from ecsdev.tui import finder
 from ecsdev.tui.actions import ChangesMixin
 from ecsdev.tui.keys import KeyRouter
-from ecsdev.tui.routes import COMMANDS, Route, find_command, route_for
-from ecsdev.tui.screens.base import BaseScreen, ViewState
+from ecsdev.tui.routes import COMMANDS, Route, ViewState, find_command, route_for
+from ecsdev.tui.screens.base import BaseScreen
 from ecsdev.tui.screens.contexts import ContextsScreen, RegionsScreen
 from ecsdev.tui.screens.ecs import ClustersScreen, ServiceScreen, ServicesScreen, TasksScreen
 from ecsdev.tui.screens.elb import (

@@ -66,6 +66,16 @@ TITLES = {
 
 
 @dataclass(frozen=True, slots=True)
+class ViewState:
+    """Where the user was in a view (cursor, sort, filter, tab), kept per route."""
+
+    cursor: dict[str, str | None]
+    sort: dict[str, tuple[int | None, bool]]
+    filter: str = ""
+    tab: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     """A ``:`` command: its name, aliases and what it does, for the prompt and the palette."""
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from functools import partial
+from threading import Event
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -27,21 +28,13 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent
 from textual.worker import Worker, get_current_worker
 
 from ecsdev.sources.base import Capability, Source
-from ecsdev.tui.routes import Route
+from ecsdev.tui.routes import Route, ViewState
 from ecsdev.tui.widgets.bars import ContextBar, Crumbs, Prompt
 from ecsdev.tui.widgets.table import ResourceTable, Row
 from emulator.errors import EcsdevError
 
 if TYPE_CHECKING:
     from ecsdev.tui.app import EcsdevApp
-
-
-@dataclass(frozen=True, slots=True)
-class ViewState:
-    cursor: dict[str, str | None]
-    sort: dict[str, tuple[int | None, bool]]
-    filter: str = ""
-    tab: str | None = None
 
 
 class BaseScreen(Screen[None]):
@@ -126,21 +119,30 @@ class BaseScreen(Screen[None]):
     # -- loading -----------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._set_loading(True)
-        self.run_worker(
-            self._run_fetch, thread=True, exclusive=True, group="load", exit_on_error=False
-        )
+        self.start(self.fetch)
 
     def refresh_data(self) -> None:
+        """An automatic refresh; never while the previous one still runs."""
         if not self._busy:
             self.reload()
+
+    def start(self, work: Callable[[], None]) -> None:
+        """Run ``work`` (which calls the source) in this view's worker thread."""
+        self._set_loading(True)
+        self.run_worker(
+            partial(self._run_fetch, work),
+            thread=True,
+            exclusive=True,
+            group="load",
+            exit_on_error=False,
+        )
 
     def fetch(self) -> None:
         """Runs in a worker thread: call the source, ``deliver`` results."""
 
-    def _run_fetch(self) -> None:
+    def _run_fetch(self, work: Callable[[], None]) -> None:
         try:
-            self.fetch()
+            work()
             self.deliver(self._fetched, None)
         except EcsdevError as e:
             self.deliver(self._fetched, e)
@@ -194,9 +196,6 @@ class BaseScreen(Screen[None]):
 
     def apply_filter(self, query: str) -> None:
         """Subclasses filter what they show."""
-
-    def on_prompt_done(self, message: Prompt.Done) -> None:
-        self.prompt_done(message.mode, message.value)
 
     def prompt_done(self, mode: str, value: str | None) -> None:
         """The prompt closed (``value`` is None when cancelled), or a filter is being typed."""
@@ -342,14 +341,25 @@ class TableScreen(BaseScreen):
     def load_rows(self, table: ResourceTable, batches: Iterator[list[Row]]) -> None:
         """From a worker: stream batches into ``table``, then drop rows no longer there."""
         seen: set[str] = set()
+        pending: list[Row] = []
+        drawn = Event()  # batches wait while the UI is still drawing the last
+        drawn.set()
         for rows in batches:
             seen.update(r.key for r in rows)
-            self.deliver(self._upsert, table, rows)
+            pending.extend(rows)
+            if drawn.is_set():
+                drawn.clear()
+                self.deliver(self._upsert, table, pending, drawn)
+                pending = []
+        if pending:
+            self.deliver(self._upsert, table, pending, None)
         self.deliver(self._retain, table, seen)
 
-    def _upsert(self, table: ResourceTable, rows: list[Row]) -> None:
+    def _upsert(self, table: ResourceTable, rows: list[Row], drawn: Event | None) -> None:
         table.upsert(rows)
         self.update_bars()
+        if drawn is not None:
+            drawn.set()
 
     def _retain(self, table: ResourceTable, keys: set[str]) -> None:
         table.retain(keys)

@@ -1,4 +1,4 @@
-"""The ECS drill-down: clusters -> services -> one service (tasks, deployments, events,
+"""The ECS drill-down: clusters -> services (``services``) -> one service (tasks, deployments, events,
 load balancers) -> and every task of a cluster.
 
 Each screen lists through the source in batches, so a cluster with 2,000 services shows
@@ -23,6 +23,7 @@ from ecsdev.tui import fmt, netrows, rows
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
 from ecsdev.tui.screens.modals import DetailModal
+from ecsdev.tui.screens.services import ServicesScreen as ServicesScreen  # re-exported
 from ecsdev.tui.widgets.table import ResourceTable, Row
 from emulator.errors import EcsdevError
 
@@ -141,70 +142,6 @@ class TaskListMixin(TableScreen):
         task = self.tasks.get(row.key)
         if task:
             self.dash.navigate(Route.to("task", cluster=task.cluster, task=task.arn))
-
-
-class ServicesScreen(TableScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "logs", "Logs"),
-        Binding("S", "scale", "Scale"),
-        Binding("F", "deploy", "Force deploy"),
-        Binding("t", "taskdef", "Task def"),
-        Binding("T", "all_tasks", "All tasks", show=False),
-    ]
-
-    def __init__(self, route: Route) -> None:
-        super().__init__(route)
-        self.cluster = route.get("cluster")
-        self.services: dict[str, ServiceView] = {}
-
-    def body(self) -> ComposeResult:
-        yield ResourceTable(rows.SERVICE_COLS, id="services", default_sort=0, faults=True)
-
-    def fetch(self) -> None:
-        def batches() -> Iterator[list[Row]]:
-            for batch in self.source.iter_services(self.cluster):
-                for s in batch:
-                    self.services[s.arn] = s
-                yield [rows.service_row(s) for s in batch]
-
-        self.load_rows(self.query_one("#services", ResourceTable), batches())
-
-    def selected(self) -> ServiceView | None:
-        key = self.table.current_key
-        service = self.services.get(key) if key else None
-        if service is None:
-            self.notify("Select a service first", severity="warning", timeout=3)
-        return service
-
-    def open_row(self, table: ResourceTable, row: Row) -> None:
-        service = self.services.get(row.key)
-        if service:
-            self.dash.navigate(Route.to("service", cluster=self.cluster, service=service.name))
-
-    def action_logs(self) -> None:
-        s = self.selected()
-        if s:
-            self.dash.navigate(
-                Route.to("logs", cluster=self.cluster, service=s.name, label=f"logs {s.name}")
-            )
-
-    def action_scale(self) -> None:
-        s = self.selected()
-        if s:
-            self.dash.scale_service(s)
-
-    def action_deploy(self) -> None:
-        s = self.selected()
-        if s:
-            self.dash.force_deployment(s)
-
-    def action_taskdef(self) -> None:
-        s = self.selected()
-        if s:
-            self.dash.navigate(Route.to("taskdef", arn=s.task_definition))
-
-    def action_all_tasks(self) -> None:
-        self.dash.navigate(Route.to("tasks", cluster=self.cluster))
 
 
 class ServiceScreen(TaskListMixin):
