@@ -32,6 +32,7 @@ from emulator.endpoint.ec2_query import (
     tags_on_create,
 )
 from emulator.endpoint.ec2_records import (
+    DefaultsMade,
     InternetGateway,
     RouteTable,
     SecurityGroup,
@@ -39,6 +40,7 @@ from emulator.endpoint.ec2_records import (
     Subnet,
     Vpc,
     add_vpc,
+    ensure_defaults,
     new_id,
     zone_id,
     zones,
@@ -67,11 +69,42 @@ def ec2_handlers(env: Ec2Env) -> ServiceHandlers:
     add_account_handlers(sh, env)
     add_eni_handlers(sh, env)
     add_acl_handlers(sh, env)
+    for name, handler in list(sh.handlers.items()):
+        sh.handlers[name] = _dry_run(handler)
     return sh
 
 
 def _bind(fn: Any, env: Ec2Env) -> Any:
     return lambda req: fn(env, req)
+
+
+def _dry_run(handler: Any) -> Any:
+    """EC2's ``DryRun``: the caller may do it (any credentials may), so nothing is done."""
+
+    def run(req: Request) -> Result:
+        if req.params.get("DryRun"):
+            raise ApiError(
+                "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412
+            )
+        result: Result = handler(req)
+        return result
+
+    return run
+
+
+def create_default_vpc(env: Ec2Env, req: Request) -> Result:
+    """A default VPC again, after the region's was deleted (the same ids as before)."""
+    with env.tx(req) as tx:
+        made = tx.get(DefaultsMade, req.region, req.region)
+        if made is not None and tx.get(Vpc, req.region, made.vpc_id) is not None:
+            raise ApiError(
+                "DefaultVpcAlreadyExists",
+                "A Default VPC already exists for this account in this region.",
+            )
+        tx.delete(DefaultsMade, req.region, req.region)
+        ensure_defaults(tx, req.region, req.account_id)
+        vpcs = [v for v in tx.list(Vpc, req.region) if v.is_default]
+    return {"Vpc": out.vpc(vpcs[0])}
 
 
 def get_vpc(tx: Tx, region: str, vpc_id: str) -> Vpc:
@@ -331,6 +364,7 @@ def modify_subnet_attribute(env: Ec2Env, req: Request) -> Result:
 
 _OPERATIONS = {
     "CreateVpc": create_vpc,
+    "CreateDefaultVpc": create_default_vpc,
     "DescribeVpcs": describe_vpcs,
     "DeleteVpc": delete_vpc,
     "DescribeVpcAttribute": describe_vpc_attribute,

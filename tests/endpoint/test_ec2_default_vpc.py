@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from emulator.endpoint.api import Request
+from emulator.endpoint.api import ApiError, Request
 from emulator.endpoint.ec2 import ec2_handlers
 from emulator.endpoint.ec2_query import Ec2Env
 from emulator.endpoint.resources import Resources
@@ -181,6 +181,24 @@ def test_deleted_default_vpc_stays_deleted(tmp_path: Path) -> None:
     assert attrs["AccountAttributes"][0]["AttributeValues"] == [{"AttributeValue": "none"}]
     with pytest.raises(Exception, match="No default VPC"):
         _call(res, "CreateSecurityGroup", {"GroupName": "g", "Description": "d"})
+    # CreateDefaultVpc brings it back, with the same ids
+    again = _call(res, "CreateDefaultVpc", {})["Vpc"]
+    assert again["VpcId"] == vpc and again["IsDefault"] is True
+    assert sorted(s["SubnetId"] for s in _call(res, "DescribeSubnets", {})["Subnets"]) == sorted(
+        subnets
+    )
+    with pytest.raises(ApiError) as e:
+        _call(res, "CreateDefaultVpc", {})
+    assert e.value.code == "DefaultVpcAlreadyExists"
+
+
+def test_dry_run(client: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as e:
+        client("ec2", region=REGION).create_vpc(CidrBlock="10.0.0.0/16", DryRun=True)
+    assert e.value.response["Error"]["Code"] == "DryRunOperation"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
 
 
 def test_default_network_acl_allows_all_and_covers_every_subnet(client: Any) -> None:
