@@ -279,7 +279,13 @@ class TaskRunner:
         with self._lock:
             if arn in self._stopping:
                 return
-        self._publish_metadata(task)
+        try:
+            self._advance(task, now)
+        finally:  # after any start: writing into the pause container would hold it up
+            self._publish_metadata(task)
+
+    def _advance(self, task: ObservedTask, now: float) -> None:
+        arn = task.task_arn
         row = self.store.task_row(arn) or {}
         desired = row.get("desiredStatus") or "RUNNING"
         created = float(task.labels.get(L.CREATED_AT) or now)
