@@ -46,7 +46,7 @@ from emulator.endpoint.ec2_records import (
     zones,
 )
 from emulator.endpoint.ec2_tags import add_tag_handlers
-from emulator.endpoint.resources import Resources, Tx
+from emulator.endpoint.resources import Tx
 
 if TYPE_CHECKING:
     from emulator.endpoint.registry import EndpointContext
@@ -375,4 +375,4 @@ _OPERATIONS = {
     "ModifySubnetAttribute": modify_subnet_attribute,
 }
 
-__all__ = ["Resources", "ec2_handlers", "handlers"]
+__all__ = ["ec2_handlers", "handlers"]

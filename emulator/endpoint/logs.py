@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers
-from emulator.endpoint.logs_data import GroupView, LogsEnv, group_not_found, remove_engine_files
+from emulator.endpoint.logs_data import GroupView, LogsEnv, remove_engine_files
 from emulator.endpoint.logs_events import add_event_handlers, group_name, limit_of, page
 from emulator.endpoint.logs_records import (
     RETENTION_DAYS,
@@ -322,4 +322,4 @@ def delete_log_stream(env: LogsEnv, req: Request) -> Result:
     return {}
 
 
-__all__ = ["group_not_found", "handlers", "logs_handlers"]
+__all__ = ["handlers", "logs_handlers"]
