@@ -230,3 +230,35 @@ def test_security_groups_checked_as_ecs_does(tmp_path: Path) -> None:
         "Error retrieving security group information for [sg-0123456789abcdef0]: The security "
         "group 'sg-0123456789abcdef0' does not exist (ErrorCode: InvalidGroup.NotFound)"
     )
+
+
+def test_concurrent_placements_make_one_network(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake = FakeNetworks()
+    w = World(tmp_path / "r.db", fake)
+    sn = w.private_subnet()
+    with ThreadPoolExecutor(8) as pool:
+        placed = list(pool.map(lambda _: w.place(sn), range(16)))
+    assert len(set(placed)) == 1 and fake.created == 1
+
+
+def test_concurrent_creates_of_one_group_name_make_one_group(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    w = World(tmp_path / "r.db", FakeNetworks())
+    vpc = w("CreateVpc", CidrBlock="10.41.0.0/16")["Vpc"]["VpcId"]
+
+    def create(_: int) -> str:
+        try:
+            return str(
+                w("CreateSecurityGroup", GroupName="same", Description="d", VpcId=vpc)["GroupId"]
+            )
+        except ApiError as e:
+            return e.code
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(create, range(16)))
+    made = [r for r in results if r.startswith("sg-")]
+    assert len(made) == 1
+    assert results.count("InvalidGroup.Duplicate") == 15
