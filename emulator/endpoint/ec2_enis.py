@@ -19,6 +19,7 @@ from emulator.endpoint.ec2_query import Ec2Env, page, select
 from emulator.endpoint.ec2_records import SecurityGroup, Subnet
 from emulator.errors import EcsdevError
 from emulator.runtime.base import ContainerState
+from emulator.store import known_stacks
 
 Result = dict[str, Any]
 SECURITY_GROUPS_LABEL = "ecsdev.security-groups"
@@ -40,10 +41,13 @@ def _pauses(env: Ec2Env, region: str) -> list[ContainerState]:
         return []
     with contextlib.suppress(EcsdevError):
         found = env.runtime().list_containers({L.ROLE: "pause"})
+        stacks = set(known_stacks())  # this state directory's world only
         return [
             c
             for c in found
-            if c.running and c.labels.get(L.TASK_ARN, "").split(":")[3:4] == [region]
+            if c.running
+            and c.labels.get(L.STACK) in stacks
+            and c.labels.get(L.TASK_ARN, "").split(":")[3:4] == [region]
         ]
     return []
 

@@ -181,15 +181,17 @@ def engine_streams(extra_groups: dict[str, str | None]) -> list[tuple[Stream, Pa
 
 
 def container_streams(runtime: ContainerRuntime) -> list[Stream]:
-    """Streams of containers that still exist (running ones write to them now)."""
+    """Streams of containers that still exist (running ones write to them now), of the
+    stacks this state directory holds (another state directory's tasks are another world)."""
     out: list[Stream] = []
     try:
         found = runtime.list_containers({L.LOG_GROUP: ""})
     except EcsdevError:
         return out
+    stacks = set(known_stacks())
     for c in found:
         group = c.labels.get(L.LOG_GROUP)
-        if not group:
+        if not group or c.labels.get(L.STACK) not in stacks:
             continue
         name = c.labels.get(L.LOG_STREAM) or c.id
 
