@@ -21,7 +21,10 @@ def render() -> None:
 @render.command()
 @FILE_OPT
 @click.option("-o", "--output", "out", metavar="FILE", help="Write the template here, not stdout.")
-def cloudformation(file: str | None, out: str | None) -> None:
+@click.option(
+    "--existing-vpc", is_flag=True, help="Take the VPC and subnets as parameters, not create them."
+)
+def cloudformation(file: str | None, out: str | None, existing_vpc: bool) -> None:
     """Print a CloudFormation template that deploys the layout to Amazon ECS (Fargate).
 
     Local-only settings (publish, images.build, headers.translate, cdn) are left out, with a
@@ -30,7 +33,7 @@ def cloudformation(file: str | None, out: str | None) -> None:
 
     ref = stack_ref(file, None, need_layout=True)
     assert ref.layout is not None
-    text = render_template(ref.layout)
+    text = render_template(ref.layout, existing_vpc=existing_vpc)
     if out:
         Path(out).write_text(text)
         click.echo(f"{out}: CloudFormation template for stack {ref.name!r}", err=True)

@@ -38,8 +38,9 @@ EXECUTION_POLICY = (
 
 
 class Renderer:
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, existing_vpc: bool = False) -> None:
         self.layout = layout
+        self.existing_vpc = existing_vpc
         self.params: dict[str, Any] = {}
         self.res: dict[str, Any] = {}
         self.outputs: dict[str, Any] = {}
@@ -50,6 +51,8 @@ class Renderer:
 
     def render(self) -> dict[str, Any]:
         self._network()
+        if self.existing_vpc:
+            self._existing_network()
         self.res["Cluster"] = {
             "Type": "AWS::ECS::Cluster",
             "Properties": {"ClusterName": self.layout.cluster},
@@ -128,6 +131,21 @@ class Renderer:
                 "gateway (or VPC endpoints) if their tasks pull images from a registry"
             )
 
+    def _existing_network(self) -> None:
+        """Parameters for an existing VPC and subnets instead of creating them: the same
+        logical IDs, so every reference stays as it is."""
+        for lid in [k for k, v in self.res.items() if v["Type"].startswith("AWS::EC2::")]:
+            kind = self.res.pop(lid)["Type"]
+            if kind in ("AWS::EC2::VPC", "AWS::EC2::Subnet"):
+                ptype = "AWS::EC2::VPC::Id" if kind == "AWS::EC2::VPC" else "AWS::EC2::Subnet::Id"
+                what = "the VPC" if kind == "AWS::EC2::VPC" else f"the subnet for {lid[6:]}"
+                self.params[lid] = {"Type": ptype, "Description": f"{what} (existing)"}
+        self.notes = [n for n in self.notes if "route out" not in n]
+        self.notes.append(
+            "the VPC and subnets are parameters: public subnets need a route to an "
+            "internet gateway, and the load balancers' subnets two Availability Zones"
+        )
+
     def _subnet(self, name: str, block: str, public: bool, i: int) -> None:
         sid = logical("Subnet", name)
         self.subnet_ids[name] = sid
@@ -205,7 +223,7 @@ class Renderer:
                     else {}
                 ),
             },
-            "DependsOn": "PublicDefaultRoute",
+            **({} if self.existing_vpc else {"DependsOn": "PublicDefaultRoute"}),
         }
         self.outputs[lid + "Url"] = {"Value": {"Fn::Sub": f"http://${{{lid}.DNSName}}"}}
         for ls in lb.listeners:
@@ -305,9 +323,10 @@ def _free_blocks(vpc: str, used: list[str]) -> Iterator[str]:
             yield str(block)
 
 
-def render_template(layout: Layout) -> str:
-    """The CloudFormation template (YAML, with a header comment) that deploys ``layout``."""
-    r = Renderer(layout)
+def render_template(layout: Layout, existing_vpc: bool = False) -> str:
+    """The CloudFormation template (YAML, with a header comment) that deploys ``layout``;
+    with ``existing_vpc``, the VPC and subnets are parameters instead of resources."""
+    r = Renderer(layout, existing_vpc)
     doc = r.render()
     left_out = []
     for lb in layout.load_balancers:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from emulator.cfn import load_templates
 from emulator.cfn.render import render_template
@@ -27,6 +28,24 @@ def test_rendered_template_passes_cfn_lint(path: Path, tmp_path: Path) -> None:
     res = subprocess.run([str(CFN_LINT), str(out)], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     assert text.startswith(f"# Rendered by ecsdev from {path.resolve()}")
+
+
+def test_rendered_for_an_existing_vpc(tmp_path: Path) -> None:
+    layout = load_layout(LAYOUTS[0].parent.parent / "alpha-bravo" / "ecsdev.yaml")
+    out = tmp_path / "template.yaml"
+    out.write_text(render_template(layout, existing_vpc=True))
+    res = subprocess.run([str(CFN_LINT), str(out)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    doc = yaml.safe_load(out.read_text())
+    assert doc["Parameters"]["Vpc"]["Type"] == "AWS::EC2::VPC::Id"
+    subnets = {k for k, v in doc["Parameters"].items() if v["Type"] == "AWS::EC2::Subnet::Id"}
+    assert subnets == {"SubnetPublicA", "SubnetPublicAB", "SubnetPrivateA"}
+    assert not any(
+        r["Type"] in ("AWS::EC2::VPC", "AWS::EC2::Subnet") for r in doc["Resources"].values()
+    )
+    parameters = {p: f"id-{i}" for i, p in enumerate(doc["Parameters"])}
+    again = load_templates([out], parameters=parameters, remember_ports=False)
+    assert {s.name for s in again.services} == {s.name for s in layout.services}
 
 
 def _routes(layout: Layout) -> list[tuple[object, ...]]:
