@@ -241,3 +241,29 @@ def test_routes_with_the_cli(aws: Any) -> None:
         code="Gateway.NotAttached",
         region=REGION,
     )
+
+
+def test_replace_route_and_tag_pages(ec2: Any) -> None:
+    vpc = ec2.create_vpc(CidrBlock="10.36.0.0/16")["Vpc"]["VpcId"]
+    old = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=old, VpcId=vpc)
+    rid = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0", GatewayId=old)
+    ec2.detach_internet_gateway(InternetGatewayId=old, VpcId=vpc)
+    new = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=new, VpcId=vpc)
+    ec2.replace_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0", GatewayId=new)
+    routes = ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["Routes"]
+    assert [r.get("GatewayId") for r in routes] == ["local", new]
+    with pytest.raises(ClientError) as e:
+        ec2.replace_route(RouteTableId=rid, DestinationCidrBlock="1.0.0.0/8", GatewayId=new)
+    assert _err(e)[0] == "InvalidRoute.NotFound"
+    ec2.create_tags(
+        Resources=[rid, new, vpc], Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(3)]
+    )
+    flt = [{"Name": "resource-id", "Values": [rid, new, vpc]}]
+    first = ec2.describe_tags(Filters=flt, MaxResults=5)
+    rest = ec2.describe_tags(Filters=flt, MaxResults=5, NextToken=first["NextToken"])
+    assert len(first["Tags"]) == 5 and len(rest["Tags"]) == 4 and "NextToken" not in rest
+    kinds = {t["ResourceType"] for t in first["Tags"] + rest["Tags"]}
+    assert kinds == {"route-table", "internet-gateway", "vpc"}

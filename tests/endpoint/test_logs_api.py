@@ -385,3 +385,17 @@ def test_list_log_groups_and_group_arns(logs: Any) -> None:
         assert [e["message"] for e in got] == ["by arn"]
     streams = logs.describe_log_streams(logGroupIdentifier=arn)["logStreams"]
     assert [s["logStreamName"] for s in streams] == ["s"]
+
+
+def test_legacy_tag_calls_and_delete_stream(logs: Any, group: str) -> None:
+    logs.tag_log_group(logGroupName=group, tags={"a": "1", "b": "2"})
+    logs.untag_log_group(logGroupName=group, tags=["a"])
+    assert logs.list_tags_log_group(logGroupName=group)["tags"] == {"b": "2"}
+    _put(logs, group, "gone", ["x"], int(time.time() * 1000))
+    logs.delete_log_stream(logGroupName=group, logStreamName="gone")
+    assert logs.describe_log_streams(logGroupName=group)["logStreams"] == []
+    with pytest.raises(ClientError) as e:
+        logs.list_tags_for_resource(
+            resourceArn=f"arn:aws:logs:{REGION}:000000000000:log-group:/no/such"
+        )
+    assert _err(e)[0] == "ResourceNotFoundException"
