@@ -32,6 +32,7 @@ T = TypeVar("T")
 Result = dict[str, Any]
 _TOKEN = re.compile(r"^([fb])/(\d{1,56})$")
 DAY_MS = 86_400_000
+MAX_BYTES = 1_048_576
 
 
 def add_event_handlers(sh: ServiceHandlers, env: LogsEnv) -> None:
@@ -143,12 +144,14 @@ def get_log_events(env: LogsEnv, req: Request) -> Result:
     evs = _in_time(view.events(stream), p)
     limit = limit_of(p, 10000, 10000)
     token = p.get("nextToken")
+    forward = True
     if token:
         m = _TOKEN.match(str(token))
         if not m:
             raise _invalid("The specified nextToken is invalid.")
         pos = min(int(m.group(2)), len(evs))
-        if m.group(1) == "f":
+        forward = m.group(1) == "f"
+        if forward:
             start, end = pos, min(pos + limit, len(evs))
         else:
             start, end = max(0, pos - limit), pos
@@ -156,6 +159,8 @@ def get_log_events(env: LogsEnv, req: Request) -> Result:
         start, end = 0, min(limit, len(evs))
     else:
         start, end = max(0, len(evs) - limit), len(evs)
+        forward = False
+    start, end = _within_size(evs, start, end, forward)
     return {
         "events": [
             {"timestamp": e.timestamp, "message": e.message, "ingestionTime": e.ingestion}
@@ -164,6 +169,18 @@ def get_log_events(env: LogsEnv, req: Request) -> Result:
         "nextForwardToken": f"f/{end:056d}",
         "nextBackwardToken": f"b/{start:056d}",
     }
+
+
+def _within_size(evs: list[Event], start: int, end: int, forward: bool) -> tuple[int, int]:
+    """The range cut to CloudWatch's 1 MB per response (each event counts its UTF-8 message
+    and 26 bytes), keeping the events nearest to where the read starts."""
+    size = 0
+    order = range(start, end) if forward else range(end - 1, start - 1, -1)
+    for n, i in enumerate(order):
+        size += len(evs[i].message.encode()) + 26
+        if size > MAX_BYTES and n > 0:
+            return (start, i) if forward else (i + 1, end)
+    return start, end
 
 
 def filter_log_events(env: LogsEnv, req: Request) -> Result:
@@ -219,6 +236,9 @@ def put_log_events(env: LogsEnv, req: Request) -> Result:
             "The batch of log events in a single PutLogEvents request cannot span more than "
             "24 hours."
         )
+    size = sum(len(str(e.get("message") or "").encode()) + 26 for e in given)
+    if size > MAX_BYTES:
+        raise _invalid(f"Upload too large: {size} bytes exceeds limit of {MAX_BYTES}")
     now = int(time.time() * 1000)
     rejected: Result = {}
     accepted = []

@@ -399,3 +399,33 @@ def test_legacy_tag_calls_and_delete_stream(logs: Any, group: str) -> None:
             resourceArn=f"arn:aws:logs:{REGION}:000000000000:log-group:/no/such"
         )
     assert _err(e)[0] == "ResourceNotFoundException"
+
+
+def test_get_log_events_pages_at_one_megabyte(logs: Any, group: str) -> None:
+    start = int(time.time() * 1000) - 60_000
+    big = "x" * 200_000
+    logs.create_log_stream(logGroupName=group, logStreamName="big")
+    for batch in (range(4), range(4, 8)):  # each under PutLogEvents' 1 MB
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="big",
+            logEvents=[{"timestamp": start + i, "message": f"{i}{big}"} for i in batch],
+        )
+    with pytest.raises(ClientError) as e:
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="big",
+            logEvents=[{"timestamp": start + 9 + i, "message": big} for i in range(6)],
+        )
+    assert _err(e) == (
+        "InvalidParameterException",
+        "Upload too large: 1200156 bytes exceeds limit of 1048576",
+    )
+    head = logs.get_log_events(logGroupName=group, logStreamName="big", startFromHead=True)
+    assert [e["message"][0] for e in head["events"]] == ["0", "1", "2", "3", "4"]
+    more = logs.get_log_events(
+        logGroupName=group, logStreamName="big", nextToken=head["nextForwardToken"]
+    )
+    assert [e["message"][0] for e in more["events"]] == ["5", "6", "7"]
+    tail = logs.get_log_events(logGroupName=group, logStreamName="big")
+    assert [e["message"][0] for e in tail["events"]] == ["3", "4", "5", "6", "7"]
