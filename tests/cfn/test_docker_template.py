@@ -141,3 +141,38 @@ def test_cdk_app_with_image_asset_up(tmp_path: Path, stack_name: str, cdk_two: P
         check=True,
     )
     assert "ASSET=built-locally" in image.stdout  # built from the asset directory
+
+
+def _load_balancer_id(assembly: Path) -> str:
+    for template in assembly.glob("*.template.json"):
+        for lid, res in json.loads(template.read_text())["Resources"].items():
+            if res["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+                return str(lid)
+    raise AssertionError(f"no load balancer in {assembly}")
+
+
+def test_cdk_application_load_balanced_fargate_service_up(
+    tmp_path: Path, stack_name: str, cdk_single: Path
+) -> None:
+    port = _free_port()
+    lb = _load_balancer_id(cdk_single)
+    _cli(
+        "up",
+        "-d",
+        "-f",
+        str(cdk_single),
+        "--stack-name",
+        stack_name,
+        "--publish",
+        f"{lb}:80={port}",
+        "--timeout",
+        "200",
+        cwd=tmp_path,
+        timeout=400,
+    )
+    served = set()
+    for _ in range(20):
+        status, body = _get(f"http://127.0.0.1:{port}/hello")
+        assert status == 200, body
+        served.add(json.loads(body)["served-by"])
+    assert len(served) == 2  # desiredCount 2: both tasks answer through the listener
