@@ -12,7 +12,10 @@ Layout of the package (each module owns one concern):
   awsJson1_1, awsQuery and ec2, and response/error serialization (JSON, XML). The only place
   AWS JSON/XML is made; ``--json`` and the dashboard read what it makes.
 - ``server``: the HTTP server (one line per request in its log), routing to handlers, and
-  everything else to the embedded moto backend (``fallback``).
+  everything else to the embedded moto backend (``fallback``); ``routing`` finds the service of
+  a request, ``registry`` lists the handler modules (one line per service).
+- ``main``: the endpoint process (lock, ``serve.json``); ``daemon``: start/find/stop it in the
+  background (``ecsdev serve -d``/``--stop``, and any command that needs the endpoint).
 - ``resources``: the endpoint's own typed resource tables (one codec, one transaction per write).
 - ``ecs``, ``elbv2``, ``logs``, ``ec2``, ``sts``: the operations ecsdev implements itself.
 """
