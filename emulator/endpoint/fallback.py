@@ -18,9 +18,14 @@ ecsdev's own resources (clusters, services, load balancers ...) are persisted an
 from __future__ import annotations
 
 import io
+import json
 import threading
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from xml.sax.saxutils import escape
+
+from emulator.endpoint.wire import Reply
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -98,6 +103,40 @@ def warm_up(fallback: MotoFallback, region: str = "us-east-1") -> None:
                 pass
         except Exception:  # a warm-up that fails only means a slower first call
             continue
+
+
+def unsupported_reply(
+    scope: str, target: str, form: Mapping[str, str], label: str, error: Exception
+) -> Reply:
+    """HTTP 501 for what neither ecsdev nor moto answers (no such backend, or moto raised),
+    in the envelope the client parses: JSON when the request named an ``X-Amz-Target`` or
+    used a REST protocol, query XML (EC2's for EC2) when it posted an ``Action``."""
+    code = "NotImplemented"
+    message = f"ecsdev does not emulate {label} (the embedded moto backend: {type(error).__name__})"
+    request_id = str(uuid.uuid4())
+    if "Action" in form and not target:
+        text = escape(message)
+        if scope == "ec2":
+            body = (
+                f"<Response><Errors><Error><Code>{code}</Code><Message>{text}</Message></Error>"
+                f"</Errors><RequestID>{request_id}</RequestID></Response>"
+            )
+        else:
+            body = (
+                f"<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code>"
+                f"<Message>{text}</Message></Error><RequestId>{request_id}</RequestId>"
+                "</ErrorResponse>"
+            )
+        return Reply(501, body.encode(), [("Content-Type", "text/xml")])
+    return Reply(
+        501,
+        json.dumps({"__type": code, "message": message}).encode(),
+        [
+            ("Content-Type", "application/x-amz-json-1.1" if target else "application/json"),
+            ("x-amzn-ErrorType", code),
+            ("x-amzn-RequestId", request_id),
+        ],
+    )
 
 
 def request_handler_class() -> type[Any]:

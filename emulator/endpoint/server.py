@@ -31,7 +31,7 @@ from emulator.endpoint.api import (
     ServiceHandlers,
     UnknownOperation,
 )
-from emulator.endpoint.fallback import MotoFallback, request_handler_class
+from emulator.endpoint.fallback import MotoFallback, request_handler_class, unsupported_reply
 from emulator.endpoint.routing import Route, Router
 from emulator.events import Event, EventSink, discard
 
@@ -88,9 +88,11 @@ class Endpoint:
                 return start_response(code, headers, *rest)
 
             return self.fallback(environ, recording, body)
-        except Exception:
-            self.sink(Event(traceback.format_exc(), "error", kind="endpoint"))
-            reply = wire.Reply(500, b'{"__type":"InternalFailure","message":"fallback failed"}')
+        except Exception as e:
+            if not isinstance(e, NotImplementedError):  # moto says so itself: no trace needed
+                self.sink(Event(traceback.format_exc(), "error", kind="endpoint"))
+            reply = unsupported_reply(route.scope_service, target, form, label, e)
+            status[0] = reply.status
             return _send(start_response, reply)
         finally:
             self._log(method, label, status[0], (time.perf_counter() - t0) * 1000)
@@ -138,7 +140,7 @@ class Endpoint:
         self.sink(
             Event(
                 f"{method} {label} {status} {ms:.1f}ms",
-                "error" if status >= 500 else "info",
+                "error" if status >= 500 and status != 501 else "info",
                 kind="request",
             )
         )
@@ -179,6 +181,7 @@ _REASONS = {
     404: "Not Found",
     409: "Conflict",
     500: "Internal Server Error",
+    501: "Not Implemented",
     503: "Service Unavailable",
 }
 

@@ -94,3 +94,11 @@ def test_servicediscovery_and_kms(client: Any) -> None:
     assert ns["OperationId"]
     key = client("kms").create_key(Description="k")["KeyMetadata"]
     assert key["Arn"].startswith("arn:aws:kms:us-east-1:000000000000:key/")
+
+
+def test_what_nobody_emulates_is_a_clear_error(aws: Any) -> None:
+    # codeartifact (REST JSON) has no moto backend; the client gets a parseable error
+    res = aws("codeartifact", "list-domains")
+    assert res.code == 255
+    assert "(NotImplemented) when calling the ListDomains operation" in res.err
+    assert "ecsdev does not emulate" in res.err
