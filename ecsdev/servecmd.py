@@ -41,6 +41,8 @@ def serve(port: int, host: str, detach: bool, stop: bool) -> None:
         verb = "started" if started else "already running"
         click.echo(f"ecsdev endpoint {verb}: {url} (pid {state['pid']})")
         click.echo(f"export AWS_ENDPOINT_URL={url}")
+        if not started and port not in (0, state.get("port")):
+            click.echo(f"(not on port {port}: to move it, ecsdev serve --stop first)", err=True)
         click.echo(f"log: {daemon.log_file()}", err=True)
         return
     try:
