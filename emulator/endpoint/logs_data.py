@@ -225,23 +225,33 @@ def all_streams(
     region: str,
     api_groups: Iterable[str] = (),
 ) -> list[Stream]:
-    """Every stream of ``region``: API streams, then files the engine wrote, then containers
-    that have no file yet (a stopped task's file replaces its container's output)."""
+    """Every stream of ``region``: files the engine wrote, then containers that have no file
+    yet (a stopped task's file replaces its container's output); events PutLogEvents sent to
+    one of those streams join them, and streams made by CreateLogStream are added."""
     live: list[Stream] = []
     if runtime is not None:
         with contextlib.suppress(EcsdevError):
             live = container_streams(runtime())
     known: dict[str, str | None] = dict.fromkeys(api_groups, region)
     known.update({s.group: s.region for s in live})
-    seen: set[tuple[str, str]] = set()
-    out: list[Stream] = []
-    for s in [*api_streams(resources, region), *(s for s, _ in engine_streams(known)), *live]:
+    data: dict[tuple[str, str], Stream] = {}
+    for s in [*(s for s, _ in engine_streams(known)), *live]:
+        if s.in_region(region):
+            data.setdefault((s.group, s.name), s)
+    for s in api_streams(resources, region):
         key = (s.group, s.name)
-        if key in seen or not s.in_region(region):
-            continue
-        seen.add(key)
-        out.append(s)
-    return out
+        data[key] = _joined(data[key], s) if key in data else s
+    return list(data.values())
+
+
+def _joined(task: Stream, api: Stream) -> Stream:
+    return Stream(
+        task.group,
+        task.name,
+        task.region,
+        lambda: [*task.load(), *api.load()],
+        min(task.fallback_created_ms, api.fallback_created_ms),
+    )
 
 
 def remove_engine_files(group: str, region: str, stream: str | None = None) -> None:

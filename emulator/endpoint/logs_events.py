@@ -221,10 +221,17 @@ def put_log_events(env: LogsEnv, req: Request) -> Result:
     p = req.params
     group = str(p.get("logGroupName") or "")
     name = str(p.get("logStreamName") or "")
-    if group not in env.groups(req.region):
+    view = env.groups(req.region).get(group)
+    if view is None:
         raise group_not_found()
     if env.resources.get(LogStream, req.region, stream_key(group, name)) is None:
-        raise stream_not_found()
+        if not any(s.name == name for s in view.streams):
+            raise stream_not_found()
+        # a stream a task writes to: what is put here joins it
+        with env.resources.transaction() as tx:
+            tx.put(
+                LogStream(group, name, int(time.time() * 1000)), req.region, stream_key(group, name)
+            )
     given = list(p.get("logEvents") or [])
     stamps = [int(e.get("timestamp") or 0) for e in given]
     if stamps != sorted(stamps):

@@ -196,3 +196,21 @@ def test_group_exists_for_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with res.transaction() as tx:
         tx.put(LogGroup("/made/by/api", 1), "us-east-1", "/made/by/api")
     assert group_exists(res, "us-east-1", "/made/by/api")
+
+
+def test_events_put_into_a_task_stream_join_it(endpoint: Any, logs: Any) -> None:
+    group = f"/ecs/join-{secrets.token_hex(3)}"
+    store, _ = engine_stack(endpoint.state_dir, group)
+    stream = f"ecs/app/{secrets.token_hex(16)}"
+    now = int(time.time() * 1000)
+    write_stream(store, group, stream, "2026-06-01T10:00:00Z from the task\n")
+    with pytest.raises(ClientError) as e:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    assert e.value.response["Error"]["Code"] == "ResourceAlreadyExistsException"
+    logs.put_log_events(
+        logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": now, "message": "put"}]
+    )
+    got = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
+    assert [e["message"] for e in got["events"]] == ["from the task", "put"]
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    assert [s["logStreamName"] for s in streams] == [stream]
