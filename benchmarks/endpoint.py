@@ -163,6 +163,72 @@ def _cleanup(state: Path) -> None:
             subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
 
 
+CHECKED = {
+    **SLEEPER,
+    "image": "ecsdev/echo:latest",
+    "memory": 64,
+    "command": None,
+    "portMappings": [{"containerPort": 8080}],
+    "healthCheck": {
+        "command": ["CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"],
+        "interval": 5,
+        "timeout": 2,
+        "retries": 2,
+        "startPeriod": 0,
+    },
+}
+CHECKED = {k: v for k, v in CHECKED.items() if v is not None}
+
+
+def _layout(name: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "name": name,
+        "region": "us-east-1",
+        "cluster": name,
+        "taskDefinitions": [
+            {"family": name, "networkMode": "bridge", "containerDefinitions": [CHECKED]}
+        ],
+        "services": [{"serviceName": "web", "taskDefinition": name, "desiredCount": 2}],
+    }
+
+
+def _up_seconds(name: str, state: Path) -> float:
+    import yaml
+
+    path = state / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(_layout(name)))
+    env = {**os.environ, "ECSDEV_STATE_DIR": str(state)}
+    ecsdev = str(Path(sys.executable).with_name("ecsdev"))
+    t0 = time.perf_counter()
+    subprocess.run([ecsdev, "up", "-d", "-f", str(path)], env=env, check=True, capture_output=True)
+    took = time.perf_counter() - t0
+    subprocess.run([ecsdev, "down", "--purge", "-f", str(path)], env=env, capture_output=True)
+    return took
+
+
+def _api_seconds(url: str, name: str) -> tuple[float, float]:
+    """CreateService until services-stable's condition holds (one deployment, running ==
+    desired), and until the rollout is COMPLETED (what ``up -d`` waits for)."""
+    ecs = _client(url, "ecs")
+    ecs.create_cluster(clusterName=name)
+    ecs.register_task_definition(family=name, networkMode="bridge", containerDefinitions=[CHECKED])
+    t0 = time.perf_counter()
+    ecs.create_service(cluster=name, serviceName="web", taskDefinition=name, desiredCount=2)
+    stable = 0.0
+    while True:
+        svc = ecs.describe_services(cluster=name, services=["web"])["services"][0]
+        deps = svc["deployments"]
+        if not stable and len(deps) == 1 and svc["runningCount"] == svc["desiredCount"]:
+            stable = time.perf_counter() - t0
+        if stable and deps[0]["rolloutState"] == "COMPLETED":
+            completed = time.perf_counter() - t0
+            break
+        time.sleep(0.2)
+    ecs.delete_service(cluster=name, service="web", force=True)
+    return stable, completed
+
+
 def main() -> None:
     heading("endpoint: ecsdev serve against moto's server (same request mix, boto3, sequential)")
     state = Path(tempfile.mkdtemp(prefix="ecsdev-bench-endpoint-"))
@@ -179,6 +245,27 @@ def main() -> None:
                 figure("    ecsdev requests/s (vs moto)", rps, "/s", m_rps, ">= 1.0")
                 figure("    ecsdev p50 (vs moto)", p50 * 1000, "ms", m_p50 * 1000, "< 5 ms")
                 figure("    ecsdev p99 (vs moto)", p99 * 1000, "ms", m_p99 * 1000)
+            heading(
+                "endpoint: CreateService until stable, against ecsdev up -d of the same service"
+            )
+            ups, stables, completes = [], [], []
+            for i in range(3):
+                ups.append(_up_seconds(f"benchup{i}", state))
+                stable, completed = _api_seconds(ep, f"benchapi{i}")
+                stables.append(stable)
+                completes.append(completed)
+            up = statistics.median(ups)
+            figure("ecsdev up -d (2 tasks, health-checked) until steady", up, "s")
+            figure(
+                "create-service until services-stable holds",
+                statistics.median(stables),
+                "s",
+                up,
+                "<= 1.1",
+            )
+            figure(
+                "create-service until the rollout COMPLETED", statistics.median(completes), "s", up
+            )
     finally:
         _cleanup(state)
         shutil.rmtree(state, ignore_errors=True)

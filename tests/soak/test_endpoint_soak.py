@@ -88,6 +88,16 @@ class Load:
         self._thread.join(10)
 
 
+def completed(ecs: Any, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        svc = ecs.describe_services(cluster="soak", services=["web"])["services"][0]
+        if [d["rolloutState"] for d in svc["deployments"]] == ["COMPLETED"]:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the first deployment never completed")
+
+
 @pytest.fixture
 def ep(tmp_path: Path) -> Iterator[Endpoint]:
     e = Endpoint(tmp_path)
@@ -141,6 +151,7 @@ def test_sigkill_20_times_during_a_rolling_deployment_under_load(ep: Endpoint) -
     )
     ecs.get_waiter("services_stable").wait(cluster="soak", services=["web"], WaiterConfig=WAIT)
     elb.get_waiter("target_in_service").wait(TargetGroupArn=tg, WaiterConfig=WAIT)
+    completed(ecs)  # every task healthy: only then does minimumHealthyPercent protect them
     res = Resources(ep.state / "endpoint" / "resources.db")
     (where,) = [
         a["url"] for a in listener_addresses(res) if str(a["url"]).endswith(f":{port}/")
