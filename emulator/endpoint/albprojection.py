@@ -48,7 +48,7 @@ from emulator.events import Event, EventSink, discard
 from emulator.networks import ensure_networks
 from emulator.runtime.base import ContainerRuntime
 from emulator.services import load_spec, service_names
-from emulator.store import Store, known_stacks, stack_dir
+from emulator.store import Store, known_stacks, stack_dir, state_home
 
 PSEUDO_PREFIX = "ecsdev-elb-"
 PUBLISH_HOST = "127.0.0.1"
@@ -73,12 +73,15 @@ def _store(stack: str) -> Store:
 
 
 def pseudo_stack(region: str) -> str:
-    """The stack that runs a region's load balancers no service uses yet."""
-    name = PSEUDO_PREFIX + region
+    """The stack that runs a region's load balancers no service uses yet:
+    ``ecsdev-elb-<region>-<6 hex>``, the digits naming the state directory (Docker's names
+    are global: two state directories, e.g. two test endpoints, must not share one)."""
+    digest = hashlib.sha256(str(state_home().resolve()).encode()).hexdigest()
+    name = f"{PSEUDO_PREFIX}{region}-{digest[:6]}"
     if (stack_dir(name) / "state.db").exists() and (_store(name).get("stack") or {}).get(
         "cluster"
     ):  # a cluster took the name first
-        name = f"{name[:26]}-{hashlib.sha256(region.encode()).hexdigest()[:5]}"
+        name = f"{PSEUDO_PREFIX}{region}-{digest[6:12]}"
     return name
 
 

@@ -185,3 +185,57 @@ def test_a_service_behind_a_target_group_answers_through_the_listener(
         ecs.delete_service(cluster=cluster, service="web", force=True)
         elb.delete_load_balancer(LoadBalancerArn=arn)
         elb.delete_target_group(TargetGroupArn=tg)
+
+
+def test_load_balancers_survive_a_kill_of_the_endpoint(spawn_endpoint: Any) -> None:
+    from tests.endpoint.conftest import client_for
+
+    first = spawn_endpoint()
+    elb = client_for(first.url, "elbv2")
+    ec2 = client_for(first.url, "ec2")
+    nets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    arn = elb.create_load_balancer(Name="survivor", Subnets=nets)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    lis = elb.create_listener(
+        LoadBalancerArn=arn,
+        Protocol="HTTP",
+        Port=20000 + uuid.uuid4().int % 20000,
+        DefaultActions=[
+            {
+                "Type": "fixed-response",
+                "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "before"},
+            }
+        ],
+    )["Listeners"][0]
+    elb.get_waiter("load_balancer_available").wait(
+        LoadBalancerArns=[arn], WaiterConfig={"Delay": 1, "MaxAttempts": 90}
+    )
+    res = Resources(first.state_dir / "endpoint" / "resources.db")
+    (where,) = listener_addresses(res)
+    res.close()
+    assert get(where["url"])[:2] == (200, "before")
+    first.kill()
+    assert get(where["url"])[:2] == (200, "before")  # nginx is a container of its own
+
+    again = spawn_endpoint(first.state_dir)
+    elb = client_for(again.url, "elbv2")
+    (lb,) = elb.describe_load_balancers(Names=["survivor"])["LoadBalancers"]
+    assert (lb["LoadBalancerArn"], lb["State"]) == (arn, {"Code": "active"})
+    assert elb.describe_listeners(LoadBalancerArn=arn)["Listeners"] == [lis]
+    elb.create_rule(
+        ListenerArn=lis["ListenerArn"],
+        Priority=1,
+        Conditions=[{"Field": "path-pattern", "Values": ["/after"]}],
+        Actions=[
+            {
+                "Type": "fixed-response",
+                "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "after"},
+            }
+        ],
+    )
+    deadline = time.monotonic() + 30
+    while get(where["url"] + "after")[1] != "after":  # the controller reloads nginx
+        assert time.monotonic() < deadline, "the rule made after the restart never served"
+        time.sleep(0.25)
+    elb.delete_load_balancer(LoadBalancerArn=arn)
