@@ -22,6 +22,7 @@ from emulator.endpoint.logs_events import add_event_handlers, group_name, limit_
 from emulator.endpoint.logs_records import (
     RETENTION_DAYS,
     LogGroup,
+    LogGroupDeleted,
     LogStream,
     remove_group_events,
     remove_stream_events,
@@ -123,6 +124,7 @@ def delete_log_group(env: LogsEnv, req: Request) -> Result:
     view = env.group(req.region, name)
     with env.resources.transaction() as tx:
         tx.delete(LogGroup, req.region, name)
+        tx.put(LogGroupDeleted(name, _now_ms()), req.region, name)
         for s in tx.list(LogStream, req.region):
             if s.group == name:
                 tx.delete(LogStream, req.region, stream_key(s.group, s.name))

@@ -26,7 +26,13 @@ from pathlib import Path
 
 from emulator import labels as L
 from emulator.endpoint.api import ApiError
-from emulator.endpoint.logs_records import LogGroup, LogStream, events_path, read_events
+from emulator.endpoint.logs_records import (
+    LogGroup,
+    LogGroupDeleted,
+    LogStream,
+    events_path,
+    read_events,
+)
 from emulator.endpoint.resources import Resources
 from emulator.errors import EcsdevError
 from emulator.runtime.base import ContainerRuntime
@@ -306,8 +312,13 @@ class LogsEnv:
 
     def groups(self, region: str) -> dict[str, GroupView]:
         records = {g.name: g for g in self.resources.list(LogGroup, region)}
+        deleted = {d.name: d.at_ms for d in self.resources.list(LogGroupDeleted, region)}
         views = {name: GroupView(name, rec, []) for name, rec in records.items()}
         for s in all_streams(self.resources, self.runtime, region, records):
+            if s.group in deleted:
+                s = _since(s, deleted[s.group])
+                if not s.events():
+                    continue  # written before the group was deleted: gone with it
             views.setdefault(s.group, GroupView(s.group, None, [])).streams.append(s)
         return dict(sorted(views.items()))
 
@@ -318,13 +329,25 @@ class LogsEnv:
         return view
 
 
+def _since(s: Stream, at_ms: int) -> Stream:
+    """``s`` without the events written before its group was deleted (a running task's
+    output: ECS's awslogs driver makes the group again, with what comes after)."""
+    return Stream(
+        s.group,
+        s.name,
+        s.region,
+        lambda: [e for e in s.events() if e.timestamp > at_ms],
+        max(s.fallback_created_ms, at_ms),
+    )
+
+
 def group_exists(resources: Resources, region: str, name: str) -> bool:
     """Whether log group ``name`` exists in ``region``: made through the API, or written to by
     a task of any stack (what the engine asks before a container without
     ``awslogs-create-group`` starts, as ECS's agent does)."""
     if resources.get(LogGroup, region, name) is not None:
         return True
-    return any(s.group == name for s in all_streams(resources, None, region, (name,)))
+    return name in LogsEnv(resources).groups(region)
 
 
 def group_not_found() -> ApiError:

@@ -48,6 +48,14 @@ class LogStream:
     created_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class LogGroupDeleted:
+    """When a group was deleted: what running tasks wrote before it stays deleted."""
+
+    name: str
+    at_ms: int
+
+
 def stream_key(group: str, stream: str) -> str:
     """The resource-table id of a stream: unambiguous whatever the names hold."""
     return json.dumps([group, stream])

@@ -214,3 +214,22 @@ def test_events_put_into_a_task_stream_join_it(endpoint: Any, logs: Any) -> None
     assert [e["message"] for e in got["events"]] == ["from the task", "put"]
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
     assert [s["logStreamName"] for s in streams] == [stream]
+
+
+def test_output_from_before_a_delete_stays_deleted(endpoint: Any, logs: Any) -> None:
+    group = f"/ecs/redo-{secrets.token_hex(3)}"
+    store, _ = engine_stack(endpoint.state_dir, group)
+    stream = f"ecs/app/{secrets.token_hex(16)}"
+    write_stream(store, group, stream, "2026-06-01T10:00:00Z before\n")
+    logs.delete_log_group(logGroupName=group)
+    # the task ran on and stopped: its whole output is kept, from before the delete too
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 5))
+    write_stream(store, group, stream, f"2026-06-01T10:00:00Z before\n{later} after\n")
+    got = logs.get_log_events(logGroupName=group, logStreamName=stream)["events"]
+    assert [e["message"] for e in got] == ["after"]
+    another = f"ecs/app/{secrets.token_hex(16)}"
+    write_stream(store, group, another, "2026-06-01T10:00:00Z only before\n")
+    names = [
+        s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]
+    ]
+    assert names == [stream]
