@@ -287,13 +287,17 @@ def owner_of(resources: Readable, region: str, lb_arn: str) -> str | None:
     return None
 
 
-def refresh_state(resources: Resources, region: str, lb: LoadBalancer) -> LoadBalancer:
+def refresh_state(
+    resources: Resources, region: str, lb: LoadBalancer, view: Readable | None = None
+) -> LoadBalancer:
     """``provisioning`` until its nginx runs what is recorded (or at once when it has no
-    listener, or is not an ALB: there is nothing to run), then ``active`` for good."""
+    listener, or is not an ALB: there is nothing to run), then ``active`` for good.
+    ``view``: where to read listeners and projections (a request's ``WorldView``)."""
     if lb.state != "provisioning":
         return lb
-    if lb.type == "application" and listeners_of(resources, region, lb.arn):
-        stack = owner_of(resources, region, lb.arn)
+    read = view or resources
+    if lb.type == "application" and listeners_of(read, region, lb.arn):
+        stack = owner_of(read, region, lb.arn)
         if stack is None:
             return lb
         store = _store(stack)

@@ -101,7 +101,8 @@ def describe_load_balancers(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]
     check_model(req.operation, p)
     from emulator.endpoint.albprojection import refresh_state
 
-    lbs = C.view(ctx, req).list(LoadBalancer, req.region)
+    view = C.view(ctx, req)
+    lbs = view.list(LoadBalancer, req.region)
     arns, names = list(p.get("LoadBalancerArns") or ()), list(p.get("Names") or ())
     if arns:
         lbs = [x for x in lbs if x.arn in arns]
@@ -117,7 +118,7 @@ def describe_load_balancers(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]
     chunk, nxt = C.page(lbs, p)
     result: dict[str, Any] = {
         "LoadBalancers": [
-            out.load_balancer(refresh_state(ctx.resources, req.region, x)) for x in chunk
+            out.load_balancer(refresh_state(ctx.resources, req.region, x, view)) for x in chunk
         ]
     }
     if nxt is not None:

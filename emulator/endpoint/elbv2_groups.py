@@ -31,11 +31,11 @@ from emulator.endpoint.elbv2_records import (
     TARGET_GROUP_ATTRIBUTE_DEFAULTS,
     ElbTags,
     HealthCheck,
-    LoadBalancer,
     TargetGroup,
     TargetRegistration,
     health_check_defaults,
     load_balancers_of_target_group,
+    target_group_users,
 )
 
 _replace = dataclasses.replace
@@ -180,10 +180,11 @@ def describe_target_groups(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     check_model(req.operation, p)
     res = C.view(ctx, req)
     tgs = res.list(TargetGroup, req.region)
+    users = {tg: [x.arn for x in lbs] for tg, lbs in target_group_users(res, req.region).items()}
     lb_arn = p.get("LoadBalancerArn")
     if lb_arn:
         C.load_balancer(res, req.region, str(lb_arn))
-        tgs = [t for t in tgs if any(x.arn == lb_arn for x in _lbs(res, req.region, t))]
+        tgs = [t for t in tgs if lb_arn in users.get(t.arn, ())]
     arns, names = list(p.get("TargetGroupArns") or ()), list(p.get("Names") or ())
     if arns:
         tgs = [t for t in tgs if t.arn in arns]
@@ -195,17 +196,11 @@ def describe_target_groups(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
             raise ApiError("TargetGroupNotFound", "One or more target groups not found")
     chunk, nxt = C.page(tgs, p)
     result: dict[str, Any] = {
-        "TargetGroups": [
-            out.target_group(t, [x.arn for x in _lbs(res, req.region, t)]) for t in chunk
-        ]
+        "TargetGroups": [out.target_group(t, users.get(t.arn, [])) for t in chunk]
     }
     if nxt is not None:
         result["NextMarker"] = nxt
     return result
-
-
-def _lbs(res: Any, region: str, tg: TargetGroup) -> list[LoadBalancer]:
-    return load_balancers_of_target_group(res, region, tg.arn)
 
 
 def describe_target_group_attributes(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:

@@ -351,13 +351,23 @@ def load_balancers_of_target_group(
 ) -> list[LoadBalancer]:
     """The load balancers whose listeners or rules forward to the target group (AWS's
     ``LoadBalancerArns`` of a target group; one at most on an ALB)."""
-    out: list[LoadBalancer] = []
-    for lb in resources.list(LoadBalancer, region):
-        for lis in listeners_of(resources, region, lb.arn):
-            if tg_arn in target_groups_of_listener(resources, region, lis):
-                out.append(lb)
-                break
-    return out
+    return target_group_users(resources, region).get(tg_arn, [])
+
+
+def target_group_users(resources: Readable, region: str) -> dict[str, list[LoadBalancer]]:
+    """Target-group ARN -> the load balancers that forward to it (one read of each table)."""
+    listeners = {x.arn: x for x in resources.list(Listener, region)}
+    uses: dict[str, set[str]] = {}
+    actions = [(x.load_balancer_arn, x.default_actions) for x in listeners.values()]
+    for r in resources.list(Rule, region):
+        if r.listener_arn in listeners:
+            actions.append((listeners[r.listener_arn].load_balancer_arn, r.actions))
+    for lb_arn, acts in actions:
+        for a in acts:
+            for tg in a.target_group_arns():
+                uses.setdefault(tg, set()).add(lb_arn)
+    lbs = resources.list(LoadBalancer, region)
+    return {tg: [lb for lb in lbs if lb.arn in arns] for tg, arns in uses.items()}
 
 
 __all__ = [
@@ -389,5 +399,6 @@ __all__ = [
     "registration_key",
     "rules_of",
     "target_group_by_arn",
+    "target_group_users",
     "target_groups_of_listener",
 ]

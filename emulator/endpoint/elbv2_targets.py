@@ -123,7 +123,7 @@ def target_health(
     if tg is None:
         return []
     found = stack_targets(view, region, tg_arn)
-    found += _explicit(view.resources, region, tg)
+    found += _explicit(view, region, tg)
     if targets is None:
         return found
     out = []
@@ -162,11 +162,12 @@ def _check_port(tg: TargetGroup, port: int | None) -> str:
     return str(port or "") if hc == "traffic-port" else hc
 
 
-def _explicit(resources: Resources, region: str, tg: TargetGroup) -> list[dict[str, Any]]:
+def _explicit(view: WorldView, region: str, tg: TargetGroup) -> list[dict[str, Any]]:
+    resources = view.resources
     regs = [r for r in resources.list(TargetRegistration, region) if r.target_group_arn == tg.arn]
     if not regs:
         return []
-    in_use = bool(load_balancers_of_target_group(resources, region, tg.arn))
+    in_use = bool(load_balancers_of_target_group(view, region, tg.arn))
     delay = int(tg.attribute("deregistration_delay.timeout_seconds", "300"))
     now = time.time()
     out = []

@@ -241,12 +241,13 @@ def _condition(c: m.Condition) -> Condition:
 
 class WorldView:
     """Reads like the resource tables (``get``/``list``), with the layout stacks' records
-    after the endpoint's own."""
+    after the endpoint's own. Made for one request: each table is read (decoded) once."""
 
     def __init__(self, resources: Resources, region: str) -> None:
         self.resources = resources
         self.region = region
         self.world = world(region)
+        self._lists: dict[tuple[type[Any], str | None], list[Any]] = {}
 
     def get(self, cls: type[T], region: str, rid: str) -> T | None:
         found = self.resources.get(cls, region, rid)
@@ -255,10 +256,13 @@ class WorldView:
         return next((r for r in self.world.records.get(cls, []) if r.arn == rid), None)
 
     def list(self, cls: type[T], region: str | None = None) -> list[T]:
-        own: list[T] = self.resources.list(cls, region)
-        if region is not None and region != self.region:
-            return own
-        return own + list(self.world.records.get(cls, []))
+        key = (cls, region)
+        if key not in self._lists:
+            own: list[T] = self.resources.list(cls, region)
+            if region is None or region == self.region:
+                own = own + list(self.world.records.get(cls, []))
+            self._lists[key] = own
+        return list(self._lists[key])
 
 
 def layout_stack_of(region: str, arn: str) -> str | None:
