@@ -219,6 +219,9 @@ def _project(
             _retire(runtime, stack, {lb.name for lb in parts.get(stack, [])})
             if stack in parts:
                 _run(stack, region, account_id, runtime)
+            elif stack == pseudo:  # nothing left to run there: its network goes too
+                for n in runtime.list_networks({L.STACK: stack}):
+                    runtime.remove_network(n.id)
         except EcsdevError as e:
             sink(Event(f"load balancers of stack {stack}: {e.message}", "error", stack, "alb"))
     return owners
