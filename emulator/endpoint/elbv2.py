@@ -306,8 +306,15 @@ def handlers(ctx: Any) -> ServiceHandlers:
     sh = ServiceHandlers("elbv2")
     bound: C.Elbv2Context = ctx
     for name, fn in table.items():
-        sh.add(name, functools.partial(fn, bound))
+        sh.add(name, functools.partial(_checked, fn, bound))
     return sh
+
+
+def _checked(fn: Any, ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
+    """Every operation's input meets the model's ranges, enums and lengths first."""
+    check_model(req.operation, req.params)
+    result: dict[str, Any] = fn(ctx, req)
+    return result
 
 
 __all__ = ["handlers"]
