@@ -469,9 +469,11 @@ class TaskRunner:
                 text = ""
             (logs_dir / f"{c.name}.log").write_text(text)
             group, stream = c.state.labels.get(L.LOG_GROUP), c.state.labels.get(L.LOG_STREAM)
-            if group:
+            if group:  # with Docker's timestamps: GetLogEvents gives each event its time
                 p = under(self.store.awslogs_dir, group, stream or c.state.id)
                 p.parent.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(EcsdevError):
+                    text = self.runtime.logs(c.state.id, timestamps=True)
                 p.write_text(text)
 
     # describing -------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def run_task(world: EcsWorld, req: Request) -> dict[str, Any]:
             except TaskFailedToStart as e:
                 arns.append(e.task_arn)  # recorded as STOPPED with ECS's reason
         world.clusters.ensure_controller(cluster)
+        world.changed(cluster)
     except DockerUnavailable as e:
         raise ApiError(
             "ServerException", f"Docker is not reachable: {e.message}", 500, False
@@ -169,6 +170,7 @@ def stop_task(world: EcsWorld, req: Request) -> dict[str, Any]:
         # the controller stops it (after the targets drained, for a service task)
         store.put(f"stop-after/{arn}", time.time() + drain)
         world.clusters.ensure_controller(cluster)
+        world.changed(cluster)
     found = _describe(world, cluster, [arn])
     if not found:
         raise _invalid("The referenced task was not found.")

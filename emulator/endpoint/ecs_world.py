@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,10 @@ from emulator.services import load_spec, service_names
 from emulator.stacklock import StackLock
 from emulator.tasks import Placement, TaskRunner
 
+OBSERVE_SECONDS = 0.5
+"""How long one look at a cluster's containers answers describes (ECS is eventually
+consistent too; the controllers look every second)."""
+
 
 @dataclass
 class EcsWorld:
@@ -36,6 +41,7 @@ class EcsWorld:
     taskdefs: TaskDefinitions
     sink: EventSink = discard
     _runners: dict[str, TaskRunner] = field(default_factory=dict)
+    _observed: dict[str, tuple[float, dict[str, ObservedTask]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -59,13 +65,28 @@ class EcsWorld:
             return r
 
     def observe(self, cluster: Cluster) -> dict[str, ObservedTask]:
-        """The cluster's tasks in Docker now (none when no engine answers: the API still
-        answers about clusters, definitions and stopped tasks)."""
+        """The cluster's tasks in Docker (none when no engine answers: the API still answers
+        about clusters, definitions and stopped tasks). A look is reused for
+        ``OBSERVE_SECONDS`` (a burst of describes costs one Docker call); the endpoint's own
+        writes (RunTask, StopTask) start a fresh one."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._observed.get(cluster.stack)
+            if seen is not None and now - seen[0] < OBSERVE_SECONDS:
+                return seen[1]
         try:
             rt = self.clusters.runtime()
-            return group_by_task(rt.list_containers({L.STACK: cluster.stack}))
+            found = group_by_task(rt.list_containers({L.STACK: cluster.stack}))
         except DockerUnavailable:
             return {}
+        with self._lock:
+            self._observed[cluster.stack] = (now, found)
+        return found
+
+    def changed(self, cluster: Cluster) -> None:
+        """The endpoint changed what runs in ``cluster``: the next look asks Docker."""
+        with self._lock:
+            self._observed.pop(cluster.stack, None)
 
     def import_definition(self, cluster: Cluster, rec: TaskDefinitionRecord) -> None:
         self.clusters.store(cluster.stack).import_task_definition(
