@@ -71,9 +71,7 @@ TARGET_GROUP_ATTRIBUTE_DEFAULTS: tuple[tuple[str, str], ...] = (
     ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "off"),
 )
 
-LAMBDA_TARGET_GROUP_ATTRIBUTE_DEFAULTS: tuple[tuple[str, str], ...] = (
-    ("lambda.multi_value_headers.enabled", "false"),
-)
+LAMBDA_TARGET_GROUP_ATTRIBUTE_DEFAULTS = (("lambda.multi_value_headers.enabled", "false"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +146,6 @@ class TargetGroup:
 
 @dataclass(frozen=True, slots=True)
 class ZoneMapping:
-    """One subnet of a load balancer, in its Availability Zone."""
-
     subnet_id: str
     zone_name: str
 
@@ -311,9 +307,7 @@ def registration_key(tg_arn: str, target_id: str, port: int | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ElbTags:
-    """The tags of one ELBv2 resource (load balancer, target group, listener or rule)."""
-
+class ElbTags:  # of a load balancer, target group, listener or rule
     arn: str
     tags: tuple[tuple[str, str], ...] = field(default=())
 
