@@ -33,6 +33,7 @@ from emulator.endpoint.api import (
 )
 from emulator.endpoint.fallback import MotoFallback, request_handler_class, unsupported_reply
 from emulator.endpoint.routing import Route, Router
+from emulator.errors import EcsdevError
 from emulator.events import Event, EventSink, discard
 
 HEALTH_PATH = "/_ecsdev/health"
@@ -130,6 +131,10 @@ class Endpoint:
         except wire.ShapeMismatch as e:
             self.sink(Event(f"response does not fit the model: {e}", "error", kind="endpoint"))
             err = ApiError("InternalFailure", f"ecsdev strict mode: {e}", 500, sender=False)
+            return call.operation, wire.error_reply(service, err, request_id)
+        except EcsdevError as e:  # the engine's own trouble (Docker down ...): said, not traced
+            self.sink(Event(f"{service}.{call.operation}: {e}", "error", kind="endpoint"))
+            err = ApiError("InternalFailure", str(e), 500, sender=False)
             return call.operation, wire.error_reply(service, err, request_id)
         except Exception as e:  # a handler bug: the client gets AWS's 500, the log the trace
             self.sink(Event(traceback.format_exc(), "error", kind="endpoint"))

@@ -48,6 +48,12 @@ def crash(req: Request) -> dict[str, Any]:
     raise RuntimeError("boom")
 
 
+def docker_down(req: Request) -> dict[str, Any]:
+    from emulator.errors import DockerUnavailable
+
+    raise DockerUnavailable("Docker is not reachable at unix:///var/run/docker.sock")
+
+
 ECS = ServiceHandlers(
     "ecs",
     {
@@ -55,6 +61,7 @@ ECS = ServiceHandlers(
         "DescribeClusters": describe_clusters,
         "CreateCluster": bad_shape,
         "DeleteCluster": crash,
+        "RunTask": docker_down,
     },
 )
 
@@ -191,3 +198,11 @@ def test_nested_violations_are_located_as_aws_does(url: str) -> None:
         "Value 'many' at 'containerDefinitions.2.member.cpu' failed to satisfy constraint: "
         "Member must be of type integer" in err["Message"]
     )
+
+
+def test_engine_error_is_internal_failure_with_its_message(url: str) -> None:
+    with pytest.raises(ClientError) as e:
+        client_for(url, "ecs").run_task(taskDefinition="web")
+    err = e.value.response["Error"]
+    assert err["Code"] == "InternalFailure"
+    assert err["Message"] == "Docker is not reachable at unix:///var/run/docker.sock"
