@@ -44,6 +44,8 @@ from emulator.tasks import Placement, TaskRunner
 from emulator.taskview import TaskDescription
 
 DEPLOYMENT = "ecsdev.deployment"
+SECURITY_GROUPS = "ecsdev.security-groups"
+"""An awsvpc task's security groups (its ENI's, for DescribeNetworkInterfaces)."""
 SPEC_PREFIX = "service-spec/"
 
 
@@ -388,7 +390,12 @@ class ServiceManager:
                     group=f"service:{spec.name}",
                     started_by=action.deployment_id,
                     service=spec.name,
-                    extra_labels={DEPLOYMENT: action.deployment_id},
+                    extra_labels={DEPLOYMENT: action.deployment_id}
+                    | (
+                        {SECURITY_GROUPS: ",".join(spec.awsvpc.security_groups)}
+                        if spec.awsvpc and spec.awsvpc.security_groups
+                        else {}
+                    ),
                 )
             except TaskFailedToStart as e:
                 arn = e.task_arn

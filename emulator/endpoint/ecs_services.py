@@ -70,6 +70,7 @@ def _network(
     v = (p.get("networkConfiguration") or {}).get("awsvpcConfiguration")
     if not v:
         return (), None
+    world.check_security_groups(req, p)
     placements = []
     for subnet in v.get("subnets") or ():
         pl = world.placement(req, cluster, subnet)

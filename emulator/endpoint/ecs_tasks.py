@@ -22,6 +22,7 @@ from emulator.endpoint.paging import page
 from emulator.endpoint.task_json import task_json
 from emulator.errors import DockerUnavailable, TaskFailedToStart
 from emulator.model.taskdef import parse_task_definition
+from emulator.services import SECURITY_GROUPS
 from emulator.tasks import Placement
 from emulator.taskview import TaskDescription
 
@@ -84,6 +85,8 @@ def run_task(world: EcsWorld, req: Request) -> dict[str, Any]:
     body = apply_overrides(rec.input, p.get("overrides") or {})
     td = parse_task_definition(body)
     check_network(td.network_mode, p)
+    groups = world.check_security_groups(req, p)
+    labels = {SECURITY_GROUPS: ",".join(groups)} if groups else {}
     try:
         world.import_definition(cluster, rec)
         subnets = _subnets(p)
@@ -106,6 +109,7 @@ def run_task(world: EcsWorld, req: Request) -> dict[str, Any]:
                         placement=placement,
                         group=p.get("group") or "",
                         started_by=p.get("startedBy") or "",
+                        extra_labels=labels,
                     )
                 )
             except TaskFailedToStart as e:

@@ -106,6 +106,17 @@ class EcsWorld:
         name, network = next(iter(nets.items()))
         return Placement(network, subnet or name)
 
+    def check_security_groups(self, req: Request, params: Any) -> list[str]:
+        """The awsvpcConfiguration's security groups, each one known to EC2 (else ECS's
+        error); [] when none are given."""
+        v = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+        groups = list(v.get("securityGroups") or ())
+        ec2 = _optional("emulator.endpoint.ec2_networks")
+        fn = getattr(ec2, "check_security_groups", None) if ec2 else None
+        if groups and fn is not None:
+            fn(self.resources, req.region, groups, req.account_id)
+        return groups
+
     def target_group(self, req: Request, arn: str) -> Any:
         """The ELBv2 target group ``arn`` (a record of ``elbv2_records``), or ECS's error."""
         records = _optional("emulator.endpoint.elbv2_records")

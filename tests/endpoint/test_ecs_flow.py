@@ -179,3 +179,45 @@ def test_service_steady_rolling_update_and_delete(
         tasks=ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED")["taskArns"][:100],
         WaiterConfig=FAST,
     )
+
+
+def test_awsvpc_task_in_a_default_subnet_with_its_security_group(
+    client: Client, cluster: str
+) -> None:
+    ecs, ec2 = client("ecs"), client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+        "Subnets"
+    ][0]["SubnetId"]
+    group = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "group-name", "Values": ["default"]},
+            {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+        ]
+    )["SecurityGroups"][0]["GroupId"]
+    family = f"vpc-{uuid.uuid4().hex[:6]}"
+    ecs.register_task_definition(
+        **{**td(family), "networkMode": "awsvpc", "cpu": "256", "memory": "512"}
+    )
+    net = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": ["sg-0000000000nosuch"]}}
+    with pytest.raises(Exception, match="InvalidParameterException"):
+        ecs.run_task(cluster=cluster, taskDefinition=family, networkConfiguration=net)
+    net["awsvpcConfiguration"]["securityGroups"] = [group]
+    (task,) = ecs.run_task(
+        cluster=cluster, taskDefinition=family, launchType="FARGATE", networkConfiguration=net
+    )["tasks"]
+    ecs.get_waiter("tasks_running").wait(
+        cluster=cluster, tasks=[task["taskArn"]], WaiterConfig=FAST
+    )
+    (t,) = ecs.describe_tasks(cluster=cluster, tasks=[task["taskArn"]])["tasks"]
+    details = {d["name"]: d["value"] for d in t["attachments"][0]["details"]}
+    assert details["subnetId"] == subnet and t["launchType"] == "FARGATE"
+    eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[details["networkInterfaceId"]])[
+        "NetworkInterfaces"
+    ][0]
+    assert [g["GroupId"] for g in eni["Groups"]] == [group]
+    assert eni["PrivateIpAddress"] == details["privateIPv4Address"]
+    ecs.stop_task(cluster=cluster, task=task["taskArn"])
+    ecs.get_waiter("tasks_stopped").wait(
+        cluster=cluster, tasks=[task["taskArn"]], WaiterConfig=FAST
+    )
