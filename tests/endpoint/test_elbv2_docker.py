@@ -239,3 +239,64 @@ def test_load_balancers_survive_a_kill_of_the_endpoint(spawn_endpoint: Any) -> N
         assert time.monotonic() < deadline, "the rule made after the restart never served"
         time.sleep(0.25)
     elb.delete_load_balancer(LoadBalancerArn=arn)
+
+
+def test_the_aws_cli_alone_builds_a_load_balancer_that_answers(
+    aws: Any, resources: Resources
+) -> None:
+    name = uniq("cli")
+    tg = aws.ok(
+        "elbv2",
+        "create-target-group",
+        "--name",
+        name,
+        "--protocol",
+        "HTTP",
+        "--port",
+        "8080",
+        "--vpc-id",
+        vpc(),
+        "--target-type",
+        "ip",
+        "--health-check-path",
+        "/health",
+    )["TargetGroups"][0]["TargetGroupArn"]
+    lb = aws.ok("elbv2", "create-load-balancer", "--name", name, "--subnets", *subnets())[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    try:
+        port = str(20000 + uuid.uuid4().int % 20000)
+        lis = aws.ok(
+            "elbv2",
+            "create-listener",
+            "--load-balancer-arn",
+            lb,
+            "--protocol",
+            "HTTP",
+            "--port",
+            port,
+            "--default-actions",
+            f"Type=forward,TargetGroupArn={tg}",
+        )["Listeners"][0]["ListenerArn"]
+        aws.ok(
+            "elbv2",
+            "create-rule",
+            "--listener-arn",
+            lis,
+            "--priority",
+            "10",
+            "--conditions",
+            "Field=path-pattern,Values=/ping",
+            "--actions",
+            'Type=fixed-response,FixedResponseConfig={StatusCode=200,ContentType=text/plain,MessageBody="pong"}',
+        )
+        waited = aws("elbv2", "wait", "load-balancer-available", "--load-balancer-arns", lb)
+        assert waited.code == 0, waited.err
+        (where,) = [a for a in listener_addresses(resources) if a["listenerArn"] == lis]
+        assert get(where["url"] + "ping")[:2] == (200, "pong")
+        assert get(where["url"] + "other")[0] == 503  # the target group has no targets yet
+        health = aws.ok("elbv2", "describe-target-health", "--target-group-arn", tg)
+        assert health == {"TargetHealthDescriptions": []}
+    finally:
+        aws.ok("elbv2", "delete-load-balancer", "--load-balancer-arn", lb)
+        aws.ok("elbv2", "delete-target-group", "--target-group-arn", tg)
