@@ -15,6 +15,7 @@ from typing import Any
 
 from emulator.alb.spec import instance_id
 from emulator.endpoint import ecs_services as S
+from emulator.endpoint import ecs_settings as E
 from emulator.endpoint import ecs_tasks as T
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.clusters import ACTIVE, INACTIVE, Cluster, cluster_name_of
@@ -48,7 +49,7 @@ def _tags(p: Any) -> tuple[tuple[str, str], ...]:
 # -- clusters -------------------------------------------------------------------------------------
 
 
-def _cluster_json(world: EcsWorld, c: Cluster, include: list[str] | None = None) -> dict[str, Any]:
+def cluster_json(world: EcsWorld, c: Cluster, include: list[str] | None = None) -> dict[str, Any]:
     observed = world.observe(c) if c.status == ACTIVE else {}
     store = world.clusters.store(c.stack)
     running = pending = 0
@@ -69,9 +70,7 @@ def _cluster_json(world: EcsWorld, c: Cluster, include: list[str] | None = None)
         "pendingTasksCount": pending,
         "activeServicesCount": active,
         "statistics": [],
-        "settings": [{"name": "containerInsights", "value": "disabled"}],
-        "capacityProviders": [],
-        "defaultCapacityProviderStrategy": [],
+        **E.cluster_extras(world, c),
     }
     if include and "TAGS" in include or c.tags:
         out["tags"] = tags_json(c.tags)
@@ -81,7 +80,13 @@ def _cluster_json(world: EcsWorld, c: Cluster, include: list[str] | None = None)
 def create_cluster(world: EcsWorld, req: Request) -> dict[str, Any]:
     name = req.params.get("clusterName") or "default"
     c = world.clusters.create(req.region, name, _tags(req.params))
-    return {"cluster": _cluster_json(world, c)}
+    E.remember(
+        world,
+        c,
+        req.params,
+        ("settings", "configuration", "capacityProviders", "defaultCapacityProviderStrategy"),
+    )
+    return {"cluster": cluster_json(world, c)}
 
 
 def describe_clusters(world: EcsWorld, req: Request) -> dict[str, Any]:
@@ -96,7 +101,7 @@ def describe_clusters(world: EcsWorld, req: Request) -> dict[str, Any]:
             arn = ref if ref.startswith("arn:") else req.account.cluster_arn(ref)
             failures.append({"arn": arn, "reason": "MISSING"})
         else:
-            clusters.append(_cluster_json(world, c, include))
+            clusters.append(cluster_json(world, c, include))
     return {"clusters": clusters, "failures": failures}
 
 
@@ -125,7 +130,7 @@ def delete_cluster(world: EcsWorld, req: Request) -> dict[str, Any]:
     world.clusters.set_status(c, INACTIVE)
     gone = world.clusters.find(req.region, c.name, active=False)
     assert gone is not None
-    return {"cluster": _cluster_json(world, gone)}
+    return {"cluster": cluster_json(world, gone)}
 
 
 # -- task definitions -------------------------------------------------------------------------------
@@ -370,6 +375,7 @@ OPERATIONS = {
     "ListServices": S.list_services,
     "ListServiceDeployments": S.list_service_deployments,
     "DescribeServiceDeployments": S.describe_service_deployments,
+    **E.OPERATIONS,
     "RunTask": T.run_task,
     "StopTask": T.stop_task,
     "DescribeTasks": T.describe_tasks,

@@ -211,3 +211,39 @@ def test_container_instance_is_this_machine(client: Client) -> None:
     registered = {r["name"]: r for r in ci["registeredResources"]}
     assert registered["CPU"]["integerValue"] >= 1024 and registered["MEMORY"]["integerValue"] > 0
     assert ci["agentConnected"] is True and ci["status"] == "ACTIVE"
+
+
+def test_cluster_settings_and_capacity_providers_read_back_as_set(client: Client) -> None:
+    ecs = client("ecs")
+    name = unique("cfg")
+    made = ecs.create_cluster(
+        clusterName=name,
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        capacityProviders=["FARGATE"],
+    )["cluster"]
+    assert made["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    assert made["capacityProviders"] == ["FARGATE"]
+    ecs.put_cluster_capacity_providers(
+        cluster=name,
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1, "base": 1}],
+    )
+    ecs.update_cluster_settings(
+        cluster=name, settings=[{"name": "containerInsights", "value": "disabled"}]
+    )
+    (c,) = ecs.describe_clusters(clusters=[name])["clusters"]
+    assert c["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert c["defaultCapacityProviderStrategy"] == [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 1}
+    ]
+    assert c["settings"] == [{"name": "containerInsights", "value": "disabled"}]
+    with pytest.raises(ClientError) as e:
+        ecs.put_cluster_capacity_providers(
+            cluster=name, capacityProviders=["my-asg"], defaultCapacityProviderStrategy=[]
+        )
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    providers = ecs.describe_capacity_providers()["capacityProviders"]
+    assert [p["name"] for p in providers] == ["FARGATE", "FARGATE_SPOT"]
+    ecs.put_account_setting(name="containerInsights", value="enabled")
+    got = ecs.list_account_settings(name="containerInsights")["settings"]
+    assert [(s["name"], s["value"]) for s in got] == [("containerInsights", "enabled")]
