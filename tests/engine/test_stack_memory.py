@@ -1,7 +1,9 @@
 """The stack's glue without Docker: ``stack.apply`` records a layout, the Controller (with
 its ServiceManager) carries it out on MemoryRuntime, replaces a task whose essential
-container exits, scales, is adopted by a second controller with no duplicates, and
-``stack.down`` leaves nothing behind. Only public functions of the modules are used."""
+container exits, scales, rolls a new revision out, trips the circuit breaker and rolls back,
+is adopted by a second controller with no duplicates, and ``stack.down`` leaves nothing
+behind. Only public functions of the modules are used; the controller's clock is moved
+ahead where ECS waits (40 s before a task without a health check counts as healthy)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from emulator import stack
 from emulator.controller import Controller
 from emulator.model.layout import Layout
 from emulator.model.loader import load_layout
-from emulator.runtime.memory import MemoryRuntime
+from emulator.runtime.memory import Behaviour, MemoryRuntime
 from emulator.services import ServiceState, describe_services
 from emulator.store import Store
 from tests.engine.test_tasks_memory import APP, memory_runtime
@@ -56,12 +58,18 @@ def service(rt: MemoryRuntime, store: Store) -> ServiceState:
 
 
 def tick_until(
-    ctl: Controller, done: Callable[[], bool], seconds: float = 20, later: float = 0
+    ctl: Controller,
+    done: Callable[[], bool],
+    seconds: float = 20,
+    later: float = 0,
+    pace: float = 0,
 ) -> None:
-    """Tick until ``done``; ``later``: the controller's clock runs that far ahead."""
+    """Tick until ``done``; ``later``: the controller's clock runs that far ahead, and
+    ``pace`` seconds further at each tick (back-offs and health delays pass)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         ctl.tick(time.time() + later)
+        later += pace
         if done():
             return
         time.sleep(0.02)
@@ -161,3 +169,89 @@ def test_controller_reports_an_unreachable_engine_and_recovers(
         for ext in ctl.extensions:
             ext.close()
         ctl.tasks.close()
+
+
+def _layout(tmp_path: Path, image: str, env: str) -> Layout:
+    text = LAYOUT.replace(
+        f'{{name: app, image: "{APP}", memory: 128}}',
+        f'{{name: app, image: "{image}", memory: 128, environment: [{{name: V, value: "{env}"}}]}}',
+    ) + (
+        "    deploymentConfiguration:\n"
+        "      minimumHealthyPercent: 100\n"
+        "      maximumPercent: 200\n"
+        "      deploymentCircuitBreaker: {enable: true, rollback: true}\n"
+    )
+    path = tmp_path / f"{env}.yaml"
+    path.write_text(text)
+    return load_layout(path)
+
+
+def _close(ctl: Controller) -> None:
+    for ext in ctl.extensions:
+        ext.close()
+    ctl.tasks.close()
+
+
+def _completed(rt: MemoryRuntime, store: Store) -> bool:
+    return [d.rollout_state for d in service(rt, store).record.deployments] == ["COMPLETED"]
+
+
+def _revisions(rt: MemoryRuntime) -> list[str]:
+    return sorted(
+        c.labels.get(L.REVISION, "")
+        for c in rt.list_containers({L.STACK: "mem", L.ROLE: "task"})
+        if c.running
+    )
+
+
+def test_a_new_revision_rolls_out_and_the_old_tasks_go(
+    tmp_path: Path, world: tuple[MemoryRuntime, Store, Layout]
+) -> None:
+    rt, store, _ = world
+    stack.apply(rt, store, _layout(tmp_path, APP, "one"))
+    ctl = Controller("mem", rt, store, idle_exit=None)
+    try:
+        tick_until(ctl, lambda: _revisions(rt) == ["1", "1"])
+        res = stack.apply(rt, store, _layout(tmp_path, APP, "two"))
+        assert res.updated == ["web"] and len(res.registered) == 1
+        tick_until(ctl, lambda: _revisions(rt) == ["2", "2"], later=60, pace=5)
+        tick_until(
+            ctl,
+            lambda: (
+                [d.rollout_state for d in service(rt, store).record.deployments] == ["COMPLETED"]
+            ),
+            later=600,
+            pace=5,
+        )
+    finally:
+        _close(ctl)
+    stopped = store.stopped_tasks()
+    assert len(stopped) == 2 and all(t.task_definition_arn.endswith(":1") for t in stopped)
+
+
+def test_a_revision_whose_tasks_keep_failing_trips_the_breaker_and_rolls_back(
+    tmp_path: Path, world: tuple[MemoryRuntime, Store, Layout]
+) -> None:
+    rt, store, _ = world
+    rt.with_images("bad:1")
+    rt.behaviours["bad:1"] = Behaviour(exit_code=1)  # the new image exits at once
+    stack.apply(rt, store, _layout(tmp_path, APP, "one"))
+    ctl = Controller("mem", rt, store, idle_exit=None)
+    try:
+        tick_until(ctl, lambda: _completed(rt, store), later=60, pace=5)  # a target to roll back to
+        stack.apply(rt, store, _layout(tmp_path, "bad:1", "two"))
+
+        def rolled_back() -> bool:
+            reasons = [d.rollout_state_reason for d in service(rt, store).record.deployments]
+            return any("circuit breaker: rolling back to deploymentId" in r for r in reasons)
+
+        tick_until(ctl, rolled_back, seconds=30, later=600, pace=30)
+        events = [e.message for e in service(rt, store).record.events]
+        assert any("deployment failed: tasks failed to start" in m for m in events)
+        assert "2" not in _revisions(rt)
+        tick_until(ctl, lambda: _completed(rt, store), later=1200, pace=5)
+        assert _revisions(rt) == ["1", "1"]  # back on the revision that worked
+    finally:
+        _close(ctl)
+    failed = [t for t in store.stopped_tasks() if t.task_definition_arn.endswith(":2")]
+    assert len(failed) >= 3 and all(t.stop_code == "EssentialContainerExited" for t in failed)
