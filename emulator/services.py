@@ -13,7 +13,7 @@ import itertools
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from emulator import labels as L
@@ -88,6 +88,17 @@ class AwsvpcSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceOptions:
+    """Service settings the API takes and reads back that change nothing locally."""
+
+    availability_zone_rebalancing: str = "DISABLED"
+    propagate_tags: str = "NONE"
+    enable_ecs_managed_tags: bool = False
+    enable_execute_command: bool = False
+    platform_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSpec:
     """What the user asked for (written by the CLI and the API, read by the controller)."""
 
@@ -107,6 +118,7 @@ class ServiceSpec:
     tags: tuple[tuple[str, str], ...] = ()
     created_at: float = 0.0
     created_by: str = ""
+    options: ServiceOptions = field(default_factory=lambda: ServiceOptions())
     deployment_id: str = ""
     """The ID of the deployment this generation starts, if it starts one (chosen on write)."""
     changed_at: float = 0.0

@@ -14,7 +14,7 @@ from typing import Any
 from emulator.endpoint.jsontime import dumps, plain, when
 from emulator.model.layout import DeploymentConfiguration
 from emulator.scheduler.state import Deployment, ServiceRecord
-from emulator.services import ServiceSpec, ServiceState
+from emulator.services import ServiceOptions, ServiceSpec, ServiceState
 
 
 def deployment_configuration_json(c: DeploymentConfiguration) -> dict[str, Any]:
@@ -68,6 +68,7 @@ def service_json(state: ServiceState) -> dict[str, Any]:
     """A DescribeServices ``services[]`` entry."""
     record: ServiceRecord = state.record
     spec = state.spec
+    opts = spec.options if spec is not None else ServiceOptions()
     out: dict[str, Any] = {}
     if record.service_arn:
         out["serviceArn"] = record.service_arn
@@ -105,11 +106,14 @@ def service_json(state: ServiceState) -> dict[str, Any]:
             "schedulingStrategy": "REPLICA",
             "deploymentController": {"type": "ECS"},
             "createdBy": (spec.created_by if spec and spec.created_by else None),
-            "enableECSManagedTags": False,
-            "propagateTags": "NONE",
-            "enableExecuteCommand": False,
+            "enableECSManagedTags": opts.enable_ecs_managed_tags,
+            "propagateTags": opts.propagate_tags,
+            "enableExecuteCommand": opts.enable_execute_command,
+            "availabilityZoneRebalancing": opts.availability_zone_rebalancing,
         }
     )
+    if opts.platform_version:
+        out["platformVersion"] = opts.platform_version
     if out["createdBy"] is None:
         del out["createdBy"]
     if spec is not None and (net := _network_json(spec)) is not None:

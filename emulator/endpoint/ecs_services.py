@@ -25,6 +25,7 @@ from emulator.errors import DockerUnavailable, NotFound
 from emulator.model.layout import CircuitBreaker, DeploymentConfiguration
 from emulator.services import (
     AwsvpcSettings,
+    ServiceOptions,
     ServiceSpec,
     ServiceState,
     SpecConflict,
@@ -96,6 +97,18 @@ def _load_balancers(world: EcsWorld, req: Request, p: Any) -> tuple[SpecLoadBala
     return tuple(out)
 
 
+def _options(p: Any, before: ServiceOptions | None = None) -> ServiceOptions:
+    o = before or ServiceOptions()
+    return ServiceOptions(
+        availability_zone_rebalancing=p.get("availabilityZoneRebalancing")
+        or o.availability_zone_rebalancing,
+        propagate_tags=p.get("propagateTags") or o.propagate_tags,
+        enable_ecs_managed_tags=bool(p.get("enableECSManagedTags", o.enable_ecs_managed_tags)),
+        enable_execute_command=bool(p.get("enableExecuteCommand", o.enable_execute_command)),
+        platform_version=p.get("platformVersion") or o.platform_version,
+    )
+
+
 def _state(world: EcsWorld, cluster: Cluster, name: str) -> ServiceState | None:
     store = world.clusters.store(cluster.stack)
     try:
@@ -143,6 +156,7 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         tags=tuple((t["key"], t.get("value", "")) for t in p.get("tags") or ()),
         created_at=time.time(),
         created_by="arn:aws:iam::000000000000:root",
+        options=_options(p),
     )
     world.import_definition(cluster, rec)
     try:
@@ -204,7 +218,7 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
             new = replace(new, placements=placements, awsvpc=awsvpc)
         if lbs is not None:
             new = replace(new, load_balancers=lbs)
-        return new
+        return replace(new, options=_options(p, sp.options))
 
     try:
         with store.exclusive():

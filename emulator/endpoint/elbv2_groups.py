@@ -61,7 +61,7 @@ def create_target_group(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
             raise validation_error("A port must be specified")
         if not vpc:
             raise validation_error("A VPC ID must be specified")
-    version = p.get("ProtocolVersion")
+    version = p.get("ProtocolVersion") or None  # Terraform sends it empty: not given
     if version is not None and protocol not in ("HTTP", "HTTPS"):
         raise validation_error(
             f"Protocol version '{version}' is only supported with HTTP and HTTPS protocols"
