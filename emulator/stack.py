@@ -116,7 +116,7 @@ def _apply(
         old = load_spec(store, svc.name)
         if old is not None:
             spec = replace(spec, force_token=old.force_token, created_at=old.created_at)
-            if replace(old, generation=0) == replace(spec, generation=0):
+            if _same(old, spec):
                 res.unchanged.append(svc.name)
                 continue
             res.updated.append(svc.name)
@@ -132,6 +132,12 @@ def _apply(
             update_spec(store, name, lambda sp: replace(sp, active=False))
             res.removed.append(name)
     return res
+
+
+def _same(old: ServiceSpec, new: ServiceSpec) -> bool:
+    """Whether ``new`` asks for nothing ``old`` did not (what each write stamps is left out)."""
+    stamps = {"generation": 0, "deployment_id": "", "changed_at": 0.0}
+    return replace(old, **stamps) == replace(new, **stamps)  # type: ignore[arg-type]
 
 
 def set_desired(

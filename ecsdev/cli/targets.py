@@ -62,7 +62,7 @@ def target_health(
     snap = snapshot(store)
     groups = []
     for tg in spec.layout_of(data).target_groups:
-        arn = spec.target_group_arn(account, stack, tg.name)
+        arn = spec.target_group_arn(account, stack, tg)
         if target_group in (None, tg.name, arn):
             groups.append((tg.name, arn, [_iso_since(d) for d in snap.get(arn, [])]))
     if not groups:

@@ -109,10 +109,15 @@ class LocalElb:
         return recorded_layout(self.store)
 
     def _tg_arn(self, name: str) -> str:
-        return spec.target_group_arn(self.account, self.stack, name)
+        """By the group itself: one the API made keeps its own ARN."""
+        layout = self._layout()
+        tg = next((t for t in layout.target_groups if t.name == name), None) if layout else None
+        return spec.target_group_arn(self.account, self.stack, tg or name)
 
     def _lb_arn(self, name: str) -> str:
-        return spec.load_balancer_arn(self.account, self.stack, name)
+        layout = self._layout()
+        lb = next((x for x in layout.load_balancers if x.name == name), None) if layout else None
+        return spec.load_balancer_arn(self.account, self.stack, lb or name)
 
     def load_balancers(self) -> list[LoadBalancerView]:
         layout = self._layout()

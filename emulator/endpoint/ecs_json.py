@@ -98,7 +98,7 @@ def service_json(state: ServiceState) -> dict[str, Any]:
             "deployments": [_deployment_json(d, state, spec) for d in record.deployments],
             "events": [
                 {"id": e.id, "createdAt": when(e.created_at), "message": e.message}
-                for e in record.events
+                for e in (state.events or record.events)
             ],
             "createdAt": when(record.created_at),
             "placementConstraints": [],

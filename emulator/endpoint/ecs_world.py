@@ -128,6 +128,13 @@ class EcsWorld:
                 "Unable to assume role and validate the specified targetGroupArn. Please "
                 "verify that the ECS service role being passed has the proper permissions.",
             )
+        users = getattr(records, "load_balancers_of_target_group", None)
+        if users is not None and not users(self.resources, req.region, arn):
+            raise ApiError(
+                "InvalidParameterException",
+                f"The target group with targetGroupArn {arn} does not have an associated "
+                "load balancer.",
+            )
         return found
 
     def project_load_balancers(self, req: Request) -> None:

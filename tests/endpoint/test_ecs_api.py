@@ -247,3 +247,32 @@ def test_cluster_settings_and_capacity_providers_read_back_as_set(client: Client
     ecs.put_account_setting(name="containerInsights", value="enabled")
     got = ecs.list_account_settings(name="containerInsights")["settings"]
     assert [(s["name"], s["value"]) for s in got] == [("containerInsights", "enabled")]
+
+
+def test_a_service_needs_a_target_group_that_a_load_balancer_uses(client: Client) -> None:
+    ecs, elb, ec2 = client("ecs"), client("elbv2"), client("ec2")
+    cluster = ecs.create_cluster(clusterName=unique("lb"))["cluster"]["clusterName"]
+    family = unique("web")
+    ecs.register_task_definition(family=family, networkMode="bridge", containerDefinitions=[APP])
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
+    tg = elb.create_target_group(
+        Name=unique("lonely"), Protocol="HTTP", Port=8080, VpcId=vpc["VpcId"]
+    )["TargetGroups"][0]["TargetGroupArn"]
+    lbs = [{"targetGroupArn": tg, "containerName": "app", "containerPort": 8080}]
+    with pytest.raises(ClientError) as e:
+        ecs.create_service(
+            cluster=cluster, serviceName="web", taskDefinition=family, loadBalancers=lbs
+        )
+    assert code_of(e) == (
+        "InvalidParameterException",
+        f"The target group with targetGroupArn {tg} does not have an associated load balancer.",
+    )
+    nosuch = tg.replace("/lonely", "/nosuch")
+    with pytest.raises(ClientError) as e:
+        ecs.create_service(
+            cluster=cluster,
+            serviceName="web",
+            taskDefinition=family,
+            loadBalancers=[{**lbs[0], "targetGroupArn": nosuch}],
+        )
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"

@@ -180,6 +180,11 @@ def test_a_service_behind_a_target_group_answers_through_the_listener(
         ]
         status, body, _ = get(where["url"] + "hello")  # in service: nginx routes to it
         assert status == 200, body
+        events = ecs.describe_services(cluster=cluster, services=["web"])["services"][0]["events"]
+        assert any(  # the load balancer's own events, as ECS lists them
+            e["message"] == f"(service web) registered 1 targets in (target-group {tg})"
+            for e in events
+        ), [e["message"] for e in events]
     finally:
         ecs.update_service(cluster=cluster, service="web", desiredCount=0)
         ecs.delete_service(cluster=cluster, service="web", force=True)

@@ -139,11 +139,6 @@ def test_apply_run_replace_scale_adopt_and_down(
     assert service(rt, store).spec is not None and not service(rt, store).spec.active  # type: ignore[union-attr]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect (reported to the lead): ServiceSpec's deployment_id and changed_at, "
-    "added with the ECS endpoint, are not left out of stack.apply's unchanged check",
-)
 def test_applying_the_same_layout_again_changes_nothing(
     world: tuple[MemoryRuntime, Store, Layout],
 ) -> None:
