@@ -62,7 +62,7 @@ class Controller:
     def _attach_alb(self) -> None:
         """The ALB stand-in, once ``stack.apply`` recorded load balancers: it registers and
         probes targets before the scheduler plans (the scheduler reads their health)."""
-        from emulator.alb.targets import AlbTargets
+        from emulator.albtargets import AlbTargets
 
         alb = AlbTargets.for_stack(
             self.stack, self.runtime, self.store, self.tasks.account, self.sink

@@ -107,7 +107,7 @@ def _wait_steady(
 ) -> None:
     """Until every service is steady and every load balancer's nginx routes to the targets
     the controller last recorded (so the first request after "steady" reaches a task)."""
-    from emulator.alb.targets import unreachable
+    from emulator.albstate import unreachable
     from emulator.services import load_spec, service_names
 
     deadline = time.time() + timeout

@@ -1,7 +1,7 @@
 """``ecsdev targets``: target health of a stack's target groups, as DescribeTargetHealth.
 
 Why a module of its own: the controller holds target health in memory and writes a
-snapshot to the stack's store whenever it changes (``emulator.alb.targets``); this command
+snapshot to the stack's store whenever it changes (``emulator.albtargets``); this command
 only reads that snapshot, so it answers instantly and works while the controller is busy.
 The JSON is DescribeTargetHealth's ``TargetHealthDescriptions`` (scripts written for
 ``aws elbv2 describe-target-health`` read it), each with an ``Ecsdev`` object of local
@@ -46,7 +46,7 @@ def target_health(
     """(name, ARN, TargetHealthDescriptions) of the stack's target groups (or of one, by
     name or ARN), from the controller's last snapshot."""
     from emulator.alb import spec
-    from emulator.alb.targets import snapshot
+    from emulator.albstate import snapshot
     from emulator.arns import Account
     from emulator.store import Store
 

@@ -201,7 +201,7 @@ def stop_task(file: str | None, stack: str | None, task: str, reason: str) -> No
         return
     from ecsdev.cli.controller import running_controller
     from emulator import labels as L
-    from emulator.alb.targets import drain_seconds
+    from emulator.albstate import drain_seconds
 
     observed = runner.observe_task(arn)
     service = observed.labels.get(L.SERVICE, "") if observed else ""

@@ -2,7 +2,7 @@
 
 The controller records the layout's network and load-balancer part in the stack's store
 (``emulator.alb.spec``) and the targets' health as DescribeTargetHealth shapes
-(``emulator.alb.targets.snapshot``). This module turns them into the same views AwsSource
+(``emulator.albstate.snapshot``). This module turns them into the same views AwsSource
 builds, with AWS-shaped IDs, so "load balancer -> listener -> rule -> target group ->
 unhealthy target -> its task" walks the same way locally as in an account.
 """
@@ -22,7 +22,7 @@ from ecsdev.sources.netviews import (
     VpcView,
 )
 from emulator.alb import spec
-from emulator.alb.targets import snapshot
+from emulator.albstate import snapshot
 from emulator.arns import Account
 from emulator.model.layout import Action, Condition, Layout
 from emulator.store import Store

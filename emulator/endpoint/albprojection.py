@@ -1,6 +1,6 @@
 """The ELBv2 resources of a region, run by the ALB stand-in of the stacks.
 
-Why this exists: the stand-in runs inside a stack's controller (``emulator.alb.targets``),
+Why this exists: the stand-in runs inside a stack's controller (``emulator.albtargets``),
 reading the ``Layout`` slim recorded under the stack's ``ALB_KEY``. Load balancers made
 through the API are projected there: a load balancer belongs to exactly one stack, the
 cluster stack of the first service (oldest) that uses one of its target groups, so that
@@ -29,7 +29,7 @@ from emulator import labels as L
 from emulator.alb import spec as alb_spec
 from emulator.alb.proxy import LOAD_BALANCER as PROXY_LB_LABEL
 from emulator.alb.proxy import ROLE as PROXY_ROLE
-from emulator.alb.targets import APPLIED_KEY, spec_digest
+from emulator.albstate import APPLIED_KEY, spec_digest
 from emulator.endpoint import elbv2_layout as EL
 from emulator.endpoint.api import DEFAULT_ACCOUNT
 from emulator.endpoint.elbv2_records import (
@@ -324,7 +324,7 @@ def stack_targets(resources: Readable, region: str, tg_arn: str) -> list[dict[st
     nginx lags its snapshot, a target that may have turned healthy after nginx was given
     its targets reads ``initial`` (a check sent up to a timeout before could have answered
     after; ``Since`` is when the check was sent)."""
-    from emulator.alb.targets import SNAPSHOT_KEY, snapshot
+    from emulator.albstate import SNAPSHOT_KEY, snapshot
     from emulator.endpoint.elbv2_records import load_balancers_of_target_group
 
     tg = resources.get(TargetGroup, region, tg_arn)

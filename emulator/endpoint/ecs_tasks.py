@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from emulator import labels as L
-from emulator.alb.targets import drain_seconds
+from emulator.albstate import drain_seconds
 from emulator.endpoint.api import ApiError, Request
 from emulator.endpoint.clusters import Cluster
 from emulator.endpoint.ecs_world import EcsWorld

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from emulator import labels as L
-from emulator.alb.targets import snapshot
+from emulator.albstate import snapshot
 from emulator.runtime.docker import DockerRuntime
 from emulator.store import Store
 

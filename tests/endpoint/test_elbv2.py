@@ -431,7 +431,7 @@ def test_layout_stacks_load_balancers_read_through_the_api(
     elb: Any, endpoint: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from emulator.alb import spec
-    from emulator.alb.targets import APPLIED_KEY, SNAPSHOT_KEY, spec_digest
+    from emulator.albstate import APPLIED_KEY, SNAPSHOT_KEY, spec_digest
     from emulator.arns import Account
     from emulator.model import layout as m
     from emulator.store import Store

@@ -1,4 +1,4 @@
-"""Target registration (emulator.alb.registry) with a fake clock: register, health checks,
+"""Target registration (emulator.albregistry) with a fake clock: register, health checks,
 draining and forgetting, ECS's event texts, what the scheduler and nginx are told, and
 where a task's container is reached in each network mode."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 from emulator import labels as L
 from emulator.alb.health import ProbeResult, State
 from emulator.alb.nginx import Target
-from emulator.alb.registry import Address, Registry, TargetKey, address_of
 from emulator.alb.spec import instance_id
+from emulator.albregistry import Address, Registry, TargetKey, address_of
 from emulator.lifecycle import ObservedTask, TaskContainer
 from emulator.model.layout import TargetGroup
 from emulator.runtime.base import ContainerState

@@ -1,4 +1,4 @@
-"""The controller's ALB extension (emulator.alb.targets) on a fake container runtime and
+"""The controller's ALB extension (emulator.albtargets) on a fake container runtime and
 a fake prober: a RUNNING service task is registered, probed and put in nginx; draining
 takes it out at once and says when the task may stop; ECS's events come in ECS's order;
 a configuration nginx refuses is not installed."""
@@ -14,7 +14,8 @@ from emulator import labels as L
 from emulator.alb.health import ProbeResult
 from emulator.alb.proxy import CONF, NEXT
 from emulator.alb.spec import ALB_KEY, record, target_group_arn
-from emulator.alb.targets import AlbTargets, snapshot, unreachable
+from emulator.albstate import snapshot, unreachable
+from emulator.albtargets import AlbTargets
 from emulator.arns import Account
 from emulator.events import Collector
 from emulator.lifecycle import ObservedTask, TaskContainer

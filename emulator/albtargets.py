@@ -24,7 +24,6 @@ are re-read every tick, so ``ecsdev up`` after an edit takes effect without a re
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import threading
 import time
@@ -37,7 +36,8 @@ from emulator.alb import AlbError, health, spec
 from emulator.alb.health import ProbeResult, State
 from emulator.alb.nginx import AlbParts, render
 from emulator.alb.proxy import Proxy, home_networks
-from emulator.alb.registry import Address, Changes, Registry, TargetKey, address_of
+from emulator.albregistry import Address, Changes, Registry, TargetKey, address_of
+from emulator.albstate import APPLIED_KEY, SNAPSHOT_KEY, snapshot, spec_digest
 from emulator.arns import Account
 from emulator.errors import EcsdevError
 from emulator.events import Event, EventSink, discard
@@ -45,11 +45,9 @@ from emulator.lifecycle import ObservedTask, task_status
 from emulator.model.layout import Layout, TargetGroup
 from emulator.runtime.base import ContainerRuntime
 from emulator.scheduler import TargetObservation
-from emulator.services import DEPLOYMENT, load_spec, service_names, stack_identity
+from emulator.services import DEPLOYMENT, load_spec, service_names
 from emulator.store import Store
 
-SNAPSHOT_KEY = "alb/targets"
-APPLIED_KEY = "alb/applied"
 LOOP_SECONDS = 0.25
 CHECK_SECONDS = 5.0  # how often the proxies' containers are looked at
 PROBE_WORKERS = 8
@@ -375,63 +373,6 @@ class AlbTargets:
         self.sink(ev)
 
 
-def spec_digest(text: str) -> str:
-    """A short digest of the recorded load balancers (their JSON, keys sorted)."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def unreachable(store: Store, desired: dict[str, int]) -> list[str]:
-    """Why requests do not reach the services yet, one line each; empty once each service
-    behind a load balancer has ``desired[service]`` healthy targets in each of its target
-    groups and every nginx of the stack runs the recorded load balancers with the targets
-    of that snapshot (always empty for a stack without load balancers). ECS's own "stable"
-    ignores target health; a local ``up`` that prints a URL should not."""
-    data = store.get(spec.ALB_KEY)
-    if not data:
-        return []
-    snap = store.get(SNAPSHOT_KEY) or {}
-    seen: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for arn, descs in (snap.get("targetGroups") or {}).items():
-        for d in descs:
-            key = (str((d.get("Ecsdev") or {}).get("ServiceName")), str(arn))
-            seen.setdefault(key, []).append(d)
-    account, _ = stack_identity(store)
-    try:  # target groups the API made carry their own ARN
-        groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
-    except AlbError:
-        groups = {}
-    out = []
-    for name, count in sorted(desired.items()):
-        sp = load_spec(store, name)
-        if sp is None or not sp.active or not count:
-            continue
-        for lb in sp.load_balancers:
-            group = lb.target_group
-            arn = spec.target_group_arn(account, store.stack, groups.get(group) or group)
-            targets = seen.get((name, arn), [])
-            states = [(d.get("TargetHealth") or {}) for d in targets]
-            healthy = sum(1 for h in states if h.get("State") == "healthy")
-            if healthy < count:
-                others = sorted(
-                    {
-                        f"{h.get('State')}" + (f" ({h['Reason']})" if h.get("Reason") else "")
-                        for h in states
-                        if h.get("State") != "healthy"
-                    }
-                )
-                out.append(
-                    f"(service {name}) {healthy} of {count} targets healthy in (target-group "
-                    f"{group})" + (f": {', '.join(others)}" if others else "")
-                )
-    done = store.get(APPLIED_KEY) or {}
-    in_step = done.get("spec") == spec_digest(json.dumps(data, sort_keys=True)) and float(
-        done.get("at") or 0.0
-    ) >= float(snap.get("at") or 0.0)
-    if not in_step:
-        out.append("the load balancers' nginx does not run the current targets yet")
-    return out
-
-
 def _merge(a: Changes, b: Changes) -> Changes:
     a.transitions.extend(b.transitions)
     a.events.extend(b.events)
@@ -458,37 +399,3 @@ def _previous_states(store: Store) -> dict[TargetKey, dict[str, Any]]:
     return out
 
 
-def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
-    """Target group ARN -> TargetHealthDescriptions, as the controller last wrote them."""
-    data = store.get(SNAPSHOT_KEY) or {}
-    groups = data.get("targetGroups") or {}
-    return {str(k): list(v) for k, v in groups.items()}
-
-
-__all__ = [
-    "APPLIED_KEY",
-    "SNAPSHOT_KEY",
-    "AlbTargets",
-    "unreachable",
-    "drain_seconds",
-    "snapshot",
-]
-
-
-def drain_seconds(store: Store, service: str) -> int:
-    """How long a task of ``service`` drains from its target groups before it stops (the
-    longest deregistrationDelay among them); 0 when it is behind no load balancer."""
-    sp = load_spec(store, service) if service else None
-    data = store.get(spec.ALB_KEY)
-    if sp is None or not sp.load_balancers or not data:
-        return 0
-    try:  # target groups the API made carry their own ARN
-        groups = {tg.name: tg for tg in spec.layout_of(data).target_groups}
-    except AlbError:
-        groups = {}
-    delays = [
-        groups[lb.target_group].deregistration_delay
-        for lb in sp.load_balancers
-        if lb.target_group in groups
-    ]
-    return max(delays, default=0)
