@@ -12,13 +12,13 @@ deregistration delay before it stops the task. This is that loop, locally:
   the targets leave nginx at once and the answer is when the task may stop.
 - A loop thread (every 0.25 s) sends due health checks to a pool of probe threads
   (``health.probe``: never on the controller's thread) and expires drained targets.
-- Any change is recorded (``store.record_target_health``, a DescribeTargetHealth-shaped
-  snapshot under ``SNAPSHOT_KEY`` for ``ecsdev targets``), announced with ECS's own event
-  texts, and followed by a re-render of the affected nginx configurations on one sync
-  thread; ``proxy.Proxy`` reloads only when the text changed (render is deterministic).
+- Any change is recorded (a DescribeTargetHealth-shaped snapshot, see ``albstate``),
+  announced with ECS's own event texts, and followed by a re-render of the affected nginx
+  configurations on one sync thread; ``proxy.Proxy`` reloads only when the text changed.
 
-The load balancers come from the store (``spec.ALB_KEY``, written by ``stack.apply``) and
-are re-read every tick, so ``ecsdev up`` after an edit takes effect without a restart.
+The load balancers come from the store (``spec.ALB_KEY``, written by ``stack.apply`` or the
+endpoint), re-read every tick: an edit takes effect without a restart. Engine-side glue:
+``emulator.alb`` itself stands on the model alone.
 """
 
 from __future__ import annotations
