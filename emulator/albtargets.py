@@ -16,9 +16,8 @@ deregistration delay before it stops the task. This is that loop, locally:
   announced with ECS's own event texts, and followed by a re-render of the affected nginx
   configurations on one sync thread; ``proxy.Proxy`` reloads only when the text changed.
 
-The load balancers come from the store (``spec.ALB_KEY``, written by ``stack.apply`` or the
-endpoint), re-read every tick: an edit takes effect without a restart. Engine-side glue:
-``emulator.alb`` itself stands on the model alone.
+Load balancers come from the store (``spec.ALB_KEY``), re-read every tick. Engine-side
+glue: ``emulator.alb`` itself stands on the model alone.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from emulator.lifecycle import ObservedTask, task_status
 from emulator.model.layout import Layout, TargetGroup
 from emulator.runtime.base import ContainerRuntime
 from emulator.scheduler import TargetObservation
-from emulator.services import DEPLOYMENT, load_spec, service_names
+from emulator.servicespec import DEPLOYMENT, load_spec, service_names
 from emulator.store import Store
 
 LOOP_SECONDS = 0.25
@@ -397,5 +396,3 @@ def _previous_states(store: Store) -> dict[TargetKey, dict[str, Any]]:
                 continue
             out[key] = d
     return out
-
-
