@@ -358,8 +358,8 @@ class TableScreen(BaseScreen):
     def _upsert(self, table: ResourceTable, rows: list[Row], drawn: Event | None) -> None:
         table.upsert(rows)
         self.update_bars()
-        if drawn is not None:
-            drawn.set()
+        if drawn is not None:  # the next batch once this one is on screen
+            self.call_after_refresh(drawn.set)
 
     def _retain(self, table: ResourceTable, keys: set[str]) -> None:
         table.retain(keys)

@@ -121,6 +121,9 @@ class ResourceTable(DataTable[Cell]):
         then the cursor stays on the first row as rows arrive and sort in above it."""
         self._early_moves = 0
         """Cursor moves typed before the first rows arrived, applied when they do."""
+        self._dirty: set[str] = set()
+        """Rows whose content changed since they were last drawn: only their cells are
+        compared and updated (a batch of 10 must not touch 2,000 rows)."""
 
     def on_mount(self) -> None:
         for col in self.spec:
@@ -141,13 +144,17 @@ class ResourceTable(DataTable[Cell]):
 
     def set_rows(self, rows: Iterable[Row]) -> None:
         """Replace every row (a complete refresh)."""
-        self._rows = {r.key: r for r in rows}
+        new = {r.key: r for r in rows}
+        self._dirty.update(k for k, r in new.items() if self._rows.get(k) != r)
+        self._rows = new
         self._apply()
 
     def upsert(self, rows: Iterable[Row]) -> None:
         """Add or update some rows (a batch arriving)."""
         for r in rows:
-            self._rows[r.key] = r
+            if self._rows.get(r.key) != r:
+                self._dirty.add(r.key)
+                self._rows[r.key] = r
         self._apply()
 
     def retain(self, keys: set[str]) -> None:
@@ -276,9 +283,13 @@ class ResourceTable(DataTable[Cell]):
             row = min(max(0, self.cursor_row + self._early_moves), len(self._shown) - 1)
             self._early_moves = 0
             self.move_cursor(row=row, animate=False)
+        self._dirty.clear()
 
     def _update_cells(self, keys: list[str]) -> None:
+        dirty = self._dirty
         for key in keys:
+            if key not in dirty:
+                continue
             new = self._rows[key].cells
             old = self.get_row(key)
             for col, before, after in zip(self.spec, old, new, strict=False):
