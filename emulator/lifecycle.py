@@ -141,7 +141,7 @@ class StartContainer:
 
 
 @dataclass(frozen=True, slots=True)
-class StopTask:
+class EndTask:
     stop_code: str
     reason: str
     container_reasons: tuple[tuple[str, str], ...] = ()  # (container name, reason)
@@ -152,7 +152,7 @@ class FinishTask:
     """Every container has exited: record the stopped task and remove its containers."""
 
 
-Decision = StartContainer | StopTask | FinishTask
+Decision = StartContainer | EndTask | FinishTask
 
 
 def _dependency(task: ObservedTask, dep: str, cond: str) -> tuple[bool, str | None]:
@@ -193,10 +193,10 @@ def decide(
         return []
     for c in conts:
         if c.essential and c.exited:
-            return [StopTask("EssentialContainerExited", ESSENTIAL_EXITED)]
+            return [EndTask("EssentialContainerExited", ESSENTIAL_EXITED)]
         if c.essential and c.state.error and not c.started:
             return [
-                StopTask(
+                EndTask(
                     "TaskFailedToStart",
                     f"CannotStartContainerError: {c.state.error}",
                     ((c.name, c.state.error),),
@@ -213,7 +213,7 @@ def decide(
                 why = f"dependency condition {cond} on container '{dep}' not met: '{dep}' {never}"
                 if c.essential:
                     return [
-                        StopTask(
+                        EndTask(
                             "TaskFailedToStart",
                             f"Task failed to start: container '{c.name}' {why}",
                             ((c.name, f"DependencyError: {why}"),),
@@ -227,7 +227,7 @@ def decide(
                 if now - created_at > timeout:
                     why = f"dependency condition {cond} on container '{dep}' not met within startTimeout {timeout}s"
                     return [
-                        StopTask(
+                        EndTask(
                             "TaskFailedToStart",
                             f"Task failed to start: container '{c.name}' {why}",
                             ((c.name, f"DependencyError: {why}"),),

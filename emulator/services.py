@@ -24,7 +24,7 @@ from emulator.scheduler import (
     SchedulerSettings,
     ServiceRecord,
     StartTasks,
-    StopTask,
+    StopServiceTask,
     TaskObservation,
     plan,
     record_started,
@@ -158,7 +158,7 @@ class ServiceManager:
             self._event(ev)
         stopped: list[str] = []
         for action in result.actions:
-            if isinstance(action, StopTask):
+            if isinstance(action, StopServiceTask):
                 arn = self.account.task_arn(self.cluster, action.task_id)
                 # ECS deregisters first and stops the task after the deregistration delay
                 until = self.targets.begin_draining(arn, now) if self.targets else None

@@ -28,10 +28,10 @@ from emulator.errors import EcsdevError, NotFound, RuntimeOperationError, TaskFa
 from emulator.events import Event, EventSink, discard
 from emulator.images import PAUSE, obtain
 from emulator.lifecycle import (
+    EndTask,
     FinishTask,
     ObservedTask,
     StartContainer,
-    StopTask,
     decide,
     group_by_task,
     task_status,
@@ -289,7 +289,7 @@ class TaskRunner(TaskStopping):
                         self.runtime.start(cid)
                     except RuntimeOperationError as e:
                         self._emit(f"container {name} failed to start: {e.message}", arn, "error")
-                case StopTask(stop_code=code, reason=reason, container_reasons=creasons):
+                case EndTask(stop_code=code, reason=reason, container_reasons=creasons):
                     if creasons:
                         self.store.put(f"container-reasons/{arn}", dict(creasons))
                     if self.store.request_stop(arn, code, reason):

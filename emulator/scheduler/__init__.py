@@ -9,13 +9,13 @@ here touches Docker, SQLite, threads or the wall clock, so whole deployments rep
 from emulator.scheduler.backoff import BackoffPolicy, BackoffState
 from emulator.scheduler.deployment import Bounds, bounds, circuit_breaker_threshold, task_health
 from emulator.scheduler.describe import Counts, ServiceCounts, describe_service
-from emulator.scheduler.lifecycle import (
+from emulator.scheduler.planner import Action, Plan, StartTasks, StopServiceTask, plan
+from emulator.scheduler.servicecalls import (
     create_service,
     record_started,
     record_stopped,
     update_service,
 )
-from emulator.scheduler.planner import Action, Plan, StartTasks, StopTask, plan
 from emulator.scheduler.state import (
     Deployment,
     RollbackTarget,
@@ -41,7 +41,7 @@ __all__ = [
     "ServiceCounts",
     "ServiceRecord",
     "StartTasks",
-    "StopTask",
+    "StopServiceTask",
     "TargetObservation",
     "TaskObservation",
     "TrackedTask",

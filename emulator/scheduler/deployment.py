@@ -110,7 +110,7 @@ def classify_stop(tracked: TrackedTask, task: TaskObservation | None) -> StopOut
 
 
 @dataclass(frozen=True, slots=True)
-class TaskView:
+class RolloutTask:
     """One live task as the rollout math sees it."""
 
     task: TaskObservation
@@ -137,7 +137,7 @@ def is_stopping(task: TaskObservation, tracked: TrackedTask | None) -> bool:
     )
 
 
-def stop_order(view: TaskView) -> tuple[int, int, float, str]:
+def stop_order(view: RolloutTask) -> tuple[int, int, float, str]:
     """Scale-in and drain order: tasks that are not serving first (PENDING, then RUNNING but
     not yet healthy), then healthy ones; older deployments before newer; newest task first;
     task ID to break ties. ECS balances across Availability Zones first; locally there are
@@ -148,7 +148,7 @@ def stop_order(view: TaskView) -> tuple[int, int, float, str]:
 
 @dataclass(frozen=True, slots=True)
 class RolloutDecision:
-    stops: tuple[tuple[TaskView, str], ...]
+    stops: tuple[tuple[RolloutTask, str], ...]
     """(task, kind) with kind ``health`` or ``scaling``, in the order chosen."""
     start: int
     """Tasks to launch for the PRIMARY deployment."""
@@ -157,7 +157,7 @@ class RolloutDecision:
 
 
 def decide(
-    views: Sequence[TaskView],
+    views: Sequence[RolloutTask],
     desired: int,
     config: DeploymentConfiguration,
     *,
@@ -170,10 +170,10 @@ def decide(
     PRIMARY is FAILED or the throttle holds launches; ``drain_old`` is False when a FAILED
     deployment stalls the rollout (old tasks keep serving)."""
     b = bounds(desired, config)
-    stops: list[tuple[TaskView, str]] = []
+    stops: list[tuple[RolloutTask, str]] = []
     chosen: set[str] = set()
 
-    def stop(v: TaskView, kind: str) -> None:
+    def stop(v: RolloutTask, kind: str) -> None:
         stops.append((v, kind))
         chosen.add(v.task.task_id)
 
@@ -183,7 +183,7 @@ def decide(
     active = [v for v in views if not v.stopping and v.task.task_id not in chosen]
     healthy_left = sum(1 for v in active if v.healthy)
 
-    def may_stop(v: TaskView) -> bool:
+    def may_stop(v: RolloutTask) -> bool:
         return not v.healthy or healthy_left - 1 >= b.floor
 
     old = sorted((v for v in active if not v.primary), key=stop_order)

@@ -23,7 +23,7 @@ from emulator.scheduler.backoff import (
 )
 from emulator.scheduler.deployment import (
     Health,
-    TaskView,
+    RolloutTask,
     circuit_breaker_threshold,
     classify_stop,
     decide,
@@ -32,7 +32,7 @@ from emulator.scheduler.deployment import (
     is_stopping,
     task_health,
 )
-from emulator.scheduler.lifecycle import DEFAULT_SETTINGS, add_events, new_deployment
+from emulator.scheduler.servicecalls import DEFAULT_SETTINGS, add_events, new_deployment
 from emulator.scheduler.state import (
     PENDING_STATUSES,
     RUNNING,
@@ -57,7 +57,7 @@ class StartTasks:
 
 
 @dataclass(frozen=True, slots=True)
-class StopTask:
+class StopServiceTask:
     """Stop one task (SIGTERM, stopTimeout, SIGKILL) with this stopCode and stoppedReason."""
 
     task_id: str
@@ -66,7 +66,7 @@ class StopTask:
     stop_code: str = messages.SERVICE_SCHEDULER_INITIATED
 
 
-Action = StartTasks | StopTask
+Action = StartTasks | StopServiceTask
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ def plan(
         for i, d in enumerate(sorted(record.deployments, key=lambda d: (d.created_at, d.id)))
     }
     views = [
-        TaskView(
+        RolloutTask(
             task=t,
             primary=t.deployment_id == primary.id,
             stopping=is_stopping(t, tracked.get(t.task_id)),
@@ -167,7 +167,7 @@ def plan(
         else:
             reason = messages.stopped_scaling(primary.id)
             stop_kinds[t.task_id] = "scaling"
-        actions.append(StopTask(t.task_id, t.deployment_id, reason))
+        actions.append(StopServiceTask(t.task_id, t.deployment_id, reason))
     for v in views:  # a stop we asked for earlier that has not been carried out yet
         tr = tracked.get(v.task.task_id)
         if (
@@ -181,11 +181,11 @@ def plan(
                 if tr.stop_kind == "health"
                 else messages.stopped_scaling(primary.id)
             )
-            actions.append(StopTask(v.task.task_id, v.task.deployment_id, reason))
+            actions.append(StopServiceTask(v.task.task_id, v.task.deployment_id, reason))
     if decision.start:
         actions.append(StartTasks(primary.id, primary.task_definition, decision.start))
 
-    stopped_now = {a.task_id for a in actions if isinstance(a, StopTask)}
+    stopped_now = {a.task_id for a in actions if isinstance(a, StopServiceTask)}
     record = _update_counts(record, live, views, stopped_now, stop_kinds, now)
     serving = [v for v in views if v.primary and not v.stopping and v.healthy]
     settled = not actions and len(serving) == len(views) == record.desired_count
@@ -283,7 +283,7 @@ def _check_breaker(
 def _update_counts(
     record: ServiceRecord,
     live: list[TaskObservation],
-    views: list[TaskView],
+    views: list[RolloutTask],
     stopped_now: set[str],
     stop_kinds: dict[str, StopKind],
     now: float,
@@ -367,7 +367,7 @@ def _steady(
 
 def _wake_at(
     record: ServiceRecord,
-    views: list[TaskView],
+    views: list[RolloutTask],
     health: dict[str, Health],
     now: float,
     settings: SchedulerSettings,

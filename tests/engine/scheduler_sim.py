@@ -19,7 +19,7 @@ from emulator.scheduler import (
     SchedulerSettings,
     ServiceRecord,
     StartTasks,
-    StopTask,
+    StopServiceTask,
     TargetObservation,
     TaskObservation,
     bounds,
@@ -211,7 +211,7 @@ class Sim:
 
     def _check(self, p: Plan) -> None:
         b = bounds(self.record.desired_count, self.record.deployment_configuration)
-        stops = [a for a in p.actions if isinstance(a, StopTask)]
+        stops = [a for a in p.actions if isinstance(a, StopServiceTask)]
         starts = [a for a in p.actions if isinstance(a, StartTasks)]
         ids = [a.task_id for a in stops]
         assert len(ids) == len(set(ids)), "a task stopped twice in one plan"
@@ -247,11 +247,11 @@ class Sim:
 
     def _apply(self, p: Plan) -> None:
         for a in p.actions:
-            if isinstance(a, StopTask):
+            if isinstance(a, StopServiceTask):
                 t = self.tasks[a.task_id]
                 t.desired, t.status, t.ticks = "STOPPED", "DEACTIVATING", 0
                 t.stop_code, t.reason = a.stop_code, a.reason
-        stopped = [a.task_id for a in p.actions if isinstance(a, StopTask)]
+        stopped = [a.task_id for a in p.actions if isinstance(a, StopServiceTask)]
         self.record = record_stopped(self.record, stopped, self.now, self.settings)
         for a in p.actions:
             if isinstance(a, StartTasks):

@@ -10,7 +10,7 @@ import pytest
 from emulator.model.layout import CircuitBreaker, DeploymentConfiguration
 from emulator.scheduler import (
     StartTasks,
-    StopTask,
+    StopServiceTask,
     TaskObservation,
     TrackedTask,
     circuit_breaker_threshold,
@@ -222,7 +222,7 @@ def test_user_stopped_tasks_are_not_failures() -> None:
     p = plan(rec, [t], T0 + 1)
     assert p.record.primary.failed_tasks == 0
     assert p.actions == (StartTasks("ecs-svc/1", TD1, 1),)
-    assert not [a for a in p.actions if isinstance(a, StopTask)]
+    assert not [a for a in p.actions if isinstance(a, StopServiceTask)]
 
 
 def test_stop_classification() -> None:

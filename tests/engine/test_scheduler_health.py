@@ -6,7 +6,7 @@ from __future__ import annotations
 from emulator.scheduler import (
     SchedulerSettings,
     StartTasks,
-    StopTask,
+    StopServiceTask,
     TargetObservation,
     TaskObservation,
     create_service,
@@ -78,7 +78,7 @@ def test_container_unhealthy_task_is_stopped_and_replaced() -> None:
     p = sim.step()
     primary = sim.record.primary.id
     assert p.actions == (
-        StopTask(sick.task_id, primary, "Task failed container health checks"),
+        StopServiceTask(sick.task_id, primary, "Task failed container health checks"),
         StartTasks(primary, TD1, 1),  # max 200%: the replacement starts at once
     )
     assert (
@@ -99,7 +99,7 @@ def test_elb_unhealthy_task_gets_the_elb_event_and_reason() -> None:
     p = sim.step()
     primary = sim.record.primary.id
     assert p.actions == (
-        StopTask(sick.task_id, primary, f"Task failed ELB health checks in (target-group {TG})"),
+        StopServiceTask(sick.task_id, primary, f"Task failed ELB health checks in (target-group {TG})"),
         StartTasks(primary, TD1, 1),
     )
     assert [e.message for e in p.events] == [
@@ -129,7 +129,7 @@ def test_grace_period_ignores_unhealthy_signals_after_running() -> None:
     for _ in range(10):
         at = sim.now
         p = sim.step()
-        stops = [a for a in p.actions if isinstance(a, StopTask)]
+        stops = [a for a in p.actions if isinstance(a, StopServiceTask)]
         if stops:
             assert stops[0].reason == "Task failed container health checks"
             stops_at = at
@@ -158,7 +158,7 @@ def test_health_stop_during_steady_state_with_max_100_waits_for_the_stop() -> No
         unhealthy_after=0, stop_ticks=2
     )
     p = sim.step()
-    assert [type(a) for a in p.actions] == [StopTask]
+    assert [type(a) for a in p.actions] == [StopServiceTask]
     p = sim.step()
     assert p.actions == ()  # the stopping task still fills the only slot
     p = sim.step()

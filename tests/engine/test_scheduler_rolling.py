@@ -14,7 +14,7 @@ import pytest
 from emulator.model.layout import DeploymentConfiguration
 from emulator.scheduler import (
     StartTasks,
-    StopTask,
+    StopServiceTask,
     TaskObservation,
     bounds,
     create_service,
@@ -97,7 +97,7 @@ def test_scale_up_and_down_keep_the_deployment() -> None:
     assert sim.serving_by_definition() == {TD1: 5}
     sim.record = update_service(sim.record, now=sim.now, desired_count=2)
     p = sim.step()
-    stops = [a for a in p.actions if isinstance(a, StopTask)]
+    stops = [a for a in p.actions if isinstance(a, StopServiceTask)]
     # all healthy: the newest go (3, 4 and 5 started together; the task ID breaks the tie)
     assert [a.task_id[-1] for a in stops] == ["3", "4", "5"]
     assert {a.reason for a in stops} == {f"Scaling activity initiated by (deployment {first})"}
@@ -135,7 +135,7 @@ def test_scale_in_order_pending_then_unhealthy_then_newest() -> None:
     ]
     rec = update_service(rec, now=T0 + 10, desired_count=1)
     p = plan(rec, tasks, T0 + 10)
-    assert [a.task_id for a in p.actions if isinstance(a, StopTask)] == ["d", "c", "e", "b"]
+    assert [a.task_id for a in p.actions if isinstance(a, StopServiceTask)] == ["d", "c", "e", "b"]
 
 
 CASES = [
@@ -196,7 +196,7 @@ def test_min_50_stops_half_at_once_and_starts_a_full_batch() -> None:
     sim.run_until(steady)
     second = deploy(sim)
     p = sim.step()
-    stops = [a for a in p.actions if isinstance(a, StopTask)]
+    stops = [a for a in p.actions if isinstance(a, StopServiceTask)]
     assert len(stops) == 2
     assert [a for a in p.actions if isinstance(a, StartTasks)] == [StartTasks(second, TD2, 4)]
     active = [d for d in p.record.deployments if d.status == "ACTIVE"]
@@ -208,7 +208,7 @@ def test_min_0_max_100_stops_everything_before_starting() -> None:
     sim.run_until(steady)
     deploy(sim)
     p = sim.step()
-    assert len(p.actions) == 3 and all(isinstance(a, StopTask) for a in p.actions)
+    assert len(p.actions) == 3 and all(isinstance(a, StopServiceTask) for a in p.actions)
     p = sim.step()  # old tasks are still STOPPING: they count against the ceiling
     assert p.actions == ()
     p = sim.step()
@@ -221,10 +221,10 @@ def test_old_tasks_stay_until_new_ones_are_healthy() -> None:
     deploy(sim)
     for _ in range(6):  # new tasks: 1 tick PENDING, then 5 ticks RUNNING before HEALTHY
         p = sim.step()
-        assert not [a for a in p.actions if isinstance(a, StopTask)]
+        assert not [a for a in p.actions if isinstance(a, StopServiceTask)]
         assert sim.serving_by_definition().get(TD1) == 2
     p = sim.step()
-    assert len([a for a in p.actions if isinstance(a, StopTask)]) == 2
+    assert len([a for a in p.actions if isinstance(a, StopServiceTask)]) == 2
 
 
 def test_stuck_bounds_make_progress_one_task_at_a_time() -> None:
@@ -285,7 +285,7 @@ def test_tasks_of_unknown_deployments_are_drained() -> None:
     ]
     p = plan(rec, tasks, T0 + 1)
     assert p.actions == (
-        StopTask("stray", "ecs-svc/0", "Scaling activity initiated by (deployment ecs-svc/1)"),
+        StopServiceTask("stray", "ecs-svc/0", "Scaling activity initiated by (deployment ecs-svc/1)"),
     )
 
 
@@ -309,7 +309,7 @@ def test_scale_to_zero_stops_everything_and_is_steady() -> None:
     sim.run_until(steady)
     sim.record = update_service(sim.record, now=sim.now, desired_count=0)
     p = sim.step()
-    assert len([a for a in p.actions if isinstance(a, StopTask)]) == 2
+    assert len([a for a in p.actions if isinstance(a, StopServiceTask)]) == 2
     sim.run_until(lambda s: not s.live() and steady(s))
     assert sim.record.primary.running_count == 0
     assert sim.messages()[-1] == "(service web) has reached a steady state."

@@ -10,7 +10,7 @@ from emulator.lifecycle import (
     OOM_REASON,
     FinishTask,
     StartContainer,
-    StopTask,
+    EndTask,
     TaskContainer,
     decide,
     group_by_task,
@@ -81,7 +81,7 @@ def test_success_dependency_waits_then_starts_then_fails_on_nonzero() -> None:
         c("app", deps=[("init", "SUCCESS")], index=1),
     )
     (stop,) = decide(bad, "RUNNING", 0, 1)
-    assert isinstance(stop, StopTask) and stop.stop_code == "TaskFailedToStart"
+    assert isinstance(stop, EndTask) and stop.stop_code == "TaskFailedToStart"
     assert (
         "dependency condition SUCCESS on container 'init'" in stop.reason
         and "exited with code 2" in stop.reason
@@ -99,12 +99,12 @@ def test_healthy_dependency_and_start_timeout() -> None:
     )
     assert decide(unhealthy, "RUNNING", 0, 10) == []  # may recover: the task stays PENDING
     (late,) = decide(starting, "RUNNING", 0, 181)  # ECS_CONTAINER_START_TIMEOUT default 3 min
-    assert isinstance(late, StopTask) and "within startTimeout 180s" in late.reason
+    assert isinstance(late, EndTask) and "within startTimeout 180s" in late.reason
 
 
 def test_essential_exit_stops_the_task_non_essential_does_not() -> None:
     t = task(c("app", "exited", exit_code=1), c("side", "running", index=1))
-    assert decide(t, "RUNNING", 0, 1) == [StopTask("EssentialContainerExited", ESSENTIAL_EXITED)]
+    assert decide(t, "RUNNING", 0, 1) == [EndTask("EssentialContainerExited", ESSENTIAL_EXITED)]
     t2 = task(c("app", "running"), c("job", "exited", essential=False, exit_code=1, index=1))
     assert decide(t2, "RUNNING", 0, 1) == []
 

@@ -187,7 +187,7 @@ def record_stopped(
     now: float,
     settings: SchedulerSettings = DEFAULT_SETTINGS,
 ) -> ServiceRecord:
-    """The controller carried out these ``StopTask`` actions: add
+    """The controller carried out these ``StopServiceTask`` actions: add
     ``(service NAME) has stopped N running tasks: (task ID).``"""
     if not task_ids:
         return record
