@@ -344,3 +344,51 @@ def inprocess(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
             server.stop()
 
     return run
+
+
+class OwnEndpoint:
+    """An endpoint of one test's own (``own_endpoint``): started, killed with SIGKILL and
+    started again at will, on the test's state directory."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        serve = self.state / "endpoint" / "serve.json"
+        serve.unlink(missing_ok=True)  # a kill -9 leaves the old one behind
+        env = {**os.environ, "ECSDEV_STATE_DIR": str(self.state), "ECSDEV_ENDPOINT_STRICT": "1"}
+        log = open(self.state / "endpoint.log", "ab")  # noqa: SIM115 - the child holds it
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not serve.exists():
+            assert self.proc.poll() is None and time.monotonic() < deadline, "no endpoint"
+            time.sleep(0.05)
+        self.url = json.loads(serve.read_text())["url"]
+        wait_healthy(self.url, process=self.proc)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def ecs(self) -> Any:
+        return client_for(self.url, "ecs")
+
+
+@pytest.fixture
+def own_endpoint(tmp_path: Path) -> Iterator[OwnEndpoint]:
+    e = OwnEndpoint(tmp_path)
+    try:
+        yield e
+    finally:
+        if e.proc is not None and e.proc.poll() is None:
+            e.kill()
+        leave_nothing(tmp_path)

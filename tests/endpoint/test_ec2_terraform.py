@@ -7,17 +7,15 @@ its AWS provider is not installed."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.endpoint.terraform import needs_terraform, terraform
+
 pytestmark = pytest.mark.slow
 
-MIRROR = Path(os.environ.get("ECSDEV_TF_PLUGINS", "/opt/tf-plugins"))
 REGION = "us-west-1"
 
 CONFIG = """
@@ -117,37 +115,10 @@ output "public_subnet" { value = aws_subnet.public.id }
 """
 
 
-def _provider_present() -> bool:
-    return shutil.which("terraform") is not None and any(
-        MIRROR.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*")
-    )
-
-
 @pytest.mark.timeout(900)
-@pytest.mark.skipif(not _provider_present(), reason="terraform and its AWS provider not installed")
+@needs_terraform
 def test_terraform_apply_plan_destroy(endpoint: Any, client: Any, tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text(CONFIG % {"region": REGION})
-    rc = tmp_path / "terraformrc"
-    rc.write_text(
-        "provider_installation {\n  filesystem_mirror {\n"
-        f'    path = "{MIRROR}"\n'
-        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
-    )
-    env = dict(endpoint.env, TF_CLI_CONFIG_FILE=str(rc), TF_IN_AUTOMATION="1")
-    env.pop("AWS_ENDPOINT_URL", None)
-
-    def tf(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["terraform", *args, "-no-color", *(["-input=false"] if args[0] != "output" else [])],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-    init = tf("init")
-    assert init.returncode == 0, init.stderr
+    tf = terraform(endpoint, tmp_path, CONFIG % {"region": REGION}, timeout=600)
     var = f"-var=endpoint={endpoint.url}"
     applied = tf("apply", "-auto-approve", var)
     try:

@@ -8,7 +8,6 @@ destroy removes it all. Skipped where Terraform or its AWS provider is not insta
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.endpoint.test_ec2_terraform import MIRROR, _provider_present
+from tests.endpoint.terraform import needs_terraform, terraform
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
 
@@ -142,32 +141,12 @@ output "dns" { value = aws_lb.web.dns_name }
 
 
 @pytest.mark.timeout(1200)
-@pytest.mark.skipif(not _provider_present(), reason="terraform and its AWS provider not installed")
+@needs_terraform
 def test_terraform_runs_an_ecs_service_behind_a_load_balancer(
     endpoint: Any, client: Any, tmp_path: Path
 ) -> None:
     port = 21000 + int(time.time()) % 9000
-    (tmp_path / "main.tf").write_text(CONFIG % {"region": REGION, "port": port})
-    rc = tmp_path / "terraformrc"
-    rc.write_text(
-        "provider_installation {\n  filesystem_mirror {\n"
-        f'    path = "{MIRROR}"\n'
-        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
-    )
-    env = dict(endpoint.env, TF_CLI_CONFIG_FILE=str(rc), TF_IN_AUTOMATION="1")
-    env.pop("AWS_ENDPOINT_URL", None)
-
-    def tf(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["terraform", *args, "-no-color", *(["-input=false"] if args[0] != "output" else [])],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-
-    assert (init := tf("init")).returncode == 0, init.stderr
+    tf = terraform(endpoint, tmp_path, CONFIG % {"region": REGION, "port": port})
     var = f"-var=endpoint={endpoint.url}"
     applied = tf("apply", "-auto-approve", var)
     try:

@@ -6,69 +6,18 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.endpoint.conftest import REPO, client_for, leave_nothing, wait_healthy
+from tests.endpoint.conftest import OwnEndpoint as Endpoint
 from tests.endpoint.test_ecs_flow import FAST, td
 
 pytestmark = pytest.mark.docker
 
 
-class Endpoint:
-    def __init__(self, state: Path) -> None:
-        self.state = state
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def start(self) -> None:
-        serve = self.state / "endpoint" / "serve.json"
-        serve.unlink(missing_ok=True)  # a kill -9 leaves the old one behind
-        env = {**os.environ, "ECSDEV_STATE_DIR": str(self.state), "ECSDEV_ENDPOINT_STRICT": "1"}
-        log = open(self.state / "endpoint.log", "ab")  # noqa: SIM115 - the child holds it
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while not serve.exists():
-            assert self.proc.poll() is None and time.monotonic() < deadline, "no endpoint"
-            time.sleep(0.05)
-        import json
-
-        self.url = json.loads(serve.read_text())["url"]
-        wait_healthy(self.url, process=self.proc)
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def ecs(self) -> Any:
-        return client_for(self.url, "ecs")
-
-
-@pytest.fixture
-def ep(tmp_path: Path) -> Iterator[Endpoint]:
-    e = Endpoint(tmp_path)
-    try:
-        yield e
-    finally:
-        if e.proc is not None and e.proc.poll() is None:
-            e.kill()
-        leave_nothing(tmp_path)
-
-
-def test_kill_9_and_restart_loses_nothing(ep: Endpoint) -> None:
+def test_kill_9_and_restart_loses_nothing(own_endpoint: Endpoint) -> None:
+    ep = own_endpoint
     ep.start()
     ecs = ep.ecs()
     ecs.create_cluster(clusterName="kept")

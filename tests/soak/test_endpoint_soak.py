@@ -14,16 +14,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator.endpoint.albprojection import listener_addresses
 from emulator.endpoint.resources import Resources
-from tests.endpoint.conftest import client_for, leave_nothing
-from tests.endpoint.test_restart import Endpoint
+from tests.endpoint.conftest import OwnEndpoint, client_for
+from tests.endpoint.test_ecs_flow import td as plain_td
 
 pytestmark = [pytest.mark.docker, pytest.mark.soak]
 
@@ -32,30 +30,19 @@ WAIT = {"Delay": 1, "MaxAttempts": 180}
 
 
 def td(family: str, version: str) -> dict[str, Any]:
-    return {
-        "family": family,
-        "networkMode": "bridge",
-        "containerDefinitions": [
-            {
-                "name": "app",
-                "image": "ecsdev/echo:latest",
-                "memory": 128,
-                "essential": True,
-                "portMappings": [{"containerPort": 8080}],
-                "environment": [{"name": "VERSION", "value": version}],
-                "stopTimeout": 2,
-                # counted healthy once its check passes (without one, ECS waits 40 s after
-                # RUNNING before a task counts towards minimumHealthyPercent)
-                "healthCheck": {
-                    "command": ["CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"],
-                    "interval": 5,
-                    "timeout": 2,
-                    "retries": 2,
-                    "startPeriod": 2,
-                },
-            }
-        ],
-    }
+    """Counted healthy once its check passes (without one, ECS waits 40 s after RUNNING
+    before a task counts towards minimumHealthyPercent)."""
+    return plain_td(
+        family,
+        environment=[{"name": "VERSION", "value": version}],
+        healthCheck={
+            "command": ["CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"],
+            "interval": 5,
+            "timeout": 2,
+            "retries": 2,
+            "startPeriod": 2,
+        },
+    )
 
 
 class Load:
@@ -98,18 +85,10 @@ def completed(ecs: Any, timeout: float = 120) -> None:
     raise AssertionError("the first deployment never completed")
 
 
-@pytest.fixture
-def ep(tmp_path: Path) -> Iterator[Endpoint]:
-    e = Endpoint(tmp_path)
-    try:
-        yield e
-    finally:
-        if e.proc is not None and e.proc.poll() is None:
-            e.kill()
-        leave_nothing(tmp_path)
-
-
-def test_sigkill_20_times_during_a_rolling_deployment_under_load(ep: Endpoint) -> None:
+def test_sigkill_20_times_during_a_rolling_deployment_under_load(
+    own_endpoint: OwnEndpoint,
+) -> None:
+    ep = own_endpoint
     ep.start()
     ecs, elb, ec2 = ep.ecs(), client_for(ep.url, "elbv2"), client_for(ep.url, "ec2")
     tag = uuid.uuid4().hex[:6]
