@@ -10,6 +10,7 @@ position, so back/forward, breadcrumbs, ``:`` commands and the palette share one
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -73,6 +74,9 @@ SCREENS_BY_KIND: dict[str, type[BaseScreen]] = {
     "tddiff": DiffScreen,
 }
 
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread holds the interpreter before the UI thread may take it."""
+
 TRAIL = 7
 """Breadcrumbs shown (the most recent views)."""
 
@@ -118,11 +122,19 @@ class EcsdevApp(ChangesMixin, KeyRouter):
         self.row_cache: dict[tuple[Route, str], list[Row]] = {}
         self._start = start or [Route.to("clusters")]
         self._now = now or (lambda: datetime.now(UTC))
+        self._switch = sys.getswitchinterval()
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch)
 
     def now(self) -> datetime:
         return self._now()
 
     def on_mount(self) -> None:
+        # Worker threads parse AWS responses while the user types: hand the interpreter
+        # lock to the UI thread sooner than Python's default 5 ms, so keys stay prompt.
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         if self.refresh_interval > 0:
             self.set_interval(self.refresh_interval, self._tick)
         self.history = list(self._start[:-1])

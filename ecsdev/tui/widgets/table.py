@@ -145,17 +145,22 @@ class ResourceTable(DataTable[Cell]):
     def set_rows(self, rows: Iterable[Row]) -> None:
         """Replace every row (a complete refresh)."""
         new = {r.key: r for r in rows}
+        if new == self._rows and self._shown:
+            return  # nothing changed: no sort, no redraw (a refresh of a quiet account)
         self._dirty.update(k for k, r in new.items() if self._rows.get(k) != r)
         self._rows = new
         self._apply()
 
     def upsert(self, rows: Iterable[Row]) -> None:
         """Add or update some rows (a batch arriving)."""
+        changed = False
         for r in rows:
             if self._rows.get(r.key) != r:
                 self._dirty.add(r.key)
                 self._rows[r.key] = r
-        self._apply()
+                changed = True
+        if changed:  # else nothing to sort or redraw (a refresh of a quiet account)
+            self._apply()
 
     def retain(self, keys: set[str]) -> None:
         """Drop rows not in ``keys`` (after a refresh saw every row)."""
