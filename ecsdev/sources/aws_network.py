@@ -24,6 +24,8 @@ from ecsdev.sources.elbwords import (
 from ecsdev.sources.netviews import (
     ListenerView,
     LoadBalancerView,
+    RouteTableView,
+    RouteView,
     RuleView,
     SecurityGroupView,
     SubnetView,
@@ -33,10 +35,35 @@ from ecsdev.sources.netviews import (
     VpcView,
 )
 from ecsdev.sources.views import TaskView
+from emulator.errors import NotFound
 
 
 def _name(tags: Sequence[Any] | None) -> str:
     return next((str(t.get("Value", "")) for t in tags or [] if t.get("Key") == "Name"), "")
+
+
+_ROUTE_TARGETS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "VpcPeeringConnectionId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "EgressOnlyInternetGatewayId",
+    "LocalGatewayId",
+    "CarrierGatewayId",
+)
+
+
+def _route(r: Any) -> RouteView:
+    destination = (
+        r.get("DestinationCidrBlock")
+        or r.get("DestinationIpv6CidrBlock")
+        or r.get("DestinationPrefixListId")
+        or "-"
+    )
+    target = next((str(r[k]) for k in _ROUTE_TARGETS if r.get(k)), "-")
+    return RouteView(str(destination), target, str(r.get("State", "active")))
 
 
 class AwsNetworkMixin(AwsBase):
@@ -123,6 +150,20 @@ class AwsNetworkMixin(AwsBase):
                 )
             )
         return sorted(out, key=lambda s: (s.vpc_id, s.availability_zone, s.cidr))
+
+    def route_table(self, route_table_id: str) -> RouteTableView:
+        with self._aws("ec2:DescribeRouteTables"):
+            resp = self.ec2.describe_route_tables(RouteTableIds=[route_table_id])
+        for rt in resp.get("RouteTables", []):
+            associations: list[Any] = list(rt.get("Associations", []))
+            return RouteTableView(
+                id=rt.get("RouteTableId", ""),
+                vpc_id=rt.get("VpcId", ""),
+                main=any(a.get("Main") for a in associations),
+                subnets=tuple(a["SubnetId"] for a in associations if a.get("SubnetId")),
+                routes=tuple(_route(r) for r in rt.get("Routes", [])),
+            )
+        raise NotFound(f"route table {route_table_id!r} not found")
 
     def list_subnets(self, vpc_id: str | None = None) -> list[SubnetView]:
         return self._subnets([{"Name": "vpc-id", "Values": [vpc_id]}] if vpc_id else [])

@@ -23,6 +23,7 @@ from typing import Protocol, runtime_checkable
 from ecsdev.sources.netviews import (
     ListenerView,
     LoadBalancerView,
+    RouteTableView,
     RuleView,
     SecurityGroupView,
     SubnetView,
@@ -204,6 +205,10 @@ class Source(Protocol):
 
     def task_network(self, task: TaskView) -> TaskNetworkView: ...
 
+    def route_table(self, route_table_id: str) -> RouteTableView:
+        """A route table and its routes (where a subnet's traffic goes)."""
+        ...
+
     def list_load_balancers(self) -> list[LoadBalancerView]: ...
 
     def list_listeners(self, load_balancer_arn: str) -> list[ListenerView]: ...
@@ -286,6 +291,9 @@ class BaseSource:
 
     def task_network(self, task: TaskView) -> TaskNetworkView:
         raise self._unsupported("Networking")
+
+    def route_table(self, route_table_id: str) -> RouteTableView:
+        raise self._unsupported("Route tables")
 
     def list_load_balancers(self) -> list[LoadBalancerView]:
         raise self._unsupported("Load balancers")

@@ -36,6 +36,24 @@ class SubnetView:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteView:
+    destination: str
+    """A CIDR or a prefix list."""
+    target: str
+    """``local``, ``igw-…``, ``nat-…``, ``tgw-…``, ``eni-…``, ``pcx-…``, ``vpce-…``, ``i-…``."""
+    state: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTableView:
+    id: str
+    vpc_id: str
+    main: bool = False
+    subnets: tuple[str, ...] = ()
+    routes: tuple[RouteView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SgRuleView:
     direction: str
     """``in`` or ``out``."""

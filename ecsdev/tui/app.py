@@ -39,7 +39,12 @@ from ecsdev.tui.screens.elb import (
     TargetsScreen,
 )
 from ecsdev.tui.screens.logs import LogsScreen
-from ecsdev.tui.screens.network import SecurityGroupScreen, VpcScreen, VpcsScreen
+from ecsdev.tui.screens.network import (
+    RouteTableScreen,
+    SecurityGroupScreen,
+    VpcScreen,
+    VpcsScreen,
+)
 from ecsdev.tui.screens.task import TaskScreen
 from ecsdev.tui.screens.taskdefs import (
     DiffScreen,
@@ -68,6 +73,7 @@ SCREENS_BY_KIND: dict[str, type[BaseScreen]] = {
     "vpcs": VpcsScreen,
     "vpc": VpcScreen,
     "sg": SecurityGroupScreen,
+    "routes": RouteTableScreen,
     "families": FamiliesScreen,
     "revisions": RevisionsScreen,
     "taskdef": TaskDefinitionScreen,

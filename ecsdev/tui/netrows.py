@@ -17,6 +17,7 @@ from ecsdev.sources.elbwords import target_group_name
 from ecsdev.sources.netviews import (
     ListenerView,
     LoadBalancerView,
+    RouteView,
     RuleView,
     SecurityGroupView,
     SgRuleView,
@@ -293,3 +294,12 @@ def sg_rule_rows(g: SecurityGroupView, names: Mapping[str, str] | None = None) -
             Row(f"{g.id}/{i}", (f"{g.name} ({g.id})", direction, words, r.description or "-"))
         )
     return out
+
+
+ROUTE_COLS = (Col("destination", "DESTINATION"), Col("target", "TARGET"), Col("state", "STATE"))
+
+
+def route_row(r: RouteView) -> Row:
+    """A route; one to an internet gateway is what makes a subnet public."""
+    target = Text(r.target, style="yellow" if r.target.startswith("igw-") else "")
+    return Row(f"{r.destination}>{r.target}", (r.destination, target, fmt.status(r.state)))

@@ -59,6 +59,7 @@ TITLES = {
     "vpcs": "VPCs",
     "vpc": "VPC",
     "sg": "security group",
+    "routes": "route table",
     "families": "task definitions",
     "tddiff": "diff",
     "network": "network",

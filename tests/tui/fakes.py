@@ -24,6 +24,8 @@ from ecsdev.sources.base import (
 from ecsdev.sources.netviews import (
     ListenerView,
     LoadBalancerView,
+    RouteTableView,
+    RouteView,
     RuleView,
     SecurityGroupView,
     SgRuleView,
@@ -580,6 +582,16 @@ class FakeSource(BaseSource):
         self, vpc_id: str | None = None, ids: Sequence[str] | None = None
     ) -> list[SecurityGroupView]:
         return [g for g in GROUPS if vpc_id in (None, g.vpc_id) and (not ids or g.id in ids)]
+
+    def route_table(self, route_table_id: str) -> RouteTableView:
+        public = route_table_id == "rtb-0public"
+        routes = [RouteView("10.0.0.0/16", "local")]
+        if public:
+            routes.append(RouteView("0.0.0.0/0", "igw-0main"))
+        else:
+            routes.append(RouteView("0.0.0.0/0", "nat-0a", "blackhole"))
+        subnets = tuple(s.id for s in SUBNETS if s.route_table_id == route_table_id)
+        return RouteTableView(route_table_id, "vpc-0main", False, subnets, tuple(routes))
 
     def task_network(self, task: TaskView) -> TaskNetworkView:
         return TaskNetworkView(

@@ -181,6 +181,20 @@ async def test_peer_security_groups_by_name() -> None:
         assert rules.all_rows["sg-0app/0"].plain(2) == "tcp port 8080 from sg-0alb (alb)"
 
 
+async def test_a_subnet_opens_its_route_table() -> None:
+    app = app_for(FakeSource())
+    async with running(app) as pilot:
+        app.run_command("vpc")
+        await settle(pilot)
+        await press(pilot, "enter")  # VPC main: its subnets, public ones first
+        subnets = app.screen.table  # type: ignore[attr-defined]
+        subnets.move_to_key("subnet-0public0a")
+        await press(pilot, "enter")
+        assert app.screen.route.kind == "routes"  # type: ignore[attr-defined]
+        routes = {r.plain(0): r.plain(1) for r in app.screen.table.all_rows.values()}  # type: ignore[attr-defined]
+        assert routes == {"10.0.0.0/16": "local", "0.0.0.0/0": "igw-0main"}
+
+
 # -- snapshots of the views an incident starts from ---------------------------------------
 
 Compare = Callable[..., bool]

@@ -1,4 +1,5 @@
-"""VPCs -> subnets (public or private, AZ, CIDR) and security groups -> their rules.
+"""VPCs -> subnets (public or private, AZ, CIDR) -> their route table, and security groups
+-> their rules.
 
 None of the ECS dashboards show the network, yet "why can't task A reach B" is answered
 there: whether a subnet routes to an internet gateway and which security group admits
@@ -64,10 +65,34 @@ class VpcScreen(TableScreen):
     def open_row(self, table: ResourceTable, row: Row) -> None:
         if table.id == "sg-table":
             self.dash.navigate(Route.to("sg", sg=row.key, label=row.plain(1)))
+        elif table.id == "subnet-table" and row.plain(6) not in ("", "-"):
+            self.dash.navigate(Route.to("routes", rt=row.plain(6), label=row.plain(6)))
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.table.focus()
         self.update_bars()
+
+
+class RouteTableScreen(TableScreen):
+    """A route table: where traffic from its subnets goes (Enter on a subnet)."""
+
+    def __init__(self, route: Route) -> None:
+        super().__init__(route)
+        self.rt = route.get("rt")
+
+    def body(self) -> ComposeResult:
+        yield Static(id="summary")
+        yield ResourceTable(netrows.ROUTE_COLS, id="routes")
+
+    def fetch(self) -> None:
+        table = self.source.route_table(self.rt)
+        summary = f" {table.id}  vpc {table.vpc_id}  {'main  ' if table.main else ''}"
+        summary += f"subnets {', '.join(table.subnets) or '-'}"
+        self.deliver(self.query_one("#summary", Static).update, summary)
+        self.load_rows(
+            self.query_one("#routes", ResourceTable),
+            iter([[netrows.route_row(r) for r in table.routes]]),
+        )
 
 
 def peer_names(source: Source, groups: Sequence[SecurityGroupView]) -> dict[str, str]:
