@@ -181,6 +181,21 @@ async def test_peer_security_groups_by_name() -> None:
         assert rules.all_rows["sg-0app/0"].plain(2) == "tcp port 8080 from sg-0alb (alb)"
 
 
+async def test_taskdef_diff_skips_deregistered_revisions() -> None:
+    class Gap(FakeSource):  # web:6 was deregistered: the one before web:7 is web:5
+        def list_task_definitions(self, family: str) -> list[str]:
+            return [td_arn("web", 7), td_arn("web", 5)] if family == "web" else []
+
+    app = app_for(Gap())
+    async with running(app) as pilot:
+        app.navigate(app.history[0].to("taskdef", arn=td_arn("web", 7)))
+        await settle(pilot)
+        await press(pilot, "d")
+        await settle(pilot)
+        assert isinstance(app.screen, DiffScreen)
+        assert (app.screen.old, app.screen.new) == (td_arn("web", 5), td_arn("web", 7))
+
+
 async def test_a_subnet_opens_its_route_table() -> None:
     app = app_for(FakeSource())
     async with running(app) as pilot:

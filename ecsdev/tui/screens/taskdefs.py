@@ -1,12 +1,14 @@
 """Task definitions: families -> revisions -> one revision, and the diff of two revisions.
 
-"What changed in this deploy?" is answered by diffing the revision a service runs with the
-one before (``d``), or any two marked with space (``D``). Secrets appear as names and
+"What changed in this deploy?" is answered by ``d`` on a service (the revision being rolled
+out against the one it replaces), ``d`` here (against the revision registered before it),
+or any two revisions marked with space (``D``). Secrets appear as names and
 their ``valueFrom`` reference only; a task definition holds no secret values.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.table import Table
@@ -22,6 +24,7 @@ from ecsdev.tui import fmt
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import BaseScreen, TableScreen
 from ecsdev.tui.widgets.table import Col, ResourceTable, Row
+from emulator.errors import EcsdevError
 
 
 class FamiliesScreen(TableScreen):
@@ -155,11 +158,26 @@ class TaskDefinitionScreen(BaseScreen):
         self.query_one("#taskdef", Static).update(describe(td))
 
     def action_diff_previous(self) -> None:
-        if self.td is None or self.td.revision <= 1:
-            self.notify("No earlier revision to compare with", timeout=3)
+        """The revision registered before this one that still exists (not simply N-1,
+        which may have been deregistered)."""
+        if self.td is None:
             return
-        previous = self.td.arn.rsplit(":", 1)[0] + f":{self.td.revision - 1}"
-        self.dash.navigate(Route.to("tddiff", old=previous, new=self.td.arn))
+        self.run_worker(self._previous, thread=True, exclusive=True, exit_on_error=False)
+
+    def _previous(self) -> None:
+        td = self.td
+        if td is None:
+            return
+        try:
+            arns = self.source.list_task_definitions(td.family)
+        except EcsdevError as e:
+            self.deliver(partial(self.notify, e.message, severity="error"))
+            return
+        older = [a for a in arns if int(a.rsplit(":", 1)[-1]) < td.revision]
+        if not older:
+            self.deliver(partial(self.notify, "No earlier revision to compare with", timeout=3))
+            return
+        self.deliver(self.dash.navigate, Route.to("tddiff", old=older[0], new=td.arn))
 
     def action_revisions(self) -> None:
         if self.td:
