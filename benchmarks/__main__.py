@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint"]
+SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint", "cfn"]
 
 
 def main(argv: list[str]) -> int:

@@ -24,7 +24,7 @@ from ecsdev.cli import output
 from ecsdev.cli.base import cli
 from emulator.errors import EcsdevError
 
-COMMAND_MODULES = ("validate", "runtask", "tasks", "stack", "events", "targets", "dash")
+COMMAND_MODULES = ("validate", "runtask", "tasks", "stack", "events", "targets", "dash", "render")
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"ecsdev.cli.{_name}")

@@ -15,14 +15,17 @@ import click
 
 from ecsdev.cli import output
 from ecsdev.cli.stackref import StackRef, all_stacks, resolve
+from ecsdev.cli.template import compose_template_options
 from emulator.errors import UsageError
 
-FILE_OPT = click.option(
-    "-f",
-    "--file",
-    "file",
-    metavar="LAYOUT",
-    help="Layout (default ./ecsdev.yaml) or task-definition JSON.",
+FILE_OPT = compose_template_options(  # with -f: --parameter, --stack-name ... for templates
+    click.option(
+        "-f",
+        "--file",
+        "file",
+        metavar="LAYOUT",
+        help="Layout (default ./ecsdev.yaml), task-definition JSON, CloudFormation template or cdk.out.",
+    )
 )
 STACK_OPT = click.option("--stack", metavar="NAME", help="Act on a stack by name instead of -f.")
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print AWS-shaped JSON.")

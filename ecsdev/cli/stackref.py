@@ -66,6 +66,10 @@ def resolve(
     path = Path(file)
     if not path.exists():
         raise UsageError(f"{file}: no such file", "Check the path given with -f.")
+    from ecsdev.cli.template import template_ref  # a CloudFormation template or cdk.out
+
+    if (ref := template_ref(path, stack, sink)) is not None:
+        return ref
     loaded = load_file(path, warn=sink)
     if isinstance(loaded, TaskDefinition):
         return StackRef(name=stack or BARE_STACK, task_definition=loaded, file=str(path))
