@@ -140,6 +140,9 @@ def targets(
         output.dump_json({"TargetHealthDescriptions": descs})
     else:
         output.table(COLUMNS, targets_rows(groups), wide=output_format == "wide")
+        from ecsdev.cli.tasks import listener_notes
+
+        listener_notes([ref.name])
     if not running_controller(ref.name):
         output.note(
             f"[yellow]the controller of {ref.name} is not running: this is the last known "

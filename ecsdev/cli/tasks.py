@@ -63,7 +63,8 @@ def ps(
     services: list[dict[str, Any]] = []
     stack_of: dict[str, str] = {}
     stopped_hidden = 0
-    for name in stacks_for(file, stack, rt):
+    names = stacks_for(file, stack, rt)
+    for name in names:
         store = Store(name)
         runner = _runner(rt, store)
         observed = runner.observe()  # once: services and tasks are described from it
@@ -97,8 +98,22 @@ def ps(
         )
         return
     print_tasks(tasks, stack_of if len(set(stack_of.values())) > 1 else None, wide=wide)
+    listener_notes(names)
     if stopped_hidden:
         output.note(f"[dim]{stopped_hidden} stopped task(s) not shown: ecsdev ps -a[/dim]")
+
+
+def listener_notes(stacks: list[str]) -> None:
+    """Where the load balancers made through the endpoint answer (a listener whose port
+    was taken answers elsewhere)."""
+    from emulator.endpoint.albprojection import stack_listeners
+
+    for name in stacks:
+        for a in stack_listeners(name):
+            moved = f" (port {a['port']} was taken)" if a["moved"] else ""
+            output.note(
+                f"load balancer {a['loadBalancer']}: listener {a['port']} at {a['url']}{moved}"
+            )
 
 
 def find_task(file: str | None, stack: str | None, ref: str, rt: Any) -> tuple[Any, str]:

@@ -137,6 +137,26 @@ def listener_addresses(resources: Resources, region: str | None = None) -> list[
     return out
 
 
+def stack_listeners(stack: str) -> list[dict[str, Any]]:
+    """Where the listeners of the load balancers ``stack`` runs answer (the endpoint's records,
+    in any region): for ``ecsdev ps`` and ``ecsdev targets``; [] with no endpoint state."""
+    from emulator.endpoint.resources import endpoint_dir
+
+    path = endpoint_dir() / "resources.db"
+    if not path.exists():
+        return []
+    res = Resources(path)
+    try:
+        mine = {a for p in res.list(ElbProjection) if p.stack == stack for a in p.load_balancers}
+        return [
+            a
+            for a in listener_addresses(res)
+            if a["listenerArn"].replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0] in mine
+        ]
+    finally:
+        res.close()
+
+
 # -- the projection ------------------------------------------------------------------------------
 
 

@@ -6,6 +6,9 @@ everything deleted again. Each answer is checked against botocore's shapes (stri
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.endpoint.conftest import AwsCli
+from tests.endpoint.conftest import AwsCli, EndpointProcess
 
 pytestmark = pytest.mark.docker
 
@@ -35,7 +38,7 @@ def get(url: str, timeout: float = 60) -> tuple[int, str]:
 
 
 def test_a_stack_from_create_cluster_to_delete_with_the_aws_cli(
-    aws: AwsCli, tmp_path: Path
+    aws: AwsCli, endpoint: EndpointProcess, tmp_path: Path
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     cluster, family, name = f"cli-{tag}", f"cli-web-{tag}", f"cli-{tag}"
@@ -116,6 +119,17 @@ def test_a_stack_from_create_cluster_to_delete_with_the_aws_cli(
     status, body = get(f"{url}/app/hello")
     assert status == 200 and "/app/hello" in body
     assert get(f"{url}/elsewhere")[0] == 404  # the listener's default action
+    # ecsdev sees the same cluster and says where its listener answers
+    ps = subprocess.run(
+        [str(Path(sys.executable).with_name("ecsdev")), "ps", "--stack", cluster],
+        env={**os.environ, "ECSDEV_STATE_DIR": str(endpoint.state_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ps.returncode == 0, ps.stderr
+    assert f"listener {port} at http://127.0.0.1:{port}/" in ps.stderr
+    assert ps.stdout.count("RUNNING") >= 2
     health = aws.ok("elbv2", "describe-target-health", "--target-group-arn", tg)
     assert [d["TargetHealth"]["State"] for d in health["TargetHealthDescriptions"]] == [
         "healthy",
