@@ -13,19 +13,16 @@ import click
 from ecsdev.cli.base import FILE_OPT, cli, stack_ref
 
 
-@cli.group()
-def render() -> None:
-    """Render a layout for another tool (cloudformation)."""
-
-
-@render.command()
+@cli.command()
+@click.argument("target", type=click.Choice(["cloudformation"]), metavar="cloudformation")
 @FILE_OPT
 @click.option("-o", "--output", "out", metavar="FILE", help="Write the template here, not stdout.")
 @click.option(
     "--existing-vpc", is_flag=True, help="Take the VPC and subnets as parameters, not create them."
 )
-def cloudformation(file: str | None, out: str | None, existing_vpc: bool) -> None:
-    """Print a CloudFormation template that deploys the layout to Amazon ECS (Fargate).
+def render(target: str, file: str | None, out: str | None, existing_vpc: bool) -> None:
+    """Render a layout for real ECS: `render cloudformation` prints a CloudFormation template
+    that deploys it (Fargate).
 
     Local-only settings (publish, images.build, headers.translate, cdn) are left out, with a
     comment saying so; locally built images become parameters."""

@@ -23,6 +23,7 @@ from emulator.model.yamlsource import Lines, PathT, path_key, read_text, render_
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 200_000
+_SNIFF = 1 << 20  # how much of a file is read to tell a template from a layout
 _FN_TAGS = frozenset(
     [
         "Sub",
@@ -222,9 +223,12 @@ def looks_like_template(path: Path) -> bool:
     layout or a task definition: it has ``Resources`` or ``AWSTemplateFormatVersion``."""
     if path.is_dir():
         return (path / "manifest.json").is_file()
+    if not path.is_file():  # a FIFO or a device (/dev/zero): never read to the end
+        return False
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        with path.open("rb") as f:
+            text = f.read(_SNIFF).decode("utf-8-sig", errors="replace")
+    except OSError:
         return False
     for line in text.splitlines():
         stripped = line.strip().strip('"')
