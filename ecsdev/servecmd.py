@@ -11,8 +11,6 @@ lock; a second ``serve -d`` reports the running one.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from emulator.endpoint import daemon
@@ -55,8 +53,3 @@ def serve(port: int, host: str, detach: bool, stop: bool) -> None:
 
 def _ready(url: str) -> None:
     click.echo(f"export AWS_ENDPOINT_URL={url}", err=True)
-
-
-if __name__ == "__main__":  # before the CLI registers it: python -m ecsdev.servecmd
-    serve(prog_name="ecsdev serve")
-    sys.exit(0)

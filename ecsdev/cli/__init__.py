@@ -28,6 +28,7 @@ COMMAND_MODULES = ("validate", "runtask", "tasks", "stack", "events", "targets",
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"ecsdev.cli.{_name}")
+cli.add_command(importlib.import_module("ecsdev.servecmd").serve)  # ecsdev serve (issue 10)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.endpoint.conftest import REPO, AwsCli
 
-SERVE = [sys.executable, "-m", "ecsdev.servecmd"]
+SERVE = [sys.executable, "-m", "ecsdev", "serve"]
 
 
 def serve(state: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
