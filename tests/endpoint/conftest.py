@@ -356,23 +356,8 @@ class OwnEndpoint:
         self.url = ""
 
     def start(self) -> None:
-        serve = self.state / "endpoint" / "serve.json"
-        serve.unlink(missing_ok=True)  # a kill -9 leaves the old one behind
-        env = {**os.environ, "ECSDEV_STATE_DIR": str(self.state), "ECSDEV_ENDPOINT_STRICT": "1"}
-        log = open(self.state / "endpoint.log", "ab")  # noqa: SIM115 - the child holds it
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator.endpoint.main", "--port", "0"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while not serve.exists():
-            assert self.proc.poll() is None and time.monotonic() < deadline, "no endpoint"
-            time.sleep(0.05)
-        self.url = json.loads(serve.read_text())["url"]
-        wait_healthy(self.url, process=self.proc)
+        ep = start_endpoint(self.state)
+        self.proc, self.url = ep.process, ep.url
 
     def kill(self) -> None:
         assert self.proc is not None
