@@ -44,7 +44,9 @@ def dash_options(f: Any) -> Any:
     for opt in reversed(
         [
             click.option(
-                "--context", help="local:STACK, localstack, or an AWS profile (aws:NAME)."
+                "--context",
+                help="local (the emulator's endpoint), local:STACK (a stack read directly),"
+                " localstack, or an AWS profile (aws:NAME).",
             ),
             click.option("--profile", help="AWS profile (default: AWS_PROFILE)."),
             click.option("--region", help="AWS region (default: AWS_REGION or the profile's)."),

@@ -1,10 +1,16 @@
 """``ecsdev dash`` (and ``ecsdev`` with no command): the terminal dashboard.
 
-Why a module of its own: it is the only command that imports textual, and only when run."""
+Why a module of its own: it is the only command that imports textual, and only when run. It
+also hands the dashboard the two ways to the emulator, as callables (ecsdev/sources never
+imports the engine): the endpoint's URL, for the ``local`` context (the main one: the same
+AwsSource that reads AWS, on ``ecsdev serve``), and the stacks read directly
+(``local:<stack>``, the direct view kept alongside it)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import click
 
 from ecsdev.cli.base import cli, dash_options
 
@@ -32,6 +38,7 @@ def dash(
         write=write,
         refresh=refresh,
         local_sources=_local_sources,
+        local_endpoint=local_endpoint,
     )
 
 
@@ -39,3 +46,21 @@ def _local_sources() -> list[Any]:
     from ecsdev.sources.local import local_sources
 
     return list(local_sources())
+
+
+def local_endpoint(*, start: bool) -> str | None:
+    """The URL of the endpoint serving this state directory; with ``start``, one is started
+    in the background (as ``ecsdev serve -d``) when none runs, saying so on stderr."""
+    from emulator.endpoint import daemon
+
+    state = daemon.running()
+    if state is not None:
+        return str(state["url"])
+    if not start:
+        return None
+    click.echo("Starting the ecsdev endpoint in the background (ecsdev serve -d)...", err=True)
+    state, started = daemon.start()
+    url = str(state["url"])
+    if started:
+        click.echo(f"ecsdev endpoint on {url} (stop it with: ecsdev serve --stop)", err=True)
+    return url

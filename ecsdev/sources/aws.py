@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 SERVICES_PER_DESCRIBE = 10
 TASKS_PER_DESCRIBE = 100
 CLUSTERS_PER_DESCRIBE = 100
+Factory = Callable[[str, str | None, Config], Any]
 SSM_PLUGIN_URL = "https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html"
 
 
@@ -100,7 +101,9 @@ class AwsSource(AwsNetworkMixin, AwsLogsMixin, AwsBase):
     """ECS, EC2, ELBv2 and CloudWatch Logs through boto3, as views."""
 
     @classmethod
-    def for_context(cls, context: Context, region: str | None, *, writable: bool) -> AwsSource:
+    def for_context(
+        cls, context: Context, region: str | None, *, writable: bool, factory: Factory | None = None
+    ) -> AwsSource:
         region = region or context.region or "us-east-1"
         info = SourceInfo(
             name=context.name,
@@ -111,9 +114,9 @@ class AwsSource(AwsNetworkMixin, AwsLogsMixin, AwsBase):
             production=context.production,
             writable=writable,
         )
-        factory = (
-            localstack_factory() if context.kind == "localstack" else boto3_factory(context.profile)
-        )
+        if factory is None:
+            ls = context.kind == "localstack"
+            factory = localstack_factory() if ls else boto3_factory(context.profile)
         return cls(info, factory)
 
     def __init__(

@@ -161,11 +161,11 @@ class AwsBase:
             ) from e
         except EndpointConnectionError as e:
             where = self._info.endpoint_url or f"AWS in {self._info.region}"
-            hint = (
-                "is LocalStack running? Its address comes from LOCALSTACK_HOST / AWS_ENDPOINT_URL"
-                if self._info.kind == "localstack"
-                else "check the network, the region and AWS_ENDPOINT_URL"
-            )
+            hint = {
+                "localstack": "is LocalStack running? Its address comes from LOCALSTACK_HOST"
+                " / AWS_ENDPOINT_URL",
+                "local": "is the ecsdev endpoint running? Start it: ecsdev serve -d",
+            }.get(self._info.kind, "check the network, the region and AWS_ENDPOINT_URL")
             raise AwsAccessError(f"{call} failed: nothing answers at {where}", hint=hint) from e
         except NoCredentialsError as e:
             raise AwsAccessError(

@@ -1,16 +1,20 @@
 """Discovering the places the dashboard can look at, and opening a ``Source`` for one.
 
-A *context* is one environment: a stack run by the local emulator (``local:<stack>``),
-LocalStack (``localstack``), or an AWS profile from the user's AWS config
-(``aws:<profile>``). Users switch between them inside the app, and the CLI opens one by
-name (``--context``/``--profile``). The AWS CLI's own conventions decide the defaults, so
-the dashboard looks where ``aws`` would: ``AWS_PROFILE`` picks the profile, ``AWS_REGION``
-then ``AWS_DEFAULT_REGION`` beat the profile's region, and ``AWS_ENDPOINT_URL`` (read by
-botocore itself) redirects every call. LocalStack's endpoint comes from localstack-client,
-which honours ``LOCALSTACK_HOST``, ``USE_SSL`` and ``AWS_ENDPOINT_URL``.
+A *context* is one environment: the local emulator through its AWS endpoint (``local``),
+LocalStack (``localstack``), or an AWS profile from the user's AWS config (``aws:<profile>``).
+``local`` is the main view of the emulator: the same ``AwsSource`` that reads AWS, pointed at
+``ecsdev serve`` with fixed fake credentials, so the dashboard shows what any AWS client sees.
+Each stack is also listed as ``local:<stack>``, read directly from the state directory and
+Docker (``LocalSource``, the *direct* view that came before the endpoint). Users switch
+between them inside the app, and the CLI opens one by name (``--context``/``--profile``).
+The AWS CLI's own conventions decide the defaults, so the dashboard looks where ``aws``
+would: ``AWS_PROFILE`` picks the profile, ``AWS_REGION`` then ``AWS_DEFAULT_REGION`` beat the
+profile's region, and ``AWS_ENDPOINT_URL`` (read by botocore itself) redirects every call.
+LocalStack's endpoint comes from localstack-client, which honours ``LOCALSTACK_HOST``,
+``USE_SSL`` and ``AWS_ENDPOINT_URL``.
 
-Local stacks come from a callable passed in by the CLI, so this module never imports the
-emulator's engine or Docker.
+Local stacks and the endpoint's URL come from callables passed in by the CLI, so this module
+never imports the emulator's engine or Docker.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import botocore.session
 from botocore.exceptions import BotoCoreError
@@ -36,8 +41,19 @@ from emulator.errors import UsageError
 
 DEFAULT_REGION = "us-east-1"
 LOCALSTACK = "localstack"
+LOCAL = "local"
 
 LocalSources = Callable[[], list[Source]]
+
+
+class LocalEndpoint(Protocol):
+    """Where ecsdev's endpoint answers, as the CLI finds it."""
+
+    def __call__(self, *, start: bool) -> str | None:
+        """The running endpoint's URL, else None; with ``start``, one is started in the
+        background when none runs (and its URL returned). Raises ``EcsdevError`` when it
+        cannot start."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +66,17 @@ class Context:
     production: bool = False
     read_only: bool = False
     """Never writable (production profiles, ``read_only`` in ecsdev's config)."""
+    direct: bool = False
+    """A local stack read directly from the state directory and Docker (``LocalSource``),
+    not through the endpoint."""
 
     @property
     def short(self) -> str:
         return self.name.split(":", 1)[-1]
+
+    @property
+    def kind_label(self) -> str:
+        return f"{self.kind} (direct)" if self.direct else self.kind
 
 
 def env_region(env: Mapping[str, str]) -> str | None:
@@ -76,10 +99,12 @@ class ContextCatalog:
         local_sources: LocalSources | None = None,
         *,
         write: bool = False,
+        local_endpoint: LocalEndpoint | None = None,
     ) -> None:
         self.config = config
         self.write = write
         self._local_sources = local_sources
+        self._local_endpoint = local_endpoint
         self._locals: dict[str, Source] = {}
         self._accounts: dict[tuple[str, str | None, str | None], str | None] = {}
         self._accounts_lock = threading.Lock()
@@ -120,18 +145,40 @@ class ContextCatalog:
             endpoint_url=localstack_endpoint(),
         )
 
+    def endpoint_context(self) -> Context | None:
+        """``local``: the emulator through its endpoint, at the running endpoint's URL (None
+        until one runs: ``open`` starts it). None when the CLI passed no endpoint. Makes no
+        call: the CLI's callable only reads the state directory when not asked to start."""
+        if self._local_endpoint is None:
+            return None
+        url = self._local_endpoint(start=False)
+        return Context(name=LOCAL, kind="local", region=DEFAULT_REGION, endpoint_url=url)
+
     def local_contexts(self) -> list[Context]:
-        """Stacks the emulator runs. Calls the CLI's callable, which may ask Docker: call
-        from a worker thread."""
+        """Stacks the emulator runs, each read directly (``LocalSource``). Calls the CLI's
+        callable, which may ask Docker: call from a worker thread."""
         if self._local_sources is None:
             return []
         self._locals = {s.info.name: s for s in self._local_sources()}
         return [
-            Context(name=n, kind="local", region=s.info.region) for n, s in self._locals.items()
+            Context(name=n, kind="local", region=s.info.region, direct=True)
+            for n, s in self._locals.items()
         ]
 
+    def api_contexts(self) -> list[Context]:
+        """The contexts read through the AWS API (each has regions); listing them asks
+        neither Docker nor the network."""
+        local = self.endpoint_context()
+        return [*([local] if local else []), self.localstack_context(), *self.aws_contexts()]
+
     def contexts(self) -> list[Context]:
-        return [*self.local_contexts(), self.localstack_context(), *self.aws_contexts()]
+        local = self.endpoint_context()
+        return [
+            *([local] if local else []),
+            *self.local_contexts(),
+            self.localstack_context(),
+            *self.aws_contexts(),
+        ]
 
     def find(self, name: str, contexts: list[Context] | None = None) -> Context:
         """A context by full name (``aws:prod``) or short name (``prod``)."""
@@ -150,7 +197,8 @@ class ContextCatalog:
     def initial(self, context: str | None = None, profile: str | None = None) -> Context:
         """The context to open first: ``--context``, else ``--profile``, else
         ``AWS_PROFILE``, else ``AWS_ENDPOINT_URL`` (the default profile at that endpoint),
-        else a running local stack, else the default AWS profile. What the user passed
+        else ``local`` when the endpoint runs or there are local stacks (a stack directly
+        when the CLI passed no endpoint), else the default AWS profile. What the user passed
         always beats a stack that happens to be running."""
         if context:
             return self.find(context)
@@ -161,9 +209,12 @@ class ContextCatalog:
             return self.profile_context(current)
         if os.environ.get("AWS_ENDPOINT_URL"):
             return self.aws_contexts()[0]
+        endpoint = self.endpoint_context()
+        if endpoint is not None and endpoint.endpoint_url:
+            return endpoint
         local = self.local_contexts()
         if local:
-            return local[0]
+            return endpoint or local[0]
         return self.aws_contexts()[0]
 
     def profile_context(self, profile: str) -> Context:
@@ -185,10 +236,11 @@ class ContextCatalog:
     # -- opening -----------------------------------------------------------------------
 
     def writable(self, context: Context) -> bool:
-        """Local stacks and LocalStack take changes; AWS only with ``--write``; production
-        and read-only profiles never, nor any context on the same endpoint with the same
-        credentials as one of them (LocalStack's credentials are dummies: its endpoint is
-        enough). The account check, which needs a call, is made by ``open``."""
+        """The emulator (``local``, its stacks) and LocalStack take changes; AWS only with
+        ``--write``; production and read-only profiles never, nor any context on the same
+        endpoint with the same credentials as one of them (LocalStack's credentials are
+        dummies: its endpoint is enough). The account check, which needs a call, is made by
+        ``open``."""
         if context.read_only or context.production:
             return False
         if context.kind == "local":
@@ -270,7 +322,7 @@ class ContextCatalog:
 
     def open(self, context: Context, region: str | None = None) -> Source:
         """A source for ``context`` (in ``region`` when given). Creating one makes no call."""
-        if context.kind == "local":
+        if context.kind == "local" and context.direct:
             if context.name not in self._locals:
                 self.local_contexts()
             try:
@@ -279,9 +331,27 @@ class ContextCatalog:
                 raise UsageError(f"local stack {context.short!r} is no longer running") from None
         from ecsdev.sources.aws import AwsSource
 
+        if context.kind == "local":
+            return self._open_endpoint(context, region)
         context = self.guarded(context)
         return AwsSource.for_context(
             context, region or context.region, writable=self.writable(context)
+        )
+
+    def _open_endpoint(self, context: Context, region: str | None) -> Source:
+        """``local``: an AwsSource on the endpoint (started when none runs), with fake
+        credentials; always writable, since it is the emulator."""
+        from ecsdev.sources.aws import AwsSource
+        from ecsdev.sources.aws_endpoint import endpoint_factory
+
+        if self._local_endpoint is None:
+            raise UsageError("this dashboard was started without the local endpoint")
+        url = self._local_endpoint(start=True)
+        if not url:
+            raise UsageError("the local endpoint is not running", hint="start it: ecsdev serve -d")
+        context = replace(context, endpoint_url=url)
+        return AwsSource.for_context(
+            context, region or context.region, writable=True, factory=endpoint_factory(url)
         )
 
     # -- internals ---------------------------------------------------------------------

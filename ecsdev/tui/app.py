@@ -311,7 +311,7 @@ class EcsdevApp(ChangesMixin, KeyRouter):
                 found.title, f"Open {found.title}", partial(self.navigate, found.route)
             )
         if self.catalog is not None:
-            for context in [self.catalog.localstack_context(), *self.catalog.aws_contexts()]:
+            for context in self.catalog.api_contexts():
                 yield SystemCommand(
                     f"Context {context.name}",
                     f"Switch to {context.name}",
@@ -334,15 +334,11 @@ class EcsdevApp(ChangesMixin, KeyRouter):
 
     def switch_region(self, region: str) -> None:
         info = self.source.info
-        if self.catalog is None or info.kind == "local":
-            self.notify("This context has no other regions", severity="warning")
+        if self.catalog is None or (info.kind == "local" and not info.endpoint_url):
+            self.notify("This context has no other regions", severity="warning")  # a stack
             return
         try:
-            context = next(
-                c
-                for c in [self.catalog.localstack_context(), *self.catalog.aws_contexts()]
-                if c.name == info.name
-            )
+            context = next(c for c in self.catalog.api_contexts() if c.name == info.name)
         except StopIteration:
             self.notify(f"Unknown context {info.name}", severity="error")
             return

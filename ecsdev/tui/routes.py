@@ -96,7 +96,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("vpc", ("vpcs", "net", "network"), "VPCs, subnets and security groups"),
     Command("td", ("taskdefs", "taskdefinitions", "tds"), "Task definition families"),
     Command(
-        "ctx", ("context", "contexts"), "Switch context (local stack, LocalStack, AWS profile)"
+        "ctx",
+        ("context", "contexts"),
+        "Switch context (local, a local stack, LocalStack, AWS profile)",
     ),
     Command("region", ("regions",), "Switch region"),
     Command("help", ("?", "h"), "Key bindings"),

@@ -1,5 +1,6 @@
-"""Switching where the dashboard looks: contexts (local stacks, LocalStack, AWS profiles)
-and regions, inside the app (e1s's ctrl-p/ctrl-r, k9s's ``:ctx``).
+"""Switching where the dashboard looks: contexts (``local``, the emulator through its
+endpoint; each local stack directly, marked "local (direct)"; LocalStack; AWS profiles) and
+regions, inside the app (e1s's ctrl-p/ctrl-r, k9s's ``:ctx``).
 
 Discovering local stacks may ask Docker, so the list is built in a worker like any other
 data. Production profiles are marked, so choosing one is never an accident.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 
-from ecsdev.sources.contexts import Context
+from ecsdev.sources.contexts import LOCAL, Context
 from ecsdev.tui.routes import Route
 from ecsdev.tui.screens.base import TableScreen
 from ecsdev.tui.widgets.table import Col, ResourceTable, Row
@@ -64,7 +65,8 @@ class ContextsScreen(TableScreen):
             mode = Text("writable", style="yellow")
         else:
             mode = Text("read-only")
-        return Row(c.name, (name, c.kind, c.region or "-", c.endpoint_url or "-", mode))
+        endpoint = c.endpoint_url or ("starts when opened" if c.name == LOCAL else "-")
+        return Row(c.name, (name, c.kind_label, c.region or "-", endpoint, mode))
 
     def open_row(self, table: ResourceTable, row: Row) -> None:
         context = self.contexts.get(row.key)
