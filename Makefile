@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 LAYOUT ?= layouts/demo/ecsdev.yaml
 STAMP := $(VENV)/.installed
 
-.PHONY: up down test test-fast check lint typecheck bench soak engine images clean
+.PHONY: up down test test-fast test-slow check lint typecheck bench soak engine images clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,6 +46,10 @@ check: lint typecheck test
 
 bench: $(STAMP) images
 	$(BIN)/python -m benchmarks
+
+## Long runs of external tools (Terraform against the endpoint, where it is installed).
+test-slow: $(STAMP) images
+	$(BIN)/python -m pytest -q -ra -m slow --timeout 1800
 
 ## Fault-injection runs (e.g. the endpoint killed 20 times during a rolling deployment).
 soak: $(STAMP) images

@@ -11,6 +11,7 @@ start it again: it adopts what runs.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -23,11 +24,25 @@ from emulator.arns import Account
 from emulator.errors import DockerUnavailable, EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.runtime.base import ContainerRuntime
+from emulator.scheduler import SchedulerSettings
 from emulator.stacklock import StackLock as StackLock  # where callers have found it
 from emulator.store import Store, stack_dir
 from emulator.tasks import TaskRunner
 
 TICK_SECONDS = 1.0
+
+
+UNCHECKED_HEALTHY_AFTER = "ECSDEV_UNCHECKED_HEALTHY_AFTER"
+"""Seconds after RUNNING before a task without a container health check counts as healthy
+(ECS: 40). The test suite lowers it; so can an impatient developer."""
+
+
+def scheduler_settings() -> SchedulerSettings:
+    value = os.environ.get(UNCHECKED_HEALTHY_AFTER, "")
+    try:
+        return SchedulerSettings(no_health_check_healthy_after=float(value))
+    except ValueError:
+        return SchedulerSettings()
 
 
 class Controller:
@@ -54,7 +69,9 @@ class Controller:
         self.stopping = threading.Event()
         from emulator.services import ServiceManager
 
-        self.services = ServiceManager(self.tasks, store, account or Account(), cluster, sink)
+        self.services = ServiceManager(
+            self.tasks, store, account or Account(), cluster, sink, settings=scheduler_settings()
+        )
         self.extensions: list[Any] = [self.services]  # objects with tick(now, observed)
         self.alb: Any = None
         self._attach_alb()
