@@ -85,8 +85,6 @@ def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
     return {str(k): list(v) for k, v in groups.items()}
 
 
-
-
 def drain_seconds(store: Store, service: str) -> int:
     """How long a task of ``service`` drains from its target groups before it stops (the
     longest deregistrationDelay among them); 0 when it is behind no load balancer."""

@@ -314,9 +314,7 @@ def test_unhealthy_target_leaves_comes_back_and_is_replaced(tmp_path: Path) -> N
             30,
             "the unhealthy task to stop",
         )
-        assert (
-            stopped[0].stopped_reason == f"Task failed ELB health checks in (target-group {arn})"
-        )
+        assert stopped[0].stopped_reason == f"Task failed ELB health checks in (target-group {arn})"
         assert stopped[0].stop_code == "ServiceSchedulerInitiated"
         new = wait(
             lambda: [d for d in s.serving("fragile") if d["Ecsdev"]["TaskArn"] != fragile_task],

@@ -99,7 +99,9 @@ def test_elb_unhealthy_task_gets_the_elb_event_and_reason() -> None:
     p = sim.step()
     primary = sim.record.primary.id
     assert p.actions == (
-        StopServiceTask(sick.task_id, primary, f"Task failed ELB health checks in (target-group {TG})"),
+        StopServiceTask(
+            sick.task_id, primary, f"Task failed ELB health checks in (target-group {TG})"
+        ),
         StartTasks(primary, TD1, 1),
     )
     assert [e.message for e in p.events] == [

@@ -285,7 +285,9 @@ def test_tasks_of_unknown_deployments_are_drained() -> None:
     ]
     p = plan(rec, tasks, T0 + 1)
     assert p.actions == (
-        StopServiceTask("stray", "ecs-svc/0", "Scaling activity initiated by (deployment ecs-svc/1)"),
+        StopServiceTask(
+            "stray", "ecs-svc/0", "Scaling activity initiated by (deployment ecs-svc/1)"
+        ),
     )
 
 

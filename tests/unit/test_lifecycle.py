@@ -8,9 +8,9 @@ from emulator import labels as L
 from emulator.lifecycle import (
     ESSENTIAL_EXITED,
     OOM_REASON,
+    EndTask,
     FinishTask,
     StartContainer,
-    EndTask,
     TaskContainer,
     decide,
     group_by_task,
