@@ -5,6 +5,7 @@ compiler is real (it is what makes the pause image here)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -69,8 +70,11 @@ def test_a_stale_pause_image_is_rebuilt() -> None:
     assert rt.image_labels(PAUSE) == {HASH_LABEL: pause_hash()}
 
 
-@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler on this machine")
 def test_on_this_machine_the_pause_is_a_static_binary_built_by_the_host() -> None:
+    if shutil.which("cc") is None:  # scripts/images.sh installs one on the project's machines
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true and no C compiler: run scripts/images.sh (it installs gcc)")
+        pytest.skip("no C compiler on this machine (scripts/images.sh installs one)")
     rt = MemoryRuntime()  # the host's platform
     events = Collector()
     obtain(rt, PAUSE, events)
