@@ -106,7 +106,7 @@ def ps(
 def listener_notes(stacks: list[str]) -> None:
     """Where the load balancers made through the endpoint answer (a listener whose port
     was taken answers elsewhere)."""
-    from emulator.endpoint.albprojection import stack_listeners
+    from emulator.endpoint.listenerports import stack_listeners
 
     for name in stacks:
         for a in stack_listeners(name):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,6 @@ from emulator.albstate import APPLIED_KEY, spec_digest
 from emulator.endpoint import elbv2_layout as EL
 from emulator.endpoint.api import DEFAULT_ACCOUNT
 from emulator.endpoint.elbv2_records import (
-    Listener,
     LoadBalancer,
     Readable,
     TargetGroup,
@@ -42,7 +40,7 @@ from emulator.endpoint.elbv2_records import (
     target_groups_of_listener,
 )
 from emulator.endpoint.elbv2_world import WorldView
-from emulator.endpoint.resources import Resources, Tx
+from emulator.endpoint.resources import Resources
 from emulator.errors import EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.networks import ensure_networks
@@ -51,7 +49,6 @@ from emulator.services import load_spec, service_names
 from emulator.store import Store, known_stacks, stack_dir, state_home
 
 PSEUDO_PREFIX = "ecsdev-elb-"
-PUBLISH_HOST = "127.0.0.1"
 
 _lock = threading.RLock()
 _stores: dict[str, Store] = {}
@@ -83,78 +80,6 @@ def pseudo_stack(region: str) -> str:
     ):  # a cluster took the name first
         name = f"{PSEUDO_PREFIX}{region}-{digest[6:12]}"
     return name
-
-
-# -- where listeners are published --------------------------------------------------------------
-
-
-def choose_publish(tx: Tx | Resources, port: int) -> str:
-    """``127.0.0.1:<port>`` when no listener has it and it can be bound now, else a free
-    port's address."""
-    taken = {_port_of(x.publish) for x in tx.list(Listener)}
-    if port not in taken and _bindable(port):
-        return f"{PUBLISH_HOST}:{port}"
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind((PUBLISH_HOST, 0))
-            free = int(s.getsockname()[1])
-        if free not in taken:
-            return f"{PUBLISH_HOST}:{free}"
-    raise EcsdevError("no free port on 127.0.0.1 for a listener")
-
-
-def _port_of(publish: str) -> int:
-    return int(publish.rpartition(":")[2]) if publish else 0
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((PUBLISH_HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def listener_addresses(resources: Resources, region: str | None = None) -> list[dict[str, Any]]:
-    """Where each listener answers on this machine: ``{"loadBalancer", "listenerArn",
-    "port", "url", "moved"}`` (``moved`` when the published port is not the listener's), for
-    ``ecsdev ps``/``targets`` and the serve log."""
-    names = {lb.arn: lb.name for lb in resources.list(LoadBalancer, region)}
-    out = []
-    for lis in resources.list(Listener, region):
-        if lis.load_balancer_arn not in names or not lis.publish:
-            continue
-        out.append(
-            {
-                "loadBalancer": names[lis.load_balancer_arn],
-                "listenerArn": lis.arn,
-                "port": lis.port,
-                "url": f"http://{lis.publish}/",
-                "moved": _port_of(lis.publish) != lis.port,
-            }
-        )
-    return out
-
-
-def stack_listeners(stack: str) -> list[dict[str, Any]]:
-    """Where the listeners of the load balancers ``stack`` runs answer (the endpoint's records,
-    in any region): for ``ecsdev ps`` and ``ecsdev targets``; [] with no endpoint state."""
-    from emulator.endpoint.resources import endpoint_dir
-
-    path = endpoint_dir() / "resources.db"
-    if not path.exists():
-        return []
-    res = Resources(path)
-    try:
-        mine = {a for p in res.list(ElbProjection) if p.stack == stack for a in p.load_balancers}
-        return [
-            a
-            for a in listener_addresses(res)
-            if a["listenerArn"].replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0] in mine
-        ]
-    finally:
-        res.close()
 
 
 # -- the projection ------------------------------------------------------------------------------
@@ -390,8 +315,6 @@ def target_health(
 
 __all__ = [
     "ElbProjection",
-    "choose_publish",
-    "listener_addresses",
     "owner_of",
     "project",
     "pseudo_stack",

@@ -86,7 +86,7 @@ def _certificates(p: Any, protocol: str, current: tuple[str, ...]) -> tuple[str,
 
 
 def create_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
-    from emulator.endpoint.albprojection import choose_publish
+    from emulator.endpoint.listenerports import choose_publish
 
     p = req.params
     check_model(req.operation, p)
@@ -184,7 +184,7 @@ def describe_listeners(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
 
 
 def modify_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
-    from emulator.endpoint.albprojection import choose_publish
+    from emulator.endpoint.listenerports import choose_publish
 
     p = req.params
     check_model(req.operation, p)

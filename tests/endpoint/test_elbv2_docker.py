@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from emulator.endpoint.albprojection import listener_addresses
+from emulator.endpoint.listenerports import listener_addresses
 from emulator.endpoint.resources import Resources
 from tests.endpoint.test_elbv2 import default_vpc, subnets, uniq, vpc  # noqa: F401 (autouse fixture)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from emulator.endpoint.albprojection import listener_addresses
+from emulator.endpoint.listenerports import listener_addresses
 from emulator.endpoint.resources import Resources
 from tests.endpoint.conftest import OwnEndpoint, client_for
 from tests.endpoint.test_ecs_flow import td as plain_td
