@@ -51,6 +51,7 @@ from ecsdev.sources.views import (
 )
 from emulator.arns import task_id_of
 from emulator.endpoint.ecs_json import services_json
+from emulator.endpoint.jsontime import when
 from emulator.endpoint.task_json import task_json
 from emulator.errors import NotFound
 from emulator.model.layout import Layout
@@ -81,42 +82,6 @@ def _parse_ts(text: str) -> datetime:
         return datetime.fromisoformat(t).replace(tzinfo=UTC)
     except ValueError:
         return datetime.now(UTC)
-
-
-TIME_KEYS = frozenset(
-    {
-        "createdAt",
-        "updatedAt",
-        "startedAt",
-        "stoppedAt",
-        "stoppingAt",
-        "registeredAt",
-        "executionStoppedAt",
-        "pullStartedAt",
-        "pullStoppedAt",
-        "connectivityAt",
-    }
-)
-
-
-def _as_boto(value: Any) -> Any:
-    """The engine's JSON as boto3 returns it: timestamps as datetimes, the rest unchanged."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if k in TIME_KEYS and isinstance(v, str):
-                try:
-                    out[k] = datetime.fromisoformat(v)
-                except ValueError:
-                    out[k] = None
-            elif k in TIME_KEYS and isinstance(v, int | float):
-                out[k] = datetime.fromtimestamp(v, UTC)
-            else:
-                out[k] = _as_boto(v)
-        return out
-    if isinstance(value, list):
-        return [_as_boto(v) for v in value]
-    return value
 
 
 class LocalSource(BaseSource):
@@ -164,7 +129,7 @@ class LocalSource(BaseSource):
                 for d in att.get("details") or []:
                     if d.get("name") == "subnetId" and d.get("value"):
                         d["value"] = subnet_id(self.stack, d["value"])
-        return [_as_boto(t) for t in tasks]
+        return tasks  # the edge's JSON: timestamps are datetimes already, as boto3 gives them
 
     def list_clusters(self) -> list[ClusterView]:
         tasks = self._tasks(stopped=False)
@@ -187,7 +152,7 @@ class LocalSource(BaseSource):
         for s in services_json(describe_services(self.runtime, self.store)):
             s.setdefault("serviceArn", self.account.service_arn(self.cluster, s["serviceName"]))
             s.setdefault("clusterArn", self.account.cluster_arn(self.cluster))
-            out.append(_as_boto(s))
+            out.append(s)
         return out
 
     def iter_services(self, cluster: str) -> Iterator[list[ServiceView]]:
@@ -230,15 +195,13 @@ class LocalSource(BaseSource):
             None,
         )
         return parse_task_definition(
-            _as_boto(
-                {
-                    **raw,
-                    "taskDefinitionArn": arn,
-                    "revision": revision,
-                    "status": "ACTIVE",
-                    "registeredAt": registered,
-                }
-            )
+            {
+                **raw,
+                "taskDefinitionArn": arn,
+                "revision": revision,
+                "status": "ACTIVE",
+                "registeredAt": when(registered),
+            }
         )
 
     def list_task_definition_families(self) -> list[str]:
