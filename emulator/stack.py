@@ -87,6 +87,10 @@ def _apply(
                 )
             )
     base_dir = str(Path(layout.source).parent)
+    groups = {  # each service's target groups by the ARN the stand-in gives them
+        tg.name: alb_spec.target_group_arn(layout.account, layout.name, tg)
+        for tg in layout.target_groups
+    }
     wanted = set()
     for svc in layout.services:
         wanted.add(svc.name)
@@ -108,7 +112,12 @@ def _apply(
             placements=placements,
             base_dir=base_dir,
             load_balancers=tuple(
-                SpecLoadBalancer(lb.target_group, lb.container_name, lb.container_port)
+                SpecLoadBalancer(
+                    lb.target_group,
+                    lb.container_name,
+                    lb.container_port,
+                    groups[lb.target_group] if lb.target_group in groups else "",
+                )
                 for lb in svc.load_balancers
             ),
             launch_type="FARGATE" if td.network_mode == "awsvpc" else "EC2",
