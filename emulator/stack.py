@@ -116,7 +116,7 @@ def _apply(
                     lb.target_group,
                     lb.container_name,
                     lb.container_port,
-                    groups[lb.target_group] if lb.target_group in groups else "",
+                    groups.get(lb.target_group, ""),
                 )
                 for lb in svc.load_balancers
             ),

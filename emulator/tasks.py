@@ -40,8 +40,9 @@ from emulator.metadata import METADATA_PATH, encode, task_metadata
 from emulator.model.taskdef import TaskDefinition
 from emulator.runtime.base import ContainerRuntime, ContainerSpec
 from emulator.store import Store
+from emulator.taskhooks import Launch, TaskHook, default_hooks
 from emulator.taskstop import TaskStopping
-from emulator.taskview import ContainerDescription, Recorded, TaskDescription, describe_observed
+from emulator.taskview import Recorded, TaskDescription, describe_observed, failed_to_start
 
 PAUSE_IMAGE = PAUSE
 
@@ -83,6 +84,11 @@ class TaskRunner(TaskStopping):
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="task-stop")
         self._launch_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="task-launch")
         self._metadata_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-metadata")
+        self.hooks: list[TaskHook] = default_hooks(self)
+
+    def released(self, task_arn: str) -> None:
+        for hook in self.hooks:
+            hook.released(task_arn)
 
     def _emit(self, message: str, subject: str = "", level: str = "info") -> None:
         ev = Event(message=message, subject=subject, kind="task", level=level)  # type: ignore[arg-type]
@@ -133,6 +139,7 @@ class TaskRunner(TaskStopping):
             },
         )
         made: list[str] = []
+        pid: str | None = None
         pause_started: Future[None] | None = None
         try:
             for image in dict.fromkeys(c.image for c in td.container_definitions):
@@ -163,7 +170,12 @@ class TaskRunner(TaskStopping):
             for vol in volume_names(td, ctx):
                 self.runtime.ensure_volume(vol, {L.STACK: self.stack, L.TASK_ARN: task_arn})
             names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
-            specs = [container_spec(c, td, ctx, names) for c in td.container_definitions]
+            launch_ = Launch(
+                ctx, td, [container_spec(c, td, ctx, names) for c in td.container_definitions], pid
+            )
+            for hook in self.hooks:
+                hook.prepare(launch_)
+            specs = launch_.specs
             if any(s.volumes_from for s in specs):
                 for spec in specs:  # volumesFrom sources must exist first
                     made.append(self.runtime.create(spec))
@@ -177,11 +189,15 @@ class TaskRunner(TaskStopping):
                         errors.append(err)
                 if errors:
                     raise errors[0]
+            ids = {s.name: cid for s, cid in zip(specs, made[-len(specs) :], strict=True)}
+            for hook in self.hooks:
+                hook.created(launch_, ids)
             if pause_started is not None:
                 pause_started.result()
         except EcsdevError as e:
             for cid in reversed(made):
                 self.runtime.remove(cid)
+            self.released(task_arn)
             reason = (
                 e.message
                 if e.message.startswith(("CannotPull", "Resource"))
@@ -189,7 +205,14 @@ class TaskRunner(TaskStopping):
             )
             self.store.save_stopped(
                 task_arn,
-                self._failed_snapshot(task_arn, task_definition_arn, td, ctx.group, reason),
+                failed_to_start(
+                    task_arn,
+                    self.account.cluster_arn(self.cluster),
+                    task_definition_arn,
+                    td,
+                    ctx.group,
+                    reason,
+                ),
             )
             self._emit(f"task {task_id} failed to start: {reason}", task_arn, "error")
             raise TaskFailedToStart(reason, task_arn, e.hint) from e
@@ -199,28 +222,6 @@ class TaskRunner(TaskStopping):
         self._emit(f"task {task_id} provisioning ({td.family}:{revision})", task_arn)
         self.step_task(task_arn)
         return task_arn
-
-    def _failed_snapshot(
-        self, arn: str, td_arn: str, td: TaskDefinition, group: str, reason: str
-    ) -> TaskDescription:
-        now = time.time()
-        return TaskDescription(
-            task_arn=arn,
-            cluster_arn=self.account.cluster_arn(self.cluster),
-            task_definition_arn=td_arn,
-            last_status="STOPPED",
-            desired_status="STOPPED",
-            created_at=now,
-            stop_code="TaskFailedToStart",
-            stopped_reason=reason,
-            stopped_at=now,
-            group=group,
-            launch_type="FARGATE" if td.network_mode == "awsvpc" else "EC2",
-            containers=tuple(
-                ContainerDescription(c.name, c.image, "STOPPED", reason=reason)
-                for c in td.container_definitions
-            ),
-        )
 
     # supervision ------------------------------------------------------------------------
     def observe(self) -> dict[str, ObservedTask]:

@@ -33,6 +33,9 @@ class TaskStopping:
     _stopping: set[str]
     _pool: ThreadPoolExecutor
 
+    def released(self, task_arn: str) -> None:
+        """A task is gone and recorded (``TaskRunner`` tells its launch hooks)."""
+
     def _emit(self, message: str, subject: str = "", level: str = "info") -> None:
         raise NotImplementedError
 
@@ -129,6 +132,7 @@ class TaskStopping:
         for vol in self.runtime.list_volumes({L.TASK_ARN: arn}):
             with contextlib.suppress(EcsdevError):
                 self.runtime.remove_volume(vol)
+        self.released(arn)
         if recorded or snapshot is None:
             return  # by the other process, which says so
         self._emit(
@@ -189,4 +193,5 @@ class TaskStopping:
                     group=row.get("group", ""),
                 ),
             )
+            self.released(arn)
             self._emit(f"task {task_id_of(arn)} disappeared from Docker: {reason}", arn, "warning")

@@ -10,11 +10,13 @@ at the edge (``emulator.endpoint.task_json``), never parsed back.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from emulator import labels as L
 from emulator.arns import Account, task_id_of
 from emulator.lifecycle import ObservedTask, parse_time, task_status
+from emulator.model.taskdef import TaskDefinition
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,4 +157,28 @@ def describe_observed(
         private_ip=ip,
         subnet=subnet,
         attachment_status="DELETED" if stopped else "ATTACHED",
+    )
+
+
+def failed_to_start(
+    arn: str, cluster_arn: str, td_arn: str, td: TaskDefinition, group: str, reason: str
+) -> TaskDescription:
+    """The record of a task that never started (stopCode TaskFailedToStart)."""
+    now = time.time()
+    return TaskDescription(
+        task_arn=arn,
+        cluster_arn=cluster_arn,
+        task_definition_arn=td_arn,
+        last_status="STOPPED",
+        desired_status="STOPPED",
+        created_at=now,
+        stop_code="TaskFailedToStart",
+        stopped_reason=reason,
+        stopped_at=now,
+        group=group,
+        launch_type="FARGATE" if td.network_mode == "awsvpc" else "EC2",
+        containers=tuple(
+            ContainerDescription(c.name, c.image, "STOPPED", reason=reason)
+            for c in td.container_definitions
+        ),
     )

@@ -23,6 +23,10 @@ import click
 from ecsdev.cli import output
 from ecsdev.cli.base import cli
 from emulator.errors import EcsdevError
+from emulator.providers import PROVIDERS_ENV
+
+os.environ.setdefault(PROVIDERS_ENV, "ecsdev.providers")  # for the processes ecsdev starts
+importlib.import_module("ecsdev.providers")
 
 COMMAND_MODULES = ("validate", "runtask", "tasks", "stack", "events", "targets", "dash", "render")
 
