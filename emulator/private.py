@@ -46,6 +46,12 @@ def open_private(path: Path, mode: str = "a") -> int:
     return fd
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (replacing it), the file readable by the user only."""
+    with os.fdopen(open_private(path, "w"), "w") as f:
+        f.write(text)
+
+
 def under(root: Path, *names: str) -> Path:
     """``root/names...`` with every name made one plain path component (``/`` splits a name,
     ``.``, ``..`` and empty parts are spelled ``%2E``/``%2E%2E``/dropped, ``%`` is ``%25``), so

@@ -17,7 +17,7 @@ from emulator import labels as L
 from emulator.arns import Account, task_id_of
 from emulator.errors import EcsdevError, NotFound, RuntimeOperationError
 from emulator.lifecycle import ObservedTask, group_by_task, stop_order
-from emulator.private import under
+from emulator.private import under, write_private
 from emulator.runtime.base import ContainerRuntime
 from emulator.store import Store
 from emulator.taskview import TaskDescription
@@ -153,14 +153,14 @@ class TaskStopping:
                 if (logs_dir / f"{c.name}.log").exists():
                     continue
                 text = ""
-            (logs_dir / f"{c.name}.log").write_text(text)
+            write_private(logs_dir / f"{c.name}.log", text)
             group, stream = c.state.labels.get(L.LOG_GROUP), c.state.labels.get(L.LOG_STREAM)
             if group:  # with Docker's timestamps: GetLogEvents gives each event its time
                 p = under(self.store.awslogs_dir, group, stream or c.state.id)
                 p.parent.mkdir(parents=True, exist_ok=True)
                 with contextlib.suppress(EcsdevError):
                     text = self.runtime.logs(c.state.id, timestamps=True)
-                p.write_text(text)
+                write_private(p, text)
 
     def _vanished(self, observed: dict[str, ObservedTask]) -> None:
         """Tasks the store knows as running whose containers are all gone (``docker rm``

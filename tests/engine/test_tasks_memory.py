@@ -4,6 +4,7 @@ Docker. The same behaviours are checked against a real engine in tests/docker.""
 
 from __future__ import annotations
 
+import stat
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -137,6 +138,7 @@ def test_an_essential_exit_stops_the_task_and_records_it(
     assert {c.name: c.exit_code for c in stopped.containers} == {"init": 0, "app": 3}
     logs = runner.store.logs_dir / arn.rsplit("/", 1)[-1] / "app.log"
     assert logs.read_text() == "boom\n"
+    assert stat.S_IMODE(logs.stat().st_mode) == 0o600  # container output is the user's alone
 
 
 def test_stop_takes_dependents_first_and_keeps_exit_codes(
