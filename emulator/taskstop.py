@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from emulator import labels as L
 from emulator.arns import Account, task_id_of
 from emulator.errors import EcsdevError, NotFound, RuntimeOperationError
+from emulator.healthlog import record_health_log
 from emulator.lifecycle import ObservedTask, group_by_task, stop_order
 from emulator.private import under, write_private
 from emulator.runtime.base import ContainerRuntime
@@ -89,6 +90,7 @@ class TaskStopping:
                 self.store.put(
                     f"health/{task.task_arn}", {c.name: c.health_status for c in task.containers}
                 )
+            record_health_log(self.runtime, self.store, task)  # for `ecsdev explain`
             for layer in stop_order(task):
                 running = [c for c in layer if c.state.running]
                 threads = [
@@ -122,6 +124,7 @@ class TaskStopping:
         recorded = bool((self.store.task_row(arn) or {}).get("snapshot"))
         snapshot: TaskDescription | None = None
         if not recorded:
+            record_health_log(self.runtime, self.store, task)  # once: kept if already
             self._save_logs(task)
             snapshot = self.describe(task, stopped=True)
             recorded = not self.store.save_stopped(arn, snapshot, first=True)

@@ -111,6 +111,15 @@ class ContainerState:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthProbe:
+    """One health-check run as the runtime remembers it (Docker keeps the last five)."""
+
+    start: str  # RFC 3339
+    exit_code: int  # 0 healthy, 1 unhealthy, -1 the check itself could not run or timed out
+    output: str = ""  # what the check printed (container output: cut short by the reader)
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkState:
     id: str
     name: str
@@ -167,3 +176,4 @@ class ContainerRuntime(Protocol):
     def follow_logs(self, container_id: str, tail: int | None = None) -> Iterator[str]: ...
     def exec_run(self, container_id: str, cmd: list[str]) -> tuple[int, str]: ...
     def write_file(self, container_id: str, path: str, data: bytes) -> None: ...
+    def health_log(self, container_id: str) -> tuple[HealthProbe, ...]: ...  # oldest first

@@ -19,7 +19,7 @@ from docker.types import LogConfig, Ulimit
 from docker.types import Mount as DockerMount
 
 from emulator.errors import NotFound, RuntimeOperationError
-from emulator.runtime.base import ContainerSpec, ContainerState, NetworkState
+from emulator.runtime.base import ContainerSpec, ContainerState, HealthProbe, NetworkState
 from emulator.runtime.dockercall import call as _call
 from emulator.runtime.dockerimages import DockerImages
 
@@ -268,6 +268,19 @@ class DockerRuntime(DockerImages):
     def inspect(self, container_id: str) -> ContainerState:
         return _state(
             _call(f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id))
+        )
+
+    def health_log(self, container_id: str) -> tuple[HealthProbe, ...]:
+        """The last health-check runs Docker keeps (``State.Health.Log``), oldest first."""
+        attrs = _call(
+            f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id)
+        )
+        log = ((attrs.get("State") or {}).get("Health") or {}).get("Log") or []
+        return tuple(
+            HealthProbe(
+                str(p.get("Start") or ""), int(p.get("ExitCode", -1)), str(p.get("Output") or "")
+            )
+            for p in log
         )
 
     def list_containers(self, labels: dict[str, str]) -> list[ContainerState]:

@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Iterator
 
 from emulator.errors import NotFound, RuntimeOperationError
-from emulator.runtime.base import ContainerRuntime, ContainerSpec, ContainerState
+from emulator.runtime.base import ContainerRuntime, ContainerSpec, ContainerState, HealthProbe
 from emulator.runtime.memorystate import Behaviour, Box, MemoryEngine, matches, norm, now_iso
 
 SIGNALS = {"SIGKILL": 9, "SIGTERM": 15, "SIGINT": 2, "SIGHUP": 1, "SIGQUIT": 3, "SIGUSR1": 10}
@@ -197,6 +197,11 @@ class MemoryRuntime(MemoryEngine):
             if c.spec.healthcheck is None:
                 raise RuntimeOperationError(f"{c.spec.name} has no health check")
             c.health = status
+            c.probes = [*c.probes, HealthProbe(now_iso(), 0 if status == "healthy" else 1)][-5:]
+
+    def health_log(self, container_id: str) -> tuple[HealthProbe, ...]:
+        with self._lock:
+            return tuple(self._get(container_id).probes)
 
     def tick(self) -> None:
         """Every running container whose health check is still starting reports its

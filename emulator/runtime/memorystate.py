@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from emulator.errors import DockerUnavailable, NotFound, RuntimeOperationError
-from emulator.runtime.base import ContainerSpec, NetworkState
+from emulator.runtime.base import ContainerSpec, HealthProbe, NetworkState
 
 Exec = Callable[[str, list[str]], tuple[int, str]]
 
@@ -44,6 +44,7 @@ class Box:
     ports: tuple[tuple[int, str, str, int], ...] = ()
     files: dict[str, bytes] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
+    probes: list[HealthProbe] = field(default_factory=list)  # health-check runs
 
 
 @dataclass
