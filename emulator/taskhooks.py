@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from emulator.containers import TaskContext
 from emulator.model.taskdef import TaskDefinition
 from emulator.runtime.base import ContainerSpec
+from emulator.secrets.resolve import SecretsHook
 
 if TYPE_CHECKING:
     from emulator.tasks import TaskRunner
@@ -43,4 +44,6 @@ class TaskHook(Protocol):
 
 def default_hooks(runner: TaskRunner) -> list[TaskHook]:
     """The hooks every launch goes through, in order."""
-    return []
+    return [
+        SecretsHook(runner),
+    ]
