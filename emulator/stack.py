@@ -22,6 +22,8 @@ from emulator.images import ensure_images
 from emulator.model.layout import Layout
 from emulator.networks import ensure_networks, remove_networks
 from emulator.runtime.base import ContainerRuntime
+from emulator.secrets.config import SECRETS_KEY
+from emulator.secrets.config import record as secrets_record
 from emulator.services import (
     ServiceSpec,
     SpecLoadBalancer,
@@ -74,6 +76,7 @@ def _apply(
         },
     )
     store.put(alb_spec.ALB_KEY, alb_spec.record(layout))  # the controller never reads the file
+    store.put(SECRETS_KEY, secrets_record(layout.secret_sources))
     arns: dict[str, list[str]] = {}
     for td in layout.task_definitions:
         before = store.task_definition(td.family)

@@ -13,6 +13,7 @@ from typing import Any
 
 from emulator.arns import Account
 from emulator.model.taskdef import TaskDefinition
+from emulator.secrets.config import SourceSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +194,7 @@ class Layout:
     load_balancers: tuple[LoadBalancer, ...] = ()
     cdn: tuple[Cdn, ...] = ()
     headers: Headers = Headers()
+    secret_sources: tuple[SourceSpec, ...] = ()  # secrets.sources; () = the defaults
 
     @property
     def account(self) -> Account:

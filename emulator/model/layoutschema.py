@@ -66,6 +66,7 @@ SHAPES: dict[str, Any] = {
             "loadBalancers": "LoadBalancerList",
             "cdn": "CdnList",
             "headers": "Headers",
+            "secrets": "Secrets",
         },
         ("version", "name"),
     ),
@@ -267,5 +268,18 @@ SHAPES: dict[str, Any] = {
     ),
     "WebProtocol": _s("http", "https"),
     "Headers": _struct({"translate": "Boolean"}),
+    "Secrets": _struct({"sources": "SecretSourceList"}),
+    "SecretSourceList": _list("SecretSource"),
+    "SecretSource": _struct(
+        {
+            "type": "SecretSourceType",
+            "path": "String",
+            "url": "String",
+            "profile": "String",
+            "region": "String",
+        },
+        ("type",),
+    ),
+    "SecretSourceType": _s("file", "endpoint", "localstack", "aws"),
 }
 SHAPES["DefaultAction"] = {**SHAPES["Action"], "hints": {"conditions": _DEFAULT_RULE}}

@@ -11,6 +11,7 @@ model and the layout schema), cross-field checks (``semantics`` for task definit
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from emulator.model.servicecheck import check_services
 from emulator.model.shapes import INVALID, check_shape, describe, given, service_shapes
 from emulator.model.taskdef import READ_ONLY_FIELDS, TaskDefinition, parse_task_definition
 from emulator.model.yamlsource import Document, Lines, PathT, load_document
+from emulator.secrets.config import check_secrets
 
 _SECTIONS = ("taskDefinitions", "targetGroups", "loadBalancers")
 
@@ -192,9 +194,10 @@ def _load(data: Any, source: Path, rep: Reporter) -> Layout | None:
     check_load_balancers(cleaned.get("loadBalancers"), rep, cat)
     check_services(cleaned.get("services"), rep, cat)
     lc.check_cdn(cleaned.get("cdn"), rep, cat)
+    secret_sources = check_secrets(cleaned.get("secrets"), rep, base_dir)
     if rep.problems:
         return None
-    layout = build_layout(cleaned, source, taskdefs, cat)
+    layout = replace(build_layout(cleaned, source, taskdefs, cat), secret_sources=secret_sources)
     from emulator.alb.check import config_problems  # the ALB stands on the model
 
     for path, message in config_problems(layout, cleaned):

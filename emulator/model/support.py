@@ -51,6 +51,7 @@ HONOURED_CONTAINER_FIELDS = frozenset(
         "mountPoints",
         "volumesFrom",
         "logConfiguration",
+        "secrets",
         "privileged",
         "interactive",
         "pseudoTerminal",
@@ -67,7 +68,7 @@ HONOURED_SUBFIELDS: dict[str, frozenset[str]] = {
     ),
     "portMappings": frozenset({"containerPort", "hostPort", "protocol", "name"}),
     "volumes": frozenset({"name", "host", "dockerVolumeConfiguration", "efsVolumeConfiguration"}),
-    "logConfiguration": frozenset({"logDriver", "options"}),
+    "logConfiguration": frozenset({"logDriver", "options", "secretOptions"}),
 }
 
 # Log drivers whose output ecsdev keeps: awslogs in the local log store, json-file as Docker does.
@@ -75,8 +76,8 @@ HONOURED_LOG_DRIVERS = frozenset({"awslogs", "json-file"})
 
 # Why a field has no local effect, where a better word than "not honoured" exists.
 REASONS: dict[str, str] = {
-    "secrets": "secret values are not fetched locally; these variables are not set",
-    "repositoryCredentials": "images are pulled with the local Docker credentials",
+    "repositoryCredentials": "its secret is looked up at task start (a missing one stops the "
+    "task), but images are pulled with the local Docker credentials",
     "taskRoleArn": "no credentials are served locally for this role",
     "firelensConfiguration": "FireLens log routing is not emulated",
     "proxyConfiguration": "App Mesh proxy configuration is not emulated",
@@ -85,7 +86,6 @@ REASONS: dict[str, str] = {
     "ephemeralStorage": "containers use the local Docker storage",
     "efsVolumeConfiguration": "EFS is not reachable locally; this becomes a named local volume",
     "resourceRequirements": "GPUs and accelerators are not assigned locally",
-    "secretOptions": "secret values are not fetched locally",
 }
 
 
@@ -129,11 +129,7 @@ def warn_unhonoured(td: dict[str, Any], rep: Reporter) -> None:
                 continue
             if _empty(value):
                 continue
-            reason = REASONS.get(key, "not honoured locally (ignored)")
-            if key == "secrets":
-                names = ", ".join(str(s.get("name")) for _, s in items(value))
-                reason = f"{reason}: {names}"
-            at.warn((key,), reason)
+            at.warn((key,), REASONS.get(key, "not honoured locally (ignored)"))
         for key in ("linuxParameters", "logConfiguration"):
             if isinstance(c.get(key), dict):
                 _subfields(c[key], key, at.at((key,)))

@@ -95,7 +95,7 @@ def check_secrets(section: Any, rep: Reporter, base_dir: Path) -> tuple[SourceSp
             continue  # reported by the shape check
         for key in sorted(set(src) - {"type"} - _OPTIONS[kind]):
             allowed = ", ".join(sorted(_OPTIONS[kind])) or "no options"
-            rep.error(path + (key,), f"not an option of a {kind} source (it takes {allowed})")
+            rep.error(path + (key,), f"not an option of type {kind} (it takes {allowed})")
         opts = {k: str(v) for k, v in src.items() if k in _OPTIONS[kind]}
         if kind == "file":
             if not opts.get("path"):

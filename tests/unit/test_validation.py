@@ -103,10 +103,9 @@ def test_fields_not_honoured_locally_are_warnings_naming_their_path(tmp_path: Pa
         f"{f}:8: {td}.pidMode: not honoured locally (ignored)",
         f"{f}:12: {td}.volumes[0].efsVolumeConfiguration: "
         "EFS is not reachable locally; this becomes a named local volume",
-        f"{f}:17: {c}.secrets: secret values are not fetched locally; "
-        "these variables are not set: DB_PASSWORD",
         f"{f}:19: {c}.firelensConfiguration: FireLens log routing is not emulated",
-        f"{f}:20: {c}.repositoryCredentials: images are pulled with the local Docker credentials",
+        f"{f}:20: {c}.repositoryCredentials: its secret is looked up at task start (a missing "
+        "one stops the task), but images are pulled with the local Docker credentials",
         f"{f}:21: {c}.linuxParameters.maxSwap: not honoured locally (ignored)",
         f"{f}:22: {c}.portMappings[0].appProtocol: not honoured locally (ignored)",
         f"{f}:23: {c}.logConfiguration.logDriver: "
