@@ -10,9 +10,10 @@ calls, STS ``GetCallerIdentity``) never reach it, except operations ecsdev does 
 moto acts in the endpoint's account (``000000000000`` unless configured), passed on each
 request as moto's ``x-moto-account-id`` header so the process environment stays untouched.
 
-State: moto keeps everything in memory. What it holds (roles, parameters, secrets, buckets
-...) is lost when the endpoint stops or is killed, and is not shared with another process;
-ecsdev's own resources (clusters, services, load balancers ...) are persisted and survive.
+State: moto keeps everything in memory. SSM parameters and Secrets Manager secrets survive a
+restart (and a kill -9): their write calls are journaled and replayed (``motojournal``). What
+else moto holds (roles, buckets ...) is lost when the endpoint stops; ecsdev's own resources
+(clusters, services, load balancers ...) are persisted and survive.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
+from emulator.endpoint.motojournal import Journal, journaled, region_of
 from emulator.endpoint.wire import Reply
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -33,10 +35,12 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class MotoFallback:
     """A WSGI application that answers with moto's in-memory backends."""
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, journal: Journal | None = None) -> None:
         self.account_id = account_id
+        self.journal = journal
         self._app: WsgiApp | None = None
         self._lock = threading.Lock()
+        self._writes = threading.Lock()  # journal order is the order moto applied them
 
     def app(self) -> WsgiApp:
         """moto's dispatcher, created on first use (importing moto takes about a second)."""
@@ -47,7 +51,10 @@ class MotoFallback:
                     create_backend_app,
                 )
 
-                self._app = DomainDispatcherApplication(create_backend_app)
+                app = DomainDispatcherApplication(create_backend_app)
+                if self.journal is not None:
+                    self.journal.replay(app)
+                self._app = app
             return self._app
 
     def __call__(
@@ -59,7 +66,22 @@ class MotoFallback:
         environ["wsgi.input_terminated"] = False
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
-        return self.app()(environ, start_response)
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if self.journal is None or not journaled(target):
+            return self.app()(environ, start_response)
+        status = [500]
+
+        def seen(code: str, headers: Any, *rest: Any) -> Any:
+            status[0] = int(code.split(" ", 1)[0])
+            return start_response(code, headers, *rest)
+
+        app = self.app()
+        with self._writes:
+            answer = b"".join(app(environ, seen))
+            if 200 <= status[0] < 300:
+                region = region_of(str(environ.get("HTTP_AUTHORIZATION", "")))
+                self.journal.record(target, region, self.account_id, body, answer)
+        return [answer]
 
 
 WARM_UP = (

@@ -24,12 +24,14 @@ from types import FrameType
 from typing import IO, Any
 
 from emulator.endpoint.api import DEFAULT_ACCOUNT, ServiceHandlers
-from emulator.endpoint.fallback import warm_up
+from emulator.endpoint.fallback import MotoFallback, warm_up
+from emulator.endpoint.motojournal import Journal
 from emulator.endpoint.registry import EndpointContext, routing_table
 from emulator.endpoint.resources import endpoint_dir
 from emulator.endpoint.server import Endpoint, bound_port, make
 from emulator.errors import EcsdevError
 from emulator.events import Event, EventSink
+from emulator.store import state_home
 
 DEFAULT_PORT = 4566
 
@@ -90,7 +92,10 @@ def build(
     """The application with every registered service (plus ``extra``)."""
     log = sink or stderr_sink
     ctx = EndpointContext(account_id=account_id, sink=log)
-    return Endpoint(routing_table(ctx, extra=extra), account_id=account_id, sink=log)
+    fallback = MotoFallback(account_id, Journal(endpoint_dir() / "moto", state_home()))
+    return Endpoint(
+        routing_table(ctx, extra=extra), account_id=account_id, sink=log, fallback=fallback
+    )
 
 
 def stderr_sink(event: Event) -> None:
