@@ -21,6 +21,7 @@ from emulator.alb.nginx import Target
 from emulator.alb.spec import instance_id
 from emulator.lifecycle import ObservedTask
 from emulator.model.layout import TargetGroup
+from emulator.networks import bridge_network
 from emulator.scheduler import TargetObservation
 from emulator.scheduler import messages as M
 
@@ -99,7 +100,8 @@ def address_of(task: ObservedTask, container: str, port: int, stack: str) -> Add
         ips = c.state.ip_addresses
         if not ips:
             return None
-        network, ip = ("bridge", ips["bridge"]) if "bridge" in ips else sorted(ips.items())[0]
+        own = next((n for n in (bridge_network(stack), "bridge") if n in ips), None)
+        network, ip = (own, ips[own]) if own else sorted(ips.items())[0]
         host_port = next(
             (hp for cp, proto, _, hp in c.state.ports if cp == port and proto == "tcp"), port
         )

@@ -247,6 +247,7 @@ def container_spec(
             for v in raw.get("volumesFrom") or []
             if v.get("sourceContainer") in names
         ),
+        links=_links(raw, names) if td.network_mode == "bridge" else (),
         extra_hosts=tuple((h["hostname"], h["ipAddress"]) for h in raw.get("extraHosts") or []),
         dns=tuple(raw.get("dnsServers") or ()),
         dns_search=tuple(raw.get("dnsSearchDomains") or ()),
@@ -265,3 +266,14 @@ def _device(d: dict[str, Any]) -> str:
     perms = d.get("permissions") or ["read", "write", "mknod"]
     mode = "".join(p[0] for p in ("read", "write", "mknod") if p in perms)
     return f"{d['hostPath']}:{d.get('containerPath') or d['hostPath']}:{mode}"
+
+
+def _links(raw: dict[str, Any], names: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """``links`` (``"db"`` or ``"db:database"``, containers of the same task) as Docker
+    links on the stack's bridge network: the alias resolves in this container alone."""
+    out = []
+    for link in raw.get("links") or []:
+        name, _, alias = str(link).partition(":")
+        if name in names:
+            out.append((names[name], alias or name))
+    return tuple(out)

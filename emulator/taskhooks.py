@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from emulator.bridgehook import BridgeNetworkHook
 from emulator.containers import TaskContext
 from emulator.model.taskdef import TaskDefinition
 from emulator.runtime.base import ContainerSpec
@@ -46,4 +47,5 @@ def default_hooks(runner: TaskRunner) -> list[TaskHook]:
     """The hooks every launch goes through, in order."""
     return [
         SecretsHook(runner),
+        BridgeNetworkHook(runner),
     ]

@@ -48,6 +48,7 @@ HONOURED_CONTAINER_FIELDS = frozenset(
         "dnsServers",
         "dnsSearchDomains",
         "hostname",
+        "links",
         "mountPoints",
         "volumesFrom",
         "logConfiguration",

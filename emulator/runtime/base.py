@@ -52,6 +52,7 @@ class ContainerSpec:
     environment: dict[str, str] = field(default_factory=dict)
     network_mode: str | None = None  # "container:<id>", "host", "none", or a network name
     network_aliases: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (container name, alias): user networks only
     ports: tuple[PublishedPort, ...] = ()
     healthcheck: HealthConfig | None = None
     user: str | None = None

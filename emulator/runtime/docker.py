@@ -208,12 +208,17 @@ class DockerRuntime(DockerImages):
             }
         networking = None
         if (
-            spec.network_aliases
+            (spec.network_aliases or spec.links)
             and spec.network_mode
             and not spec.network_mode.startswith("container:")
         ):
             networking = api.create_networking_config(
-                {spec.network_mode: api.create_endpoint_config(aliases=list(spec.network_aliases))}
+                {
+                    spec.network_mode: api.create_endpoint_config(
+                        aliases=list(spec.network_aliases) or None,
+                        links=list(spec.links) or None,  # scoped to this container (user networks)
+                    )
+                }
             )
         kwargs: dict[str, Any] = {
             "image": spec.image,
