@@ -8,6 +8,11 @@ here. The CLI names this module in ``ECSDEV_PROVIDERS`` so that every process it
 
 from __future__ import annotations
 
+from ecsdev.sources import secretsources
 from emulator.providers import Providers, install
 
-install(Providers())
+install(
+    Providers(
+        secret_sources={"localstack": secretsources.localstack, "aws": secretsources.aws},
+    )
+)
