@@ -28,7 +28,18 @@ from emulator.providers import PROVIDERS_ENV
 os.environ.setdefault(PROVIDERS_ENV, "ecsdev.providers")  # for the processes ecsdev starts
 importlib.import_module("ecsdev.providers")
 
-COMMAND_MODULES = ("validate", "runtask", "tasks", "stack", "events", "targets", "dash", "render")
+COMMAND_MODULES = (
+    "validate",
+    "runtask",
+    "tasks",
+    "stack",
+    "events",
+    "targets",
+    "dash",
+    "render",
+    "explain",
+    "pull",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"ecsdev.cli.{_name}")

@@ -15,6 +15,7 @@ import click
 
 from ecsdev.cli import output
 from ecsdev.cli.base import FILE_OPT, JSON_OPT, STACK_OPT, WIDE_OPT, cli, runtime, short_id
+from ecsdev.cli.fromaws import from_aws_file, from_aws_options
 from ecsdev.cli.stackref import resolve, task_definition_for
 from ecsdev.cli.tables import print_tasks
 from emulator.endpoint.jsontime import plain
@@ -44,6 +45,7 @@ from emulator.errors import NotFound, UsageError
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait.")
 @JSON_OPT
 @WIDE_OPT
+@from_aws_options
 def run_task(
     file: str | None,
     stack: str | None,
@@ -54,11 +56,13 @@ def run_task(
     timeout: float,
     as_json: bool,
     output_format: str | None,
+    **aws: str | None,
 ) -> None:
     """Run one task of a task definition, as ECS RunTask does.
 
     -f LAYOUT --task-definition FAMILY[:REV] runs a layout's definition; -f td.json runs a
-    bare task-definition file exactly as `aws ecs describe-task-definition` prints it.
+    bare task-definition file exactly as `aws ecs describe-task-definition` prints it;
+    --from-aws TASK_ARN reruns an AWS task's definition with its overrides.
     Progress goes to stderr; the tasks (a table, or RunTask's JSON) to stdout."""
     from ecsdev.cli.controller import ensure_controller
     from emulator.images import ensure_images
@@ -66,6 +70,8 @@ def run_task(
     from emulator.store import Store
     from emulator.tasks import Placement, TaskRunner
 
+    if any(aws.values()):  # --from-aws TASK_ARN: its definition and overrides, as a file
+        file = from_aws_file(file, td_spec, **aws)
     if file is None and not Path("ecsdev.yaml").exists():
         raise UsageError("run-task needs -f LAYOUT or -f TASKDEF.json")
     ref = resolve(file, stack, sink=output.warning)
