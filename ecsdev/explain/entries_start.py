@@ -29,7 +29,8 @@ START_ENTRIES: tuple[Entry, ...] = (
         "container.oom",
         "OutOfMemoryError",
         CONTAINER,
-        "The container used more memory than its limit and the kernel killed it (exit code 137).",
+        "The container used more memory than its limit and the kernel's OOM killer killed "
+        "its process (exit code 137 when it was the container's main process).",
         "Raise the container's `memory` (hard limit) or the task's `memory`, or make the "
         "process use less (heap size flags such as -Xmx or --max-old-space-size below the limit).",
         oom=True,
