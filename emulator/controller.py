@@ -75,6 +75,9 @@ class Controller:
         self.extensions: list[Any] = [self.services]  # objects with tick(now, observed)
         self.alb: Any = None
         self._attach_alb()
+        from emulator.discoverytargets import attach
+
+        attach(self)  # names between tasks (Service Connect, Cloud Map), after the scheduler
 
     def _attach_alb(self) -> None:
         """The ALB stand-in, once ``stack.apply`` recorded load balancers: it registers and

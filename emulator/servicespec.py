@@ -17,6 +17,7 @@ from typing import Any
 
 from emulator.arns import new_deployment_id
 from emulator.codec import decode, encode
+from emulator.discovery.config import Discovery
 from emulator.errors import EcsdevError, NotFound
 from emulator.model.layout import DeploymentConfiguration
 from emulator.store import Store
@@ -92,6 +93,8 @@ class ServiceSpec:
     """The ID of the deployment this generation starts, if it starts one (chosen on write)."""
     changed_at: float = 0.0
     """When this generation was written."""
+    discovery: Discovery = field(default_factory=lambda: Discovery())
+    """serviceConnectConfiguration and serviceRegistries, their names resolved."""
 
 
 class SpecConflict(EcsdevError):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from emulator import labels as L
 from emulator.alb import spec as alb_spec
+from emulator.discovery.config import discovery
 from emulator.errors import EcsdevError, NotFound
 from emulator.events import Event, EventSink, discard
 from emulator.images import ensure_images
@@ -124,6 +125,7 @@ def _apply(
                 for lb in svc.load_balancers
             ),
             launch_type="FARGATE" if td.network_mode == "awsvpc" else "EC2",
+            discovery=discovery(svc.raw, layout.cloud_map),
         )
         old = load_spec(store, svc.name)
         if old is not None:

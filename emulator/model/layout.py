@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.arns import Account
+from emulator.discovery.config import CloudMap
 from emulator.model.taskdef import TaskDefinition
 from emulator.secrets.config import SourceSpec
 
@@ -195,6 +196,7 @@ class Layout:
     cdn: tuple[Cdn, ...] = ()
     headers: Headers = Headers()
     secret_sources: tuple[SourceSpec, ...] = ()  # secrets.sources; () = the defaults
+    cloud_map: CloudMap = CloudMap()  # the names behind Cloud Map ARNs (cloudMap)
 
     @property
     def account(self) -> Account:

@@ -19,6 +19,7 @@ from emulator.errors import LayoutError, Problem
 from emulator.events import EventSink, discard
 from emulator.model import layoutcheck as lc
 from emulator.model.convert import build_layout
+from emulator.model.discoverycheck import check_discovery
 from emulator.model.layout import Layout
 from emulator.model.report import Reporter
 from emulator.model.rulecheck import check_load_balancers
@@ -193,11 +194,16 @@ def _load(data: Any, source: Path, rep: Reporter) -> Layout | None:
     lc.check_target_groups(cleaned.get("targetGroups"), rep, cat)
     check_load_balancers(cleaned.get("loadBalancers"), rep, cat)
     check_services(cleaned.get("services"), rep, cat)
+    cloud_map = check_discovery(cleaned, rep, cat)
     lc.check_cdn(cleaned.get("cdn"), rep, cat)
     secret_sources = check_secrets(cleaned.get("secrets"), rep, base_dir)
     if rep.problems:
         return None
-    layout = replace(build_layout(cleaned, source, taskdefs, cat), secret_sources=secret_sources)
+    layout = replace(
+        build_layout(cleaned, source, taskdefs, cat),
+        secret_sources=secret_sources,
+        cloud_map=cloud_map,
+    )
     from emulator.alb.check import config_problems  # the ALB stands on the model
 
     for path, message in config_problems(layout, cleaned):
