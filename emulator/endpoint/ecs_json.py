@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.discovery.config import registries_json, service_connect_json
 from emulator.endpoint.jsontime import dumps, plain, when
 from emulator.model.layout import DeploymentConfiguration
 from emulator.scheduler.state import Deployment, ServiceRecord
@@ -61,6 +62,9 @@ def _deployment_json(
     }
     if spec is not None and (net := _network_json(spec)) is not None:
         out["networkConfiguration"] = net
+    sc = service_connect_json(spec.discovery) if spec and d.status == "PRIMARY" else None
+    if sc is not None:
+        out["serviceConnectConfiguration"] = sc
     return out
 
 
@@ -83,7 +87,7 @@ def service_json(state: ServiceState) -> dict[str, Any]:
         }
         for lb in (spec.load_balancers if spec else ())
     ]
-    out["serviceRegistries"] = []
+    out["serviceRegistries"] = registries_json(spec.discovery) if spec else []
     out.update(
         {
             "status": state.status,

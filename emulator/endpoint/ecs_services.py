@@ -14,8 +14,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from emulator.discovery.config import Discovery
 from emulator.endpoint.api import ApiError, Request
 from emulator.endpoint.clusters import Cluster
+from emulator.endpoint.ecs_discovery import discovery_of
 from emulator.endpoint.ecs_json import service_json
 from emulator.endpoint.ecs_tasks import check_network
 from emulator.endpoint.ecs_world import EcsWorld
@@ -157,6 +159,7 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         created_at=time.time(),
         created_by="arn:aws:iam::000000000000:root",
         options=_options(p),
+        discovery=discovery_of(req, p) or Discovery(),
     )
     world.import_definition(cluster, rec)
     try:
@@ -194,6 +197,7 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         world.import_definition(cluster, rec)
     placements, awsvpc = _network(world, req, cluster, p)
     lbs = _load_balancers(world, req, p) if p.get("loadBalancers") is not None else None
+    found = discovery_of(req, p, spec.discovery)
 
     def change(sp: ServiceSpec) -> ServiceSpec:
         if not sp.active:
@@ -218,6 +222,8 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
             new = replace(new, placements=placements, awsvpc=awsvpc)
         if lbs is not None:
             new = replace(new, load_balancers=lbs)
+        if found is not None:
+            new = replace(new, discovery=found)
         return replace(new, options=_options(p, sp.options))
 
     try:
