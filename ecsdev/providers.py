@@ -8,11 +8,12 @@ here. The CLI names this module in ``ECSDEV_PROVIDERS`` so that every process it
 
 from __future__ import annotations
 
-from ecsdev.sources import secretsources
+from ecsdev.sources import rolecreds, secretsources
 from emulator.providers import Providers, install
 
 install(
     Providers(
         secret_sources={"localstack": secretsources.localstack, "aws": secretsources.aws},
+        credential_sources={"session": rolecreds.session, "assume-role": rolecreds.assume_role},
     )
 )

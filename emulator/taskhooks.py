@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from emulator.agent.hook import AgentHook
 from emulator.bridgehook import BridgeNetworkHook
 from emulator.containers import TaskContext
 from emulator.model.taskdef import TaskDefinition
@@ -48,4 +49,5 @@ def default_hooks(runner: TaskRunner) -> list[TaskHook]:
     return [
         SecretsHook(runner),
         BridgeNetworkHook(runner),
+        AgentHook(runner),
     ]

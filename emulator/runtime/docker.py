@@ -54,7 +54,11 @@ def _state(attrs: dict[str, Any]) -> ContainerState:
         finished_at=None
         if not finished or finished == never or finished.startswith("0001")
         else finished,
-        ip_addresses={n: v.get("IPAddress") for n, v in nets.items() if v.get("IPAddress")},
+        ip_addresses={  # link-local (the agent's network, 169.254.170.0/24) is no task's IP
+            n: v["IPAddress"]
+            for n, v in nets.items()
+            if v.get("IPAddress") and not v["IPAddress"].startswith("169.254.")
+        },
         ports=tuple(ports),
         network_mode=host.get("NetworkMode", ""),
     )

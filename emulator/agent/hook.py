@@ -1,0 +1,149 @@
+"""The launch hook that gives every task its credentials and metadata endpoints.
+
+Why it exists: at each launch it registers the task with the agent under a new random
+token, puts ECS's variables in every container's environment
+(``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<token>``,
+``ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/<token>-<container>``; values the
+task definition sets itself win), and once the containers exist connects the task's network
+namespace (the pause container in awsvpc mode, each container in bridge mode; host mode
+reaches the address anyway) to the agent's network. A stack that asked for ``session`` or
+``assume-role`` credentials has them fetched once before anything starts, so a profile or
+role that does not work stops the task with ECS's ``ResourceInitializationError``. Where
+the agent cannot run (no Docker runtime, no rights to the address), a ``local`` stack's
+tasks start without it, with a warning; awsvpc tasks keep the pause container's endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from emulator import labels as L
+from emulator.agent import NETWORK, agent_dir, base_url
+from emulator.agent.config import CREDENTIALS_KEY, from_record, source_options
+from emulator.agent.launcher import AgentUnavailable, ensure, fetch
+from emulator.agent.registry import Registration, new_token, register, registered, release
+from emulator.errors import EcsdevError
+from emulator.events import Event
+from emulator.providers import PROVIDERS_ENV
+
+if TYPE_CHECKING:
+    from emulator.taskhooks import Launch
+    from emulator.tasks import TaskRunner
+
+CREDENTIALS_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+METADATA_URI = "ECS_CONTAINER_METADATA_URI_V4"
+
+
+def _own_network(mode: str | None) -> bool:
+    return bool(mode) and mode not in ("none", "host") and not str(mode).startswith("container:")
+
+
+class AgentHook:
+    """Registers tasks with the agent and joins them to its network."""
+
+    def __init__(self, runner: TaskRunner) -> None:
+        self.runner = runner
+        self.tokens: dict[str, str] = {}  # task ARN -> token
+        self._warned = False
+
+    def _warn(self, message: str) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        ev = Event(message=message, subject=self.runner.stack, kind="task", level="warning")
+        self.runner.store.add_event(ev)
+        self.runner.sink(ev)
+
+    def prepare(self, launch: Launch) -> None:
+        from emulator.runtime.docker import DockerRuntime
+
+        mode = launch.td.network_mode
+        if not isinstance(self.runner.runtime, DockerRuntime) or mode == "none":
+            return  # in-memory runtimes (tests) and tasks without a network get no agent
+        spec = from_record(self.runner.store.get(CREDENTIALS_KEY))
+        try:
+            ensure(self.runner.runtime)
+        except AgentUnavailable as e:
+            if spec.source == "local":
+                self._warn(f"tasks start without the credentials endpoint: {e.message}")
+                return
+            raise EcsdevError(
+                f"ResourceInitializationError: unable to serve the task's {spec.label}: "
+                f"{e.message}",
+                e.hint,
+            ) from e
+        ctx, td = launch.ctx, launch.td
+        role = str(td.raw.get("taskRoleArn") or "")
+        reg = Registration(
+            token=new_token(),
+            task_arn=ctx.task_arn,
+            state_home=str(self.runner.store.dir.parent.parent),
+            stack=ctx.stack,
+            cluster=ctx.cluster,
+            region=ctx.region,
+            account_id=self.runner.account.account_id,
+            family=td.family,
+            revision=str(ctx.revision),
+            network_mode=mode,
+            role_arn=role,
+            source=spec.source,
+            options=source_options(spec, os.environ) if spec.source != "local" else {},
+            providers=os.environ.get(PROVIDERS_ENV, ""),
+            credentials=bool(role) or spec.source != "assume-role",  # ECS: no role, no URI
+        )
+        register(agent_dir(), reg)
+        self.tokens[ctx.task_arn] = reg.token
+        if reg.credentials and spec.source != "local":
+            self._check(reg, spec.label)
+        specs = []
+        for s in launch.specs:
+            name = s.labels.get(L.CONTAINER_NAME, "")
+            if not name or s.network_mode == "none":
+                specs.append(s)
+                continue
+            env = dict(s.environment)
+            ours = {METADATA_URI: f"{base_url()}/v4/{reg.token}-{name}"}
+            if reg.credentials:
+                ours[CREDENTIALS_URI] = f"/v2/credentials/{reg.token}"
+            given = {c.name: c.environment for c in td.container_definitions}.get(name, ())
+            mine = {k for k, _ in given}
+            env.update({k: v for k, v in ours.items() if k not in mine})
+            specs.append(replace(s, environment=env))
+        launch.specs[:] = specs
+
+    def _check(self, reg: Registration, label: str) -> None:
+        """Fetch the credentials once (into the agent's cache; the answer is dropped)."""
+        try:
+            status, body = fetch(f"/v2/credentials/{reg.token}")
+        except AgentUnavailable as e:
+            status, body = 0, {"message": e.message}
+        if status != 200:
+            release(agent_dir(), reg.token)
+            what = f"taskRoleArn {reg.role_arn} with " if reg.source == "assume-role" else ""
+            raise EcsdevError(
+                f"ResourceInitializationError: unable to get the task's credentials "
+                f"({what}{label}): {body.get('message') or status}",
+                "Check the profile (aws sts get-caller-identity --profile NAME) and that it "
+                "may assume the role; or set credentials.source: local in the layout.",
+            )
+
+    def created(self, launch: Launch, ids: dict[str, str]) -> None:
+        if launch.ctx.task_arn not in self.tokens:
+            return
+        if launch.td.network_mode == "awsvpc":
+            targets = [launch.pause_id] if launch.pause_id else []
+        else:
+            targets = [ids[s.name] for s in launch.specs if _own_network(s.network_mode)]
+        for cid in targets:
+            self.runner.runtime.connect(NETWORK, cid)
+
+    def released(self, task_arn: str) -> None:
+        token = self.tokens.pop(task_arn, None)
+        if token is not None:
+            release(agent_dir(), token)
+            return
+        for reg in registered(agent_dir()):  # registered by an earlier process
+            if reg.task_arn == task_arn:
+                release(agent_dir(), reg.token)

@@ -1,0 +1,69 @@
+"""The Docker calls of the agent's link-local network and of container stats.
+
+Why a module of its own: the ``ContainerRuntime`` protocol has no gateway or driver options
+for networks and no stats, and only docker*.py may touch the Docker SDK. The agent's network
+needs both a chosen gateway (the host's bridge must own 169.254.170.2) and
+``enable_icc=false`` (tasks must not reach each other over it); monitoring agents read
+Docker's own stats JSON, which is passed through as it comes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import docker.types
+
+from emulator.errors import RuntimeOperationError
+from emulator.runtime.docker import DockerRuntime
+from emulator.runtime.dockercall import call
+
+ROLE_LABEL = "ecsdev.role"
+
+
+def ensure_link_local_network(rt: DockerRuntime, name: str, subnet: str, gateway: str) -> None:
+    """An internal bridge network whose gateway (the host) is ``gateway``, with no traffic
+    between its containers; made when missing, refused when one of that name differs."""
+    api = rt.api
+    found = call("list networks", lambda: api.networks(names=[name]))
+    found = [n for n in found if n.get("Name") == name]
+    if found:
+        info = call(f"inspect network {name}", lambda: api.inspect_network(found[0]["Id"]))
+        configs = (info.get("IPAM") or {}).get("Config") or []
+        if not any(c.get("Gateway") == gateway for c in configs) or not info.get("Internal"):
+            raise RuntimeOperationError(
+                f"the Docker network {name} exists but is not the agent's "
+                f"(internal, {subnet}, gateway {gateway})",
+                f"Remove it (docker network rm {name}); ecsdev makes it again.",
+            )
+        return
+    ipam = docker.types.IPAMConfig(
+        pool_configs=[docker.types.IPAMPool(subnet=subnet, gateway=gateway)]
+    )
+    try:
+        call(
+            f"create network {name}",
+            lambda: api.create_network(
+                name,
+                driver="bridge",
+                internal=True,
+                labels={ROLE_LABEL: "agent-network"},
+                ipam=ipam,
+                options={"com.docker.network.bridge.enable_icc": "false"},
+                check_duplicate=True,
+            ),
+        )
+    except RuntimeOperationError as e:
+        if not call("list networks", lambda: api.networks(names=[name])):
+            raise RuntimeOperationError(
+                f"{e.message} (another network may hold {subnet})",
+                f"docker network ls; remove the network that uses {subnet}.",
+            ) from e  # else: made by another process meanwhile
+
+
+def stats(rt: DockerRuntime, container_id: str) -> dict[str, Any]:
+    """One sample of Docker's stats JSON for a container (no waiting for a second one)."""
+    out: dict[str, Any] = call(
+        f"stats of {container_id[:12]}",
+        lambda: rt.api.stats(container_id, stream=False, one_shot=True),
+    )
+    return out
