@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator import labels as L
+from emulator.agent.config import CREDENTIALS_KEY
+from emulator.agent.config import record as credentials_record
 from emulator.alb import spec as alb_spec
 from emulator.discovery.config import discovery
 from emulator.errors import EcsdevError, NotFound
@@ -78,6 +80,7 @@ def _apply(
     )
     store.put(alb_spec.ALB_KEY, alb_spec.record(layout))  # the controller never reads the file
     store.put(SECRETS_KEY, secrets_record(layout.secret_sources))
+    store.put(CREDENTIALS_KEY, credentials_record(layout.credentials))
     arns: dict[str, list[str]] = {}
     for td in layout.task_definitions:
         before = store.task_definition(td.family)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.agent.config import CredentialsSpec
 from emulator.arns import Account
 from emulator.discovery.config import CloudMap
 from emulator.model.taskdef import TaskDefinition
@@ -196,6 +197,7 @@ class Layout:
     cdn: tuple[Cdn, ...] = ()
     headers: Headers = Headers()
     secret_sources: tuple[SourceSpec, ...] = ()  # secrets.sources; () = the defaults
+    credentials: CredentialsSpec | None = None  # credentials; None = source local
     cloud_map: CloudMap = CloudMap()  # the names behind Cloud Map ARNs (cloudMap)
 
     @property

@@ -68,6 +68,7 @@ SHAPES: dict[str, Any] = {
             "headers": "Headers",
             "cloudMap": "CloudMap",
             "secrets": "Secrets",
+            "credentials": "Credentials",
         },
         ("version", "name"),
     ),
@@ -291,5 +292,7 @@ SHAPES: dict[str, Any] = {
         ("type",),
     ),
     "SecretSourceType": _s("file", "endpoint", "localstack", "aws"),
+    "Credentials": _struct({"source": "CredentialSource", "profile": "String", "region": "String"}),
+    "CredentialSource": _s("local", "session", "assume-role"),
 }
 SHAPES["DefaultAction"] = {**SHAPES["Action"], "hints": {"conditions": _DEFAULT_RULE}}

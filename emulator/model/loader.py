@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from emulator.agent.config import check_credentials
 from emulator.errors import LayoutError, Problem
 from emulator.events import EventSink, discard
 from emulator.model import layoutcheck as lc
@@ -197,11 +198,13 @@ def _load(data: Any, source: Path, rep: Reporter) -> Layout | None:
     cloud_map = check_discovery(cleaned, rep, cat)
     lc.check_cdn(cleaned.get("cdn"), rep, cat)
     secret_sources = check_secrets(cleaned.get("secrets"), rep, base_dir)
+    credentials = check_credentials(cleaned.get("credentials"), rep)
     if rep.problems:
         return None
     layout = replace(
         build_layout(cleaned, source, taskdefs, cat),
         secret_sources=secret_sources,
+        credentials=credentials,
         cloud_map=cloud_map,
     )
     from emulator.alb.check import config_problems  # the ALB stands on the model
