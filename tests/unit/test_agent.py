@@ -1,0 +1,229 @@
+"""The agent's credentials and metadata endpoint without Docker: ECS's JSON, expiry and
+refresh, tasks found by token, sources of the layer above, the layout key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.agent.config import (
+    CredentialsSpec,
+    check_credentials,
+    from_record,
+    record,
+    source_options,
+)
+from emulator.agent.creds import (
+    REFRESH_BEFORE,
+    CredentialCache,
+    CredentialRequest,
+    Credentials,
+    LocalSource,
+    ecs_json,
+)
+from emulator.agent.registry import Registration, lookup, new_token, register, registered, release
+from emulator.agent.server import Agent, HttpError, redact
+from emulator.errors import AwsAccessError
+from emulator.model.report import Reporter
+from emulator.providers import Providers, install
+from emulator.runtime.memory import MemoryRuntime
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def creds(expiration: float, key: str = "ASIAEXAMPLE") -> Credentials:
+    return Credentials(key, "secret-value", "token-value", expiration)
+
+
+def reg(token: str, **kw: Any) -> Registration:
+    base: dict[str, Any] = {
+        "token": token,
+        "task_arn": "arn:aws:ecs:us-east-1:000000000000:task/default/0123456789abcdef",
+        "state_home": "/nonexistent",
+        "stack": "s",
+        "cluster": "default",
+        "region": "us-east-1",
+        "account_id": "000000000000",
+        "family": "web",
+        "revision": "3",
+        "network_mode": "bridge",
+        "role_arn": "arn:aws:iam::000000000000:role/app",
+    }
+    return Registration(**{**base, **kw})
+
+
+def test_ecs_json_has_ecs_members_and_an_rfc3339_expiration() -> None:
+    ts = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp()
+    doc = ecs_json(creds(ts), "arn:aws:iam::1:role/r")
+    assert list(doc) == ["RoleArn", "AccessKeyId", "SecretAccessKey", "Token", "Expiration"]
+    assert doc["Expiration"] == "2030-01-02T03:04:05Z"
+    assert "RoleArn" not in ecs_json(creds(ts), "")
+
+
+def test_credentials_never_show_their_secret_in_repr() -> None:
+    text = repr(creds(0))
+    assert "secret-value" not in text and "token-value" not in text and "ASIAEXAMPLE" in text
+
+
+def test_botocore_reads_the_json_as_container_credentials() -> None:
+    from botocore.credentials import ContainerProvider
+
+    clock = Clock(datetime.now(UTC).timestamp())
+    doc = ecs_json(LocalSource(clock).fetch(CredentialRequest("", "t", "us-east-1")), "")
+
+    class Fetcher:
+        def full_url(self, uri: str) -> str:
+            return "http://169.254.170.2" + uri
+
+        def retrieve_full_uri(self, url: str, headers: Any = None) -> dict[str, Any]:
+            return doc
+
+    provider = ContainerProvider(
+        environ={"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/x"},
+        fetcher=Fetcher(),  # type: ignore[arg-type]
+    )
+    got = provider.load()
+    assert got is not None and got.method == "container-role"
+    frozen = got.get_frozen_credentials()
+    assert frozen.access_key == doc["AccessKeyId"] and frozen.token == doc["Token"]
+    assert not got.refresh_needed()  # six hours left: no refresh on every call
+
+
+def test_cache_refreshes_before_expiry_and_keeps_a_valid_set_when_refresh_fails() -> None:
+    clock = Clock()
+    cache = CredentialCache(clock)
+    calls: list[int] = []
+
+    def fetch() -> Credentials:
+        calls.append(1)
+        return creds(clock.now + 3600, f"K{len(calls)}")
+
+    assert cache.get("t", fetch).access_key_id == "K1"
+    clock.now += 3600 - REFRESH_BEFORE - 1  # still more than REFRESH_BEFORE left
+    assert cache.get("t", fetch).access_key_id == "K1"
+    clock.now += 2  # less left: a new set
+    assert cache.get("t", fetch).access_key_id == "K2" and len(calls) == 2
+
+    def broken() -> Credentials:
+        raise AwsAccessError("sts:AssumeRole: AccessDenied")
+
+    clock.now += 3600 - REFRESH_BEFORE + 1
+    assert cache.get("t", broken).access_key_id == "K2"  # still valid: served
+    clock.now += REFRESH_BEFORE
+    with pytest.raises(AwsAccessError):
+        cache.get("t", broken)  # expired: the error
+    cache.forget("t")
+    assert len(cache) == 0
+
+
+def test_local_source_makes_new_dummy_keys_each_time() -> None:
+    src = LocalSource(Clock())
+    a, b = (src.fetch(CredentialRequest("", "t", "us-east-1")) for _ in range(2))
+    assert a.access_key_id.startswith("ASIA") and len(a.access_key_id) == 20
+    assert a.access_key_id != b.access_key_id and a.secret_access_key != b.secret_access_key
+
+
+def test_registrations_are_found_by_token_and_private(tmp_path: Path) -> None:
+    token = new_token()
+    register(tmp_path, reg(token))
+    assert lookup(tmp_path, token) == reg(token)
+    assert lookup(tmp_path, "../" + token) is None and lookup(tmp_path, new_token()) is None
+    assert (tmp_path / "tasks" / f"{token}.json").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "tasks").stat().st_mode & 0o777 == 0o700
+    assert [r.token for r in registered(tmp_path)] == [token]
+    release(tmp_path, token)
+    assert lookup(tmp_path, token) is None
+
+
+def agent(tmp_path: Path) -> Agent:
+    return Agent(tmp_path, MemoryRuntime(), None)  # type: ignore[arg-type]
+
+
+def test_agent_answers_credentials_by_token(tmp_path: Path) -> None:
+    a = agent(tmp_path)
+    token = new_token()
+    register(tmp_path, reg(token))
+    first = a.route(f"/v2/credentials/{token}")
+    assert first["RoleArn"] == "arn:aws:iam::000000000000:role/app"
+    assert a.route(f"/v2/credentials/{token}/") == first  # cached, the same set
+    with pytest.raises(HttpError) as e:
+        a.route(f"/v2/credentials/{new_token()}")
+    assert e.value.status == 400 and e.value.code == "InvalidIdInRequest"
+    register(tmp_path, reg(token, credentials=False))
+    with pytest.raises(HttpError):
+        a.route(f"/v2/credentials/{token}")
+
+
+def test_agent_uses_the_installed_source_with_the_task_role(tmp_path: Path) -> None:
+    asked: list[tuple[Mapping[str, Any], CredentialRequest]] = []
+
+    class Fake:
+        def __init__(self, options: Mapping[str, Any]) -> None:
+            self.options = options
+
+        def fetch(self, request: CredentialRequest) -> Credentials:
+            asked.append((self.options, request))
+            return creds(datetime.now(UTC).timestamp() + 3600, "ASIAASSUMED")
+
+    install(Providers(credential_sources={"assume-role-test": Fake}))
+    token = new_token()
+    register(tmp_path, reg(token, source="assume-role-test", options={"profile": "dev"}))
+    doc = agent(tmp_path).route(f"/v2/credentials/{token}")
+    assert doc["AccessKeyId"] == "ASIAASSUMED"
+    ((options, request),) = asked
+    assert options == {"profile": "dev"} and request.session_name == "0123456789abcdef"
+    assert request.role_arn == "arn:aws:iam::000000000000:role/app"
+    register(tmp_path, reg(token, source="unknown-kind"))
+    with pytest.raises(HttpError) as e:
+        agent(tmp_path).route(f"/v2/credentials/{token}")
+    assert e.value.status == 500 and "unknown-kind" in e.value.message
+
+
+def test_log_lines_cut_the_token() -> None:
+    token = new_token()
+    assert redact(f"/v2/credentials/{token}") == f"/v2/credentials/{token[:4]}…"
+    assert redact(f"/v4/{token}-app/task/stats") == f"/v4/{token[:4]}…-app/task/stats"
+    assert token not in redact(f"/v4/{token}")
+
+
+def check(section: Any, env: dict[str, str] | None = None) -> tuple[Reporter, Any]:
+    rep = Reporter("ecsdev.yaml")
+    return rep, check_credentials(section, rep, env or {})
+
+
+def test_layout_key_choices_and_their_errors(tmp_path: Path) -> None:
+    rep, spec = check({"source": "local"})
+    assert spec == CredentialsSpec() and not rep.problems
+    rep, spec = check({"source": "local", "profile": "dev"})
+    assert [p.path for p in rep.problems] == ["credentials.profile"]
+    assert "session or assume-role" in rep.problems[0].message
+    rep, _ = check({"source": "session", "region": "mars"})
+    assert [p.path for p in rep.problems] == ["credentials.region"]
+    config = tmp_path / "config"
+    config.write_text("[profile dev]\nregion = eu-west-1\n")
+    env = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "x")}
+    rep, spec = check({"source": "assume-role", "profile": "dev"}, env)
+    assert (
+        not rep.problems and not rep.warnings and spec.label == "assume-role with AWS profile dev"
+    )
+    rep, _ = check({"source": "assume-role", "profile": "nope"}, env)
+    assert not rep.problems and "no AWS profile 'nope'" in rep.warnings[0].message
+
+
+def test_the_stored_choice_round_trips_and_defaults_to_local() -> None:
+    spec = CredentialsSpec("assume-role", "dev", "eu-west-1")
+    assert from_record(record(spec)) == spec
+    assert from_record(record(None)) == CredentialsSpec() == from_record({"source": "bad"})
+    env = {"AWS_PROFILE": "fromenv", "AWS_CONFIG_FILE": "/c", "AWS_SECRET_ACCESS_KEY": "no"}
+    opts = source_options(CredentialsSpec("session"), env)
+    assert opts == {"profile": "fromenv", "AWS_CONFIG_FILE": "/c"}  # paths, never a key
