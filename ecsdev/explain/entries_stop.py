@@ -41,13 +41,13 @@ EXIT_ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "exit.sigterm-on-stop",
-        "Exited on SIGTERM when the task stopped",
+        "Exited when the task stopped",
         CONTAINER,
-        "The task was stopping and the container exited on SIGTERM (exit code 143): the "
-        "expected end of a stop, not its cause.",
+        "The task was stopping and the container exited on SIGTERM (exit code 143) or by "
+        "itself (0): the expected end of a stop, not its cause.",
         "Nothing for this container; the task's stop reason says why the task was stopped.",
         stop_codes=STOPPED_BY_REQUEST,
-        exit_codes=(143,),
+        exit_codes=(0, 143),
     ),
     Entry(
         "exit.0",

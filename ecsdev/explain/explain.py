@@ -130,6 +130,15 @@ def exit_words(code: int) -> str:
     return {126: "command not executable", 127: "command not found"}.get(code, "error")
 
 
+def _duration(secs: int) -> str:
+    """``42s``, ``5m 3s``, ``2h 10m``."""
+    if secs < 60:
+        return f"{max(secs, 0)}s"
+    if secs < 3600:
+        return f"{secs // 60}m {secs % 60}s"
+    return f"{secs // 3600}h {secs % 3600 // 60}m"
+
+
 def _cause(task: TaskView, entry: Entry, essential: dict[str, bool]) -> str | None:
     """The container whose exit or error made the task stop."""
     reason = task.stopped_reason or ""
@@ -237,7 +246,7 @@ def explain(task: TaskView, td: TaskDefinitionView | None, ev: Evidence) -> Task
     task_evidence: list[str] = []
     if task.started_at and task.stopped_at:
         secs = int((task.stopped_at - task.started_at).total_seconds())
-        task_evidence.append(f"ran for {secs}s before it stopped")
+        task_evidence.append(f"ran for {_duration(secs)} before it stopped")
     elif stopped and task.started_at is None:
         task_evidence.append("never reached RUNNING")
     tg = target_group_of(task.stopped_reason)

@@ -274,6 +274,7 @@ CASES: list[tuple[str, str, str | None, str | None, int | None, bool]] = [
     ("exit.stop-timeout", C, "UserInitiated", None, 137, False),
     ("exit.stop-timeout", C, STOPPED_WITH_TASK, None, 137, False),
     ("exit.sigterm-on-stop", C, "ServiceSchedulerInitiated", None, 143, False),
+    ("exit.sigterm-on-stop", C, STOPPED_WITH_TASK, None, 0, False),
     ("exit.0", C, "EssentialContainerExited", None, 0, False),
     ("exit.1", C, "EssentialContainerExited", None, 1, False),
     ("exit.126", C, "EssentialContainerExited", None, 126, False),

@@ -3,6 +3,9 @@ network.
 
 The summary answers "why did it stop" first: stop code, stopped reason, each container's
 exit code and what that code usually means (137: killed, out of memory or stop timeout).
+The why tab explains a stopped task with the knowledge table of ``ecsdev.explain`` (the
+same words as ``ecsdev explain``): which container made it stop, the evidence (exit code,
+memory limit, health-check runs, last log lines, the target group) and the next step.
 The network tab joins the task to its subnet (public or private) and the rules of its
 security groups, the question no other ECS tool answers in one place.
 """
@@ -14,8 +17,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
+from ecsdev.explain.explain import TaskExplanation, explain
+from ecsdev.explain.gather import source_evidence
+from ecsdev.explain.render import explanation_text
 from ecsdev.sources.base import Capability, Unsupported
 from ecsdev.sources.netviews import TaskNetworkView
 from ecsdev.sources.views import TaskDefinitionView, TaskView
@@ -83,6 +90,7 @@ class TaskScreen(TableScreen):
         Binding("ctrl+k", "stop_task", "Stop task"),
         Binding("t", "taskdef", "Task def"),
         Binding("n", "tab('network')", "Network"),
+        Binding("3", "tab('why')", "Why stopped", show=False),
         Binding("1", "tab('containers')", "Containers", show=False),
         Binding("2", "tab('network')", "Network", show=False),
     ]
@@ -92,6 +100,7 @@ class TaskScreen(TableScreen):
         self.cluster = route.get("cluster")
         self.task_arn = route.get("task")
         self.task_view: TaskView | None = None
+        self.explained: TaskExplanation | None = None
 
     def body(self) -> ComposeResult:
         yield Static(id="summary")
@@ -101,6 +110,8 @@ class TaskScreen(TableScreen):
             with TabPane("Network 2", id="network"):
                 yield Static(id="net-summary")
                 yield ResourceTable(netrows.SG_RULE_COLS, id="sg-rules")
+            with TabPane("Why stopped 3", id="why"), VerticalScroll(id="why-scroll"):
+                yield Static(" the task has not stopped", id="why-text")
 
     def fetch(self) -> None:
         task = self.source.describe_task(self.cluster, self.task_arn)
@@ -111,6 +122,10 @@ class TaskScreen(TableScreen):
             except Unsupported:
                 td = None
         self.deliver(self._show_task, task, td)
+        stopped = task.last_status == "STOPPED" or task.desired_status == "STOPPED"
+        if stopped and (self.explained is None or self.explained.last_status != "STOPPED"):
+            # once stopped, its explanation does not change: refreshes skip these calls
+            self.deliver(self._show_why, explain(task, td, source_evidence(self.source, task, td)))
         if self.has(Capability.NETWORK):
             network = self.source.task_network(task)
             names = peer_names(self.source, network.security_groups)
@@ -134,6 +149,10 @@ class TaskScreen(TableScreen):
             out.append(rows.container_row(c, ports))
         table.set_rows(out)
         self.update_bars()
+
+    def _show_why(self, e: TaskExplanation) -> None:
+        self.explained = e
+        self.query_one("#why-text", Static).update(explanation_text(e))
 
     def _show_network(self, n: TaskNetworkView, names: dict[str, str]) -> None:
         self.query_one("#net-summary", Static).update(network_summary(n))
@@ -184,4 +203,7 @@ class TaskScreen(TableScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        self.table.focus()
+        if tab == "why":
+            self.query_one("#why-scroll", VerticalScroll).focus()
+        else:
+            self.table.focus()
