@@ -36,6 +36,7 @@ class Build:
     images: dict[str, str] = field(default_factory=dict)  # template image -> local tag
     local_values: dict[str, str] = field(default_factory=dict)  # SSM name / secret ARN -> value
     failed: set[str] = field(default_factory=set)  # Refs of resources with problems
+    namespaces: dict[str, str] = field(default_factory=dict)  # Cloud Map namespace ID -> name
 
     def missing(self, ref: Any) -> bool:
         """A reference whose resource had problems (reported already): skip it quietly."""

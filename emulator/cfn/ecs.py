@@ -15,6 +15,7 @@ from typing import Any
 from emulator.model.yamlsource import PathT
 
 from .build import Build, boolean, copy, integer, mapping
+from .discovery import PROPS, translate_discovery
 from .intrinsics import text
 from .network import subnet_names
 from .origins import to_api
@@ -39,14 +40,10 @@ _QUIET_SERVICE_PROPS = frozenset(
         "EnableExecuteCommand",
         "CapacityProviderStrategy",
         "DeploymentController",
+        *PROPS,  # translated by .discovery
     }
 )
-_UNSUPPORTED = {
-    "ServiceConnectConfiguration": "Service Connect is not emulated: its client aliases do not "
-    "resolve locally (reach the service through a load balancer)",
-    "ServiceRegistries": "Cloud Map registration is not emulated: the service's DNS name does "
-    "not resolve locally",
-}
+_UNSUPPORTED: dict[str, str] = {}
 
 
 def translate_task_definition(build: Build, res: Resource) -> None:
@@ -222,6 +219,7 @@ def translate_service(build: Build, res: Resource) -> None:
     if lbs:
         svc["loadBalancers"] = lbs
     _deployment(build, res, svc, here)
+    translate_discovery(build, res, svc, index)
     for key in p:
         if key not in _QUIET_SERVICE_PROPS:
             build.warn(

@@ -24,6 +24,7 @@ from emulator.model.loader import layout_from_data
 from . import ecs, elb, names, network, publish
 from .build import Build
 from .cdk import CloudAssembly, read_assembly
+from .discovery import record_cloud_map
 from .resources import EMULATED, Resource
 from .source import Template, load_template
 from .stack import Assembly, StackScope
@@ -184,6 +185,7 @@ def _translate(
             ] = asset.local_tag
     _images_by_tag(build, resources, cdk)
     network.translate_network(build, resources)
+    record_cloud_map(build, by_type)
     clusters = by_type.get("AWS::ECS::Cluster", [])
     if clusters:
         doc["cluster"] = build.ref(clusters[0])

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from emulator.cfn import load_templates, looks_like_template
+from emulator.discovery.config import discovery
+from emulator.discovery.plan import endpoints
 from emulator.errors import LayoutError
 from emulator.events import Collector
 
@@ -260,18 +262,19 @@ def test_looks_like_template() -> None:
     assert not any(looks_like_template(p) for p in layouts.rglob("*.json"))
 
 
-def test_service_connect_runs_and_says_what_is_not_emulated() -> None:
+def test_service_connect_and_cloud_map_names_come_from_the_template() -> None:
     c = Collector()
     layout = load_templates([HERE / "connect.yaml"], warn=c)
     (svc,) = layout.services
     assert (svc.name, svc.task_definition, svc.subnets) == ("api", "api", ("public",))
     assert [s.name for s in layout.vpc.subnets] == ["public"]  # the layout's default VPC
-    warned = _messages(c)
-    assert any(
-        "connect.yaml:26: Resources.Api.Properties.ServiceConnectConfiguration: Service Connect "
-        "is not emulated" in w
-        for w in warned
-    )
+    names = discovery(svc.raw, layout.cloud_map)
+    eps = endpoints(names, layout.task_definition("api"))
+    assert {(e.names, e.port, e.container_port) for e in eps} == {
+        (("api",), 80, 8080),  # the client alias, in front of the container's port
+        (("api.internal",), 8080, 8080),  # the Cloud Map service in the template's namespace
+    }
+    assert not any("ServiceConnectConfiguration" in w for w in _messages(c))
 
 
 def test_references_to_resources_not_emulated_resolve_to_placeholders(tmp_path: Path) -> None:
