@@ -64,7 +64,7 @@ def _c(text: str) -> str:
 
 
 def _container_text(out: Text, c: ContainerExplanation) -> None:
-    head = f"\n container {c.name}" + ("" if c.essential else " (not essential)")
+    head = f"\n container {_c(c.name)}" + ("" if c.essential else " (not essential)")
     out.append(head, style="bold red" if c.cause else "bold")
     if c.cause:
         out.append("  ← why the task stopped", style="red")
