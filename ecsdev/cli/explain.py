@@ -14,12 +14,16 @@ import sys
 from typing import Any
 
 import click
-from rich.text import Text
 
 from ecsdev.cli import output
 from ecsdev.cli.base import FILE_OPT, JSON_OPT, STACK_OPT, cli, runtime, stack_ref
 from ecsdev.explain.explain import TaskExplanation, explain
-from ecsdev.explain.render import explanation_json, explanation_records, explanation_text
+from ecsdev.explain.render import (
+    RECORD_COLUMNS,
+    explanation_json,
+    explanation_records,
+    explanation_text,
+)
 from emulator.errors import NotFound, UsageError
 
 
@@ -105,9 +109,8 @@ def _print(explained: list[TaskExplanation], as_json: bool) -> None:
                 output.line("")
             output.line(explanation_text(e))
         return
-    for e in explained:
-        for rec in explanation_records(e):
-            output.line(Text(rec))
+    columns = [output.Column(name) for name in RECORD_COLUMNS]
+    output.table(columns, [rec for e in explained for rec in explanation_records(e)])
 
 
 @cli.command("explain")

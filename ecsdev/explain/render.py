@@ -101,12 +101,16 @@ def explanation_text(e: TaskExplanation) -> Text:
     return out
 
 
-def explanation_records(e: TaskExplanation) -> list[str]:
-    """For a pipe: one record per line, ``TASK-ID  SUBJECT  FIELD  text``, whole lines that
-    grep finds (tabs and line breaks inside a text become spaces)."""
+RECORD_COLUMNS = ("TASK", "SUBJECT", "WHAT", "TEXT")
 
-    def rec(subject: str, what: str, text: str) -> str:
-        return f"{e.task_id}\t{subject}\t{what}\t{' '.join(_c(text).split())}"
+
+def explanation_records(e: TaskExplanation) -> list[tuple[str, str, str, str]]:
+    """For a pipe: one record per line (task ID, ``task`` or a container, what the line is:
+    ``stop``, an entry's key, ``evidence``, ``cause``, ``next``; and its text), so grep finds
+    whole facts. Line breaks and tabs inside a text become spaces."""
+
+    def rec(subject: str, what: str, text: str) -> tuple[str, str, str, str]:
+        return (e.task_id, _c(subject), what, " ".join(_c(text).split()))
 
     if e.finding is None:
         return [rec("task", "status", f"{e.last_status}: not stopped")]
@@ -125,4 +129,4 @@ def explanation_records(e: TaskExplanation) -> list[str]:
     return out
 
 
-__all__ = ["explanation_json", "explanation_records", "explanation_text"]
+__all__ = ["RECORD_COLUMNS", "explanation_json", "explanation_records", "explanation_text"]

@@ -83,7 +83,10 @@ def test_explain_an_aws_task_from_describe_tasks_its_definition_and_cloudwatch(
     piped = _run("explain", "--endpoint-url", moto_url, arn)  # the region from the ARN
     assert piped.returncode == 0, piped.stderr
     assert "\x1b" not in piped.stdout
-    assert all(line.startswith(arn.rsplit("/", 1)[1]) for line in piped.stdout.splitlines())
+    header, *records = piped.stdout.splitlines()
+    assert header.split() == ["TASK", "SUBJECT", "WHAT", "TEXT"]
+    assert all(line.startswith(arn.rsplit("/", 1)[1]) for line in records)
+    assert any(line.split()[1:3] == ["app", "evidence"] and "fatal" in line for line in records)
 
 
 def test_an_aws_task_needs_its_arn() -> None:
