@@ -113,11 +113,17 @@ def run_task(
     else:
         print_tasks(final, wide=output_format == "wide")
         tid = short_id(arns[0])
-        output.note(
-            f"[dim]logs: ecsdev logs --stack {ref.name} {tid}   "
-            f"exec: ecsdev exec --stack {ref.name} {tid} -- sh   "
-            f"stop: ecsdev stop-task --stack {ref.name} {tid}[/dim]"
-        )
+        if final and final[0]["lastStatus"] == "STOPPED":
+            output.note(
+                f"[dim]why: ecsdev explain --stack {ref.name} {tid}   "
+                f"logs: ecsdev logs --stack {ref.name} {tid}[/dim]"
+            )
+        else:
+            output.note(
+                f"[dim]logs: ecsdev logs --stack {ref.name} {tid}   "
+                f"exec: ecsdev exec --stack {ref.name} {tid} -- sh   "
+                f"stop: ecsdev stop-task --stack {ref.name} {tid}[/dim]"
+            )
     if any(t["lastStatus"] == "STOPPED" for t in final):
         sys.exit(1)
 
