@@ -176,6 +176,7 @@ def _container_evidence(
     cdef: ContainerDefinitionView | None,
     td: TaskDefinitionView | None,
     ev: Evidence,
+    health: ContainerHealth | None,
 ) -> list[str]:
     lines: list[str] = []
     if exit_code is not None:
@@ -191,7 +192,6 @@ def _container_evidence(
         lines.append("depends on: " + ", ".join(cdef.depends_on))
     if cdef and cdef.health_check:
         lines.append(f"health check: {_cut(str(cdef.health_check))}")
-    health = ev.health.get(c_name)
     if health is not None:
         lines.append(f"health when the task stopped: {health.status}")
         for run in health.runs:
@@ -228,7 +228,10 @@ def explain(task: TaskView, td: TaskDefinitionView | None, ev: Evidence) -> Task
         ):
             context = STOPPED_WITH_TASK  # stopped because its task was stopping
         found = match_container(c.reason, c.exit_code, context, oom) if stopped else None
-        evidence = _container_evidence(c.name, c.exit_code, oom, cdef, td, ev)
+        health = ev.health.get(c.name)
+        if health is None and cdef and cdef.health_check and c.health != "UNKNOWN":
+            health = ContainerHealth(c.health)  # DescribeTasks' status; AWS keeps no runs
+        evidence = _container_evidence(c.name, c.exit_code, oom, cdef, td, ev, health)
         if c.reason:
             evidence.insert(0, f"reason: {_cut(c.reason)}")
         containers.append(
