@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from ecsdev.cli import output
-from ecsdev.cli.base import FILE_OPT, JSON_OPT, STACK_OPT, cli, runtime, stack_ref
+from ecsdev.cli.base import FILE_OPT, JSON_OPT, STACK_OPT, cli, runtime, stacks_for
 from ecsdev.explain.explain import TaskExplanation, explain
 from ecsdev.explain.render import (
     RECORD_COLUMNS,
@@ -25,6 +25,7 @@ from ecsdev.explain.render import (
     explanation_text,
 )
 from emulator.errors import NotFound, UsageError
+from emulator.tasks import TaskRunner
 
 
 def _local(
@@ -34,31 +35,37 @@ def _local(
     from ecsdev.explain.local import local_evidence, local_task, local_task_definition
     from emulator.services import stack_identity
     from emulator.store import Store
-    from emulator.tasks import TaskRunner
 
     rt = runtime()
-    if task:
-        pairs = [find_task(file, stack, task, rt)]
-    else:
-        ref = stack_ref(file, stack)
-        store = Store(ref.name)
-        account, cluster = stack_identity(store)
-        runner = TaskRunner(rt, store, ref.name, cluster, account)
-        stopped = runner.store.stopped_tasks(limit=last)
-        if not stopped:
-            runner.close()
-            raise NotFound(
-                f"no stopped task in stack {ref.name}", "List tasks with `ecsdev ps -a`."
-            )
-        pairs = [(runner, s.task_arn) for s in stopped]
-    out = []
-    for runner, arn in pairs:
-        tv = local_task(runner, arn)
-        td = local_task_definition(runner.store, tv.task_definition)
-        out.append(explain(tv, td, local_evidence(runner, tv)))
-    for runner in {id(r): r for r, _ in pairs}.values():
-        runner.close()
-    return out
+    runners: list[TaskRunner] = []
+    try:
+        if task:
+            runner, arn = find_task(file, stack, task, rt)
+            runners.append(runner)
+            pairs = [(runner, arn)]
+        else:  # the latest stopped tasks of the stack named, or of every stack
+            found: list[tuple[float, TaskRunner, str]] = []
+            for name in stacks_for(file, stack, rt):
+                store = Store(name)
+                account, cluster = stack_identity(store)
+                runners.append(TaskRunner(rt, store, name, cluster, account))
+                found += [
+                    (s.stopped_at or 0.0, runners[-1], s.task_arn)
+                    for s in store.stopped_tasks(last)
+                ]
+            found.sort(key=lambda f: -f[0])
+            pairs = [(r, a) for _, r, a in found[:last]]
+            if not pairs:
+                raise NotFound("no stopped task", "List tasks with `ecsdev ps -a`.")
+        out = []
+        for runner, arn in pairs:
+            tv = local_task(runner, arn)
+            td = local_task_definition(runner.store, tv.task_definition)
+            out.append(explain(tv, td, local_evidence(runner, tv)))
+        return out
+    finally:
+        for r in runners:
+            r.close()
 
 
 def _aws(
@@ -140,7 +147,7 @@ def explain_cmd(
     OOM and memory limit, health checks, last log lines, the dependency or target group
     that failed, and the next step.
 
-    TASK is a local task (ID, prefix or ARN; without it, the stack's latest stopped tasks) or,
+    TASK is a local task (ID, prefix or ARN; without it, the latest stopped tasks of the stack named or of every stack) or,
     with --profile/--region/--endpoint-url, an AWS task ARN (read-only calls only).
     --json prints {"tasks": [...]}."""
     aws: dict[str, Any] = {"profile": profile, "region": region, "url": endpoint_url}
