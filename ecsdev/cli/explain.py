@@ -147,9 +147,9 @@ def explain_cmd(
     OOM and memory limit, health checks, last log lines, the dependency or target group
     that failed, and the next step.
 
-    TASK is a local task (ID, prefix or ARN; without it, the latest stopped tasks of the stack named or of every stack) or,
-    with --profile/--region/--endpoint-url, an AWS task ARN (read-only calls only).
-    --json prints {"tasks": [...]}."""
+    TASK is a local task (ID, prefix or ARN; without it, the latest stopped tasks of the
+    stack named, or of every stack) or, with --profile/--region/--endpoint-url, an AWS
+    task ARN (read-only calls only). --json prints {"tasks": [...]}."""
     aws: dict[str, Any] = {"profile": profile, "region": region, "url": endpoint_url}
     if any(aws.values()):
         if not task:
