@@ -198,6 +198,16 @@ START_ENTRIES: tuple[Entry, ...] = (
         doc=INIT_DOC,
     ),
     Entry(
+        "init.disk",
+        "ResourceInitializationError: no space left",
+        ANY,
+        "The task's storage filled up while it was being prepared (image layers, volumes).",
+        "Use a smaller image, raise `ephemeralStorage` (Fargate) or the instance's volume, and "
+        "clean up images on EC2 hosts (ECS_IMAGE_CLEANUP_INTERVAL).",
+        pattern=INIT + r".*no space left on device",
+        doc=INIT_DOC,
+    ),
+    Entry(
         "init.volume",
         "ResourceInitializationError: volume",
         ANY,

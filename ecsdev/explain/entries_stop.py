@@ -136,6 +136,17 @@ EXIT_ENTRIES: tuple[Entry, ...] = (
 
 TASK_ENTRIES: tuple[Entry, ...] = (
     Entry(
+        "task.oom",
+        "OutOfMemoryError",
+        TASK,
+        "A container of the task used more memory than its limit and the kernel's OOM killer "
+        "killed it, so the task stopped.",
+        "Raise the container's `memory` (hard limit) or the task's `memory`, or make the "
+        "process use less (heap size flags such as -Xmx or --max-old-space-size below the limit).",
+        pattern=r"OutOfMemoryError|OOMKilled",
+        doc="troubleshoot-memory.html",
+    ),
+    Entry(
         "task.essential-exited",
         "Essential container in task exited",
         TASK,

@@ -27,6 +27,23 @@ CASES: list[tuple[str, str, str | None, str | None, int | None, bool]] = [
         False,
     ),
     (
+        "task.oom",
+        T,
+        "EssentialContainerExited",
+        "OutOfMemoryError: Container killed due to memory usage",
+        None,
+        False,
+    ),
+    (
+        "init.disk",
+        T,
+        "TaskFailedToStart",
+        "ResourceInitializationError: unable to create new container: mkdir "
+        "/var/lib/docker/overlay2/abc/merged: no space left on device",
+        None,
+        False,
+    ),
+    (
         "dependency.timeout",
         T,
         "TaskFailedToStart",
