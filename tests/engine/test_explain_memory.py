@@ -4,6 +4,7 @@ runs are explained (container health-check stop; an OOM-killed essential contain
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -82,8 +83,10 @@ def test_an_oom_killed_essential_container_is_the_cause(
     assert app is not None
     rt.log(app.state.id, "allocating 100 MiB\n")
     rt.exit(app.state.id, 137, oom=True)
-    runner.step()
-    runner.step()
+    deadline = time.time() + 5  # the stop runs on the runner's pool
+    while arn in runner.observe() and time.time() < deadline:
+        runner.step()
+        time.sleep(0.01)
 
     task = local_task(runner, arn)
     assert task.last_status == "STOPPED"
