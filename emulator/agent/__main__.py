@@ -15,11 +15,11 @@ from emulator.private import private_dir, write_private
 
 def main() -> int:
     from emulator.runtime.docker import DockerRuntime
-    from emulator.runtime.dockeragent import stats
+    from emulator.runtime.dockeragent import StatsStreams
 
     home = private_dir(agent_dir())
     rt = DockerRuntime()
-    agent = Agent(home, rt, TaskDocs(rt, lambda cid: stats(rt, cid)))
+    agent = Agent(home, rt, TaskDocs(rt, StatsStreams(rt)))
     try:
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -5,8 +5,8 @@ token, puts ECS's variables in every container's environment
 (``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<token>``,
 ``ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/<token>-<container>``; values the
 task definition sets itself win), and once the containers exist connects the task's network
-namespace (the pause container in awsvpc mode, each container in bridge mode; host mode
-reaches the address anyway) to the agent's network. A stack that asked for ``session`` or
+namespace to the agent's network where it has no route to the host (awsvpc tasks in a
+private subnet; the others reach 169.254.170.2 through their default route). A stack that asked for ``session`` or
 ``assume-role`` credentials has them fetched once before anything starts, so a profile or
 role that does not work stops the task with ECS's ``ResourceInitializationError``. Where
 the agent cannot run (no Docker runtime, no rights to the address), a ``local`` stack's
@@ -47,6 +47,7 @@ class AgentHook:
         self.runner = runner
         self.tokens: dict[str, str] = {}  # task ARN -> token
         self._warned = False
+        self._internal_networks: dict[str, bool] = {}  # Docker network name -> internal
 
     def _warn(self, message: str) -> None:
         if self._warned:
@@ -130,14 +131,26 @@ class AgentHook:
             )
 
     def created(self, launch: Launch, ids: dict[str, str]) -> None:
+        """Join the agent's network where the task has no route to it: a network with a
+        default route reaches 169.254.170.2 through the host, which owns that address, so
+        only internal networks (private subnets) need a second interface (which costs
+        Docker a few hundred milliseconds at start)."""
         if launch.ctx.task_arn not in self.tokens:
             return
         if launch.td.network_mode == "awsvpc":
-            targets = [launch.pause_id] if launch.pause_id else []
+            cids = [launch.pause_id] if launch.pause_id else []
         else:
-            targets = [ids[s.name] for s in launch.specs if _own_network(s.network_mode)]
-        for cid in targets:
-            self.runner.runtime.connect(NETWORK, cid)
+            cids = [ids[s.name] for s in launch.specs if _own_network(s.network_mode)]
+        for cid in cids:
+            network = self.runner.runtime.inspect(cid).network_mode
+            if self._internal(network):
+                self.runner.runtime.connect(NETWORK, cid)
+
+    def _internal(self, network: str) -> bool:
+        if network not in self._internal_networks:
+            for n in self.runner.runtime.list_networks({}):
+                self._internal_networks[n.name] = n.internal
+        return self._internal_networks.get(network, False)
 
     def released(self, task_arn: str) -> None:
         token = self.tokens.pop(task_arn, None)

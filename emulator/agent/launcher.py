@@ -27,6 +27,8 @@ from emulator.private import open_private, private_dir
 from emulator.runtime.base import ContainerRuntime
 
 START_WAIT = 8.0  # seconds a launcher waits for a new agent to answer
+NETWORK_CHECKED_FOR = 30.0  # seconds a process trusts that the agent's network exists
+_network_checked = float("-inf")
 
 HINT = (
     "The credentials and metadata endpoint needs Linux with a native Docker engine, and "
@@ -49,16 +51,19 @@ def ping(timeout: float = 0.5) -> dict[str, Any] | None:
 
 
 def ensure_network(runtime: ContainerRuntime) -> None:
+    global _network_checked
     from emulator.runtime.docker import DockerRuntime
     from emulator.runtime.dockeragent import ensure_link_local_network
 
     if not isinstance(runtime, DockerRuntime):
         raise AgentUnavailable("the agent needs the Docker runtime")
-    gateway = ADDRESS
+    if time.monotonic() - _network_checked < NETWORK_CHECKED_FOR:
+        return
     try:
-        ensure_link_local_network(runtime, NETWORK, SUBNET, gateway)
+        ensure_link_local_network(runtime, NETWORK, SUBNET, ADDRESS)
     except RuntimeOperationError as e:
         raise AgentUnavailable(e.message, e.hint or HINT) from e
+    _network_checked = time.monotonic()
 
 
 def _answering(home: Path) -> bool:

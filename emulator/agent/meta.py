@@ -4,8 +4,8 @@ Why it exists: ECS's v4 endpoint (``$ECS_CONTAINER_METADATA_URI_V4``, ``/task``,
 ``/task/stats``) is what monitoring agents and frameworks read. The awsvpc pause container
 serves the JSON on 127.0.0.1:51679 from a file the controller writes; the agent serves the
 same documents (``emulator.metadata``) for bridge and host tasks too, built on request from
-Docker and the stack's store, plus Docker's stats JSON, whose ``precpu_stats`` is this
-process's previous sample of the container (as ECS's agent, which samples continuously).
+Docker and the stack's store, plus Docker's stats JSON (``StatsReader``: the latest sample
+of a stream, as ECS's agent samples continuously).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class TaskDocs:
         self.runtime = runtime
         self.read_stats = stats
         self._runners: dict[tuple[str, str], TaskRunner] = {}
-        self._previous: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def _runner(self, reg: Registration) -> TaskRunner:
@@ -85,15 +84,7 @@ class TaskDocs:
         raise NotFound(f"no container {name!r} in task {reg.task_id}")
 
     def _sample(self, container_id: str) -> dict[str, Any]:
-        doc = dict(self.read_stats(container_id))
-        before = self._previous.get(container_id)
-        if before is not None:
-            doc["preread"] = before.get("read", doc.get("preread"))
-            doc["precpu_stats"] = before.get("cpu_stats", doc.get("precpu_stats"))
-        self._previous[container_id] = doc
-        if len(self._previous) > 2000:
-            self._previous.clear()
-        return doc
+        return dict(self.read_stats(container_id))
 
     def container_stats(self, reg: Registration, name: str) -> dict[str, Any]:
         tc = self.observe(reg).container(name)

@@ -9,6 +9,8 @@ Docker's own stats JSON, which is passed through as it comes.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import docker.types
@@ -60,10 +62,48 @@ def ensure_link_local_network(rt: DockerRuntime, name: str, subnet: str, gateway
             ) from e  # else: made by another process meanwhile
 
 
-def stats(rt: DockerRuntime, container_id: str) -> dict[str, Any]:
-    """One sample of Docker's stats JSON for a container (no waiting for a second one)."""
-    out: dict[str, Any] = call(
-        f"stats of {container_id[:12]}",
-        lambda: rt.api.stats(container_id, stream=False, one_shot=True),
-    )
-    return out
+class StatsStreams:
+    """Docker's stats JSON of containers, as ECS's agent has it: streamed continuously (Docker
+    samples once a second, and even a one-shot request waits for the next sample), so a
+    reader gets the latest sample at once, with ``precpu_stats`` the one before. A container's
+    stream starts at its first read and ends with the container or ``IDLE`` seconds unread."""
+
+    IDLE = 300.0
+    FIRST_WAIT = 3.0
+
+    def __init__(self, rt: DockerRuntime) -> None:
+        self.rt = rt
+        self._latest: dict[str, dict[str, Any]] = {}
+        self._read: dict[str, float] = {}
+        self._ready: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, container_id: str) -> dict[str, Any]:
+        with self._lock:
+            self._read[container_id] = time.monotonic()
+            ready = self._ready.get(container_id)
+            if ready is None:
+                ready = self._ready[container_id] = threading.Event()
+                threading.Thread(
+                    target=self._stream, args=(container_id, ready), daemon=True
+                ).start()
+        ready.wait(self.FIRST_WAIT)
+        with self._lock:
+            return dict(self._latest.get(container_id) or {})
+
+    def _stream(self, cid: str, ready: threading.Event) -> None:
+        try:
+            for sample in self.rt.api.stats(cid, stream=True, decode=True):
+                with self._lock:
+                    self._latest[cid] = sample
+                    idle = time.monotonic() - self._read.get(cid, 0.0) > self.IDLE
+                ready.set()
+                if idle:
+                    break
+        except Exception:  # noqa: BLE001, S110 - the container is gone or Docker went away
+            pass
+        finally:
+            ready.set()
+            with self._lock:
+                for table in (self._latest, self._read, self._ready):
+                    table.pop(cid, None)

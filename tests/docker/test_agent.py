@@ -59,7 +59,9 @@ def sts_url() -> Iterator[str]:
     server.stop()
 
 
-def launch(stack: Stack, mode: str, image: str, env: dict[str, str]) -> tuple[str, str]:
+def launch(
+    stack: Stack, mode: str, image: str, env: dict[str, str], subnet: str = "public"
+) -> tuple[str, str]:
     td = parse_task_definition(
         {
             "family": f"creds-{mode}",
@@ -76,7 +78,7 @@ def launch(stack: Stack, mode: str, image: str, env: dict[str, str]) -> tuple[st
         }
     )
     arn, rev = stack.store.register_task_definition(td, stack.runner.account)
-    placement = stack.placement() if mode == "awsvpc" else Placement()
+    placement = stack.placement(subnet) if mode == "awsvpc" else Placement()
     task = stack.runner.launch(td, arn, rev, base_dir=".", placement=placement)
     deadline = time.time() + 15
     while time.time() < deadline:
@@ -94,8 +96,12 @@ def sdk_view(stack: Stack, cid: str) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def test_awsvpc_task_sdk_gets_local_credentials(stack: Stack, sts_url: str) -> None:
-    _, cid = launch(stack, "awsvpc", boto3_image(stack.runtime), {"STS_URL": sts_url})
+def test_awsvpc_task_in_a_private_subnet_sdk_gets_local_credentials(
+    stack: Stack, sts_url: str
+) -> None:
+    """A private subnet has no route to the host: the task joins the agent's network."""
+    image = boto3_image(stack.runtime)
+    _, cid = launch(stack, "awsvpc", image, {"STS_URL": sts_url}, subnet="private")
     seen = sdk_view(stack, cid)
     assert seen["method"] == "container-role" and seen["key"].startswith("ASIA")
     assert seen["role"] == ROLE and seen["arn"].startswith("arn:aws:sts::")
@@ -103,11 +109,14 @@ def test_awsvpc_task_sdk_gets_local_credentials(stack: Stack, sts_url: str) -> N
         time.gmtime()
     )
     assert left > 3 * 3600  # the SDK does not refresh on every call
-    # the task's IP is its subnet's, never the agent network's link-local one
+    # the task's IP is its subnet's, never the agent network's link-local one; the bridge
+    # task below reaches the agent through its default route instead
     (task,) = stack.runner.observe().values()
     assert task.pause is not None and not any(
         ip.startswith("169.254.") for ip in task.pause.ip_addresses.values()
     )
+    nets = stack.runtime.api.inspect_container(task.pause.id)["NetworkSettings"]["Networks"]
+    assert set(nets) == {stack.networks["private"], "ecsdev-agent"}
 
 
 def _grep(root: Path, needles: list[str]) -> list[str]:
