@@ -16,6 +16,7 @@ import click
 from ecsdev.cli import output
 from ecsdev.cli.base import FILE_OPT, JSON_OPT, STACK_OPT, WIDE_OPT, cli, runtime, short_id
 from ecsdev.cli.fromaws import from_aws_file, from_aws_options
+from ecsdev.cli.stack import SECRETS_PROFILE_OPT
 from ecsdev.cli.stackref import resolve, task_definition_for
 from ecsdev.cli.tables import print_tasks
 from emulator.endpoint.jsontime import plain
@@ -45,6 +46,7 @@ from emulator.errors import NotFound, UsageError
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait.")
 @JSON_OPT
 @WIDE_OPT
+@SECRETS_PROFILE_OPT
 @from_aws_options
 def run_task(
     file: str | None,
@@ -56,6 +58,7 @@ def run_task(
     timeout: float,
     as_json: bool,
     output_format: str | None,
+    secrets_profile: str | None,
     **aws: str | None,
 ) -> None:
     """Run one task of a task definition, as ECS RunTask does.
@@ -67,6 +70,8 @@ def run_task(
     from ecsdev.cli.controller import ensure_controller
     from emulator.images import ensure_images
     from emulator.networks import ensure_networks
+    from emulator.secrets.config import SourceSpec
+    from emulator.secrets.resolve import SecretsHook
     from emulator.store import Store
     from emulator.tasks import Placement, TaskRunner
 
@@ -92,6 +97,12 @@ def run_task(
     arn, revision = store.register_task_definition(td, ref.account)
     ensure_controller(ref.name, ref.cluster, ref.account)
     runner = TaskRunner(rt, store, ref.name, ref.cluster, ref.account, sink=output.warning)
+    for hook in runner.hooks:
+        if isinstance(hook, SecretsHook):
+            if ref.layout is not None:  # the layout's sources, stored or not yet
+                hook.specs = ref.layout.secret_sources
+            if secrets_profile:  # this run only
+                hook.extra = (SourceSpec("aws", (("profile", secrets_profile),)),)
     arns = [
         runner.launch(
             td, arn, revision, base_dir=ref.base_dir, placement=placement, started_by="ecsdev"

@@ -9,6 +9,7 @@ every service is steady, or fails after ``--timeout`` with the events that expla
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -23,6 +24,12 @@ from ecsdev.cli.tables import print_services, services_table
 from emulator.errors import EcsdevError
 from emulator.events import Event
 
+SECRETS_PROFILE_OPT = click.option(
+    "--secrets-profile",
+    metavar="PROFILE",
+    help="Also look the tasks' secrets up in this AWS profile's account, after the stack's "
+    "own sources (read-only: ssm:GetParameters, secretsmanager:GetSecretValue).",
+)
 EVENTS_PAGE = 1_000_000  # the store returns the newest N after an id: ask for all of them
 
 
@@ -52,17 +59,25 @@ def _rows(store: Any, rt: Any) -> list[dict[str, Any]]:
 @click.option("-d", "--detach", is_flag=True, help="Return once every service is steady.")
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait with -d.")
 @click.option("--build", is_flag=True, help="Rebuild the layout's images even if present.")
-def up(file: str | None, detach: bool, timeout: float, build: bool) -> None:
+@SECRETS_PROFILE_OPT
+def up(
+    file: str | None, detach: bool, timeout: float, build: bool, secrets_profile: str | None
+) -> None:
     """Run a layout: networks, images, task definitions, services, controller."""
     from ecsdev.cli.controller import ensure_controller
     from emulator import stack as stackops
-    from emulator.store import Store
+    from emulator.secrets.config import with_profile
+    from emulator.store import Store, state_home
 
     ref = stack_ref(file, None, need_layout=True)
     assert ref.layout is not None
+    layout = ref.layout
+    if secrets_profile:  # until the next `up` without it
+        sources = with_profile(layout.secret_sources, secrets_profile, state_home())
+        layout = replace(layout, secret_sources=sources)
     rt = runtime()
     store = Store(ref.name)
-    res = stackops.apply(rt, store, ref.layout, rebuild=build, sink=_apply_sink)
+    res = stackops.apply(rt, store, layout, rebuild=build, sink=_apply_sink)
     for verb, names in (
         ("created", res.created),
         ("updated", res.updated),

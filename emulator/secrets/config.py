@@ -82,6 +82,12 @@ def default_sources(state_home: Path) -> tuple[SourceSpec, ...]:
     )
 
 
+def with_profile(specs: tuple[SourceSpec, ...], profile: str, home: Path) -> tuple[SourceSpec, ...]:
+    """A stack's sources (or the defaults) followed by the AWS account of ``profile``: what
+    ``--secrets-profile`` asks for."""
+    return (specs or default_sources(home)) + (SourceSpec("aws", (("profile", profile),)),)
+
+
 def check_secrets(section: Any, rep: Reporter, base_dir: Path) -> tuple[SourceSpec, ...]:
     """Problems of the layout's ``secrets`` section (after the shape check), and its sources
     with file paths made absolute."""

@@ -20,7 +20,13 @@ from emulator.errors import EcsdevError
 from emulator.events import Event
 from emulator.model.taskdef import ContainerDefinition
 from emulator.providers import installed
-from emulator.secrets.config import SECRETS_KEY, SourceSpec, default_sources, from_record
+from emulator.secrets.config import (
+    SECRETS_KEY,
+    SourceSpec,
+    default_sources,
+    from_record,
+    record,
+)
 from emulator.secrets.refs import BadReference, SecretRef, json_key, parse
 from emulator.secrets.sources import EndpointSource, FileSource, SecretSource, SourceUnavailable
 from emulator.store import state_home
@@ -156,13 +162,17 @@ class SecretsHook:
 
     def __init__(self, runner: TaskRunner) -> None:
         self.runner = runner
+        self.specs: tuple[SourceSpec, ...] | None = None  # a layout's, instead of the stored
+        self.extra: tuple[SourceSpec, ...] = ()  # asked for by a flag, after the stack's own
 
     def prepare(self, launch: Launch) -> None:
         wanted = [references(c) for c in launch.td.container_definitions]
         if not any(s or o or r for s, o, r in wanted):
             return
         store = self.runner.store
-        resolver = Resolver(stack_sources(store.get(SECRETS_KEY)), launch.ctx.region)
+        stored = record(self.specs) if self.specs is not None else store.get(SECRETS_KEY)
+        sources = stack_sources(stored) + [build_source(s) for s in self.extra]
+        resolver = Resolver(sources, launch.ctx.region)
         used: dict[str, dict[str, str]] = {}
         for i, (c, (secrets, options, creds)) in enumerate(
             zip(launch.td.container_definitions, wanted, strict=True)
