@@ -32,6 +32,8 @@ StatsReader = Callable[[str], dict[str, Any]]  # container id -> one Docker stat
 class TaskDocs:
     """Metadata and stats of registered tasks, from Docker and their stacks' stores."""
 
+    KEEP = 16
+
     def __init__(self, runtime: ContainerRuntime, stats: StatsReader) -> None:
         self.runtime = runtime
         self.read_stats = stats
@@ -39,15 +41,20 @@ class TaskDocs:
         self._lock = threading.Lock()
 
     def _runner(self, reg: Registration) -> TaskRunner:
+        """A reader of the task's stack (the most recently used ``KEEP`` stay open)."""
         key = (reg.state_home, reg.stack)
         with self._lock:
-            if key not in self._runners:
+            runner = self._runners.pop(key, None)
+            if runner is None:
                 store = Store(reg.stack, Path(reg.state_home) / "stacks" / reg.stack)
                 account = Account(reg.region, reg.account_id)
-                self._runners[key] = TaskRunner(
-                    self.runtime, store, reg.stack, reg.cluster, account
-                )
-            return self._runners[key]
+                runner = TaskRunner(self.runtime, store, reg.stack, reg.cluster, account)
+            self._runners[key] = runner  # last: most recently used
+            while len(self._runners) > self.KEEP:
+                old = self._runners.pop(next(iter(self._runners)))
+                old.close()
+                old.store.close()
+            return runner
 
     def observe(self, reg: Registration) -> ObservedTask:
         task = self._runner(reg).observe_task(reg.task_arn)

@@ -16,8 +16,8 @@ from emulator.model.report import Reporter
 from emulator.model.shapes import items
 
 HONOURED_TASK_FIELDS = frozenset(
-    {"family", "containerDefinitions", "networkMode", "cpu", "memory", "volumes"}
-)
+    {"family", "containerDefinitions", "networkMode", "cpu", "memory", "volumes", "taskRoleArn"}
+)  # taskRoleArn: served at 169.254.170.2 as the layout's credentials choose (emulator.agent)
 # executionRoleArn: its local effects (secrets, a private registry) are warned where they happen
 INERT_TASK_FIELDS = frozenset({"tags", "requiresCompatibilities", "executionRoleArn"})
 
@@ -79,7 +79,6 @@ HONOURED_LOG_DRIVERS = frozenset({"awslogs", "json-file"})
 REASONS: dict[str, str] = {
     "repositoryCredentials": "its secret is looked up at task start (a missing one stops the "
     "task), but images are pulled with the local Docker credentials",
-    "taskRoleArn": "no credentials are served locally for this role",
     "firelensConfiguration": "FireLens log routing is not emulated",
     "proxyConfiguration": "App Mesh proxy configuration is not emulated",
     "inferenceAccelerators": "inference accelerators do not exist locally",
