@@ -30,8 +30,10 @@ def check_discovery(doc: dict[str, Any], rep: Reporter, cat: Catalog) -> CloudMa
         tuple((n["arn"], n["name"]) for _, n in items(section.get("namespaces"))),
         tuple((s["arn"], s["name"], s["namespace"]) for _, s in items(section.get("services"))),
     )
+    owners: dict[str, int] = {}
     for i, svc in items(doc.get("services")):
         at = rep.at(("services", i))
+        _unique_aliases(svc, i, at, owners)
         td = _task_definition(svc, cat)
         if td is not None and network_mode(td) == "host" and _asks(svc):
             at.warn(
@@ -45,6 +47,24 @@ def check_discovery(doc: dict[str, Any], rep: Reporter, cat: Catalog) -> CloudMa
         _service_connect(svc.get("serviceConnectConfiguration"), at, td, cloud_map)
         _registries(svc.get("serviceRegistries"), at, td, cloud_map)
     return cloud_map
+
+
+def _unique_aliases(svc: dict[str, Any], i: int, rep: Reporter, owners: dict[str, int]) -> None:
+    """A client alias's dnsName names one service: two would share it, round-robin."""
+    sc = svc.get("serviceConnectConfiguration") or {}
+    if not sc.get("enabled"):
+        return
+    for j, s in items(sc.get("services")):
+        for k, a in items(s.get("clientAliases")):
+            name = a.get("dnsName")
+            if not isinstance(name, str) or not name:
+                continue
+            first = owners.setdefault(name, i)
+            if first != i:
+                rep.warn(
+                    ("serviceConnectConfiguration", "services", j, "clientAliases", k, "dnsName"),
+                    f"{name!r} is also a client alias of services[{first}]: both answer it",
+                )
 
 
 def _asks(svc: dict[str, Any]) -> bool:

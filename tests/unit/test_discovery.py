@@ -248,3 +248,19 @@ def test_the_forwarder_forwards_to_its_backends_and_refuses_without_one(tmp_path
 
     got, refused = asyncio.run(scenario())
     assert got == b"hello world" and refused
+
+
+def test_a_client_alias_given_by_two_services_is_warned(tmp_path: Path) -> None:
+    path = _layout(tmp_path)
+    shadow = (
+        "  - serviceName: shadow\n"
+        "    taskDefinition: orders\n"
+        "    serviceConnectConfiguration:\n"
+        "      enabled: true\n"
+        "      namespace: internal\n"
+        "      services: [{portName: http, clientAliases: [{port: 8080, dnsName: orders}]}]\n"
+    )
+    path.write_text(path.read_text() + shadow)
+    warned: list[str] = []
+    load_layout(path, lambda e: warned.append(e.message))
+    assert any("'orders' is also a client alias of services[0]" in w for w in warned), warned
