@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
+from emulator import labels as L
 from emulator.agent import ADDRESS, agent_dir, base_url
 from emulator.agent.config import CREDENTIALS_KEY
 from emulator.agent.launcher import ensure_network
+from emulator.errors import TaskFailedToStart
 from emulator.model.taskdef import parse_task_definition
 from emulator.providers import PROVIDERS_ENV
 from emulator.store import state_home
@@ -176,3 +178,20 @@ def test_bridge_task_assumes_its_role_and_reads_metadata_and_stats(
     with pytest.raises(urllib.error.HTTPError) as gone:  # released with the task
         urllib.request.urlopen(f"{base_url()}{uri.strip()}")
     assert gone.value.code == 400
+
+
+def test_a_profile_that_does_not_work_stops_the_task_before_it_starts(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv(PROVIDERS_ENV, "ecsdev.providers")
+    stack.store.put(CREDENTIALS_KEY, {"source": "assume-role", "profile": "nope"})
+    with pytest.raises(TaskFailedToStart) as failed:
+        launch(stack, "bridge", "ecsdev/base:bookworm", {})
+    message = failed.value.message
+    assert message.startswith("ResourceInitializationError: unable to get the task's credentials")
+    assert f"taskRoleArn {ROLE}" in message and "AWS profile nope" in message
+    assert not stack.runtime.list_containers({L.STACK: stack.name})
+    row = stack.store.task_row(failed.value.task_arn) or {}
+    assert row.get("stopCode") == "TaskFailedToStart"
