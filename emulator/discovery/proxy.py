@@ -27,6 +27,7 @@ ROLE = "names"
 SERVICE = "ecsdev.names-service"
 GROUP = "ecsdev.names-group"
 SOURCE = (Path(__file__).parent / "forwarder.py").read_text()
+SCRIPT = "/usr/local/lib/ecsdev-forwarder.py"
 
 
 def forwarder_name(stack: str, service: str, index: int) -> str:
@@ -99,7 +100,7 @@ class Forwarder:
             name=self.name,
             image=IMAGE,
             labels=self.labels,
-            command=("python3", "-u", "-c", SOURCE, CONF),
+            command=("python3", "-u", SCRIPT, CONF),
             network_mode=network,
             network_aliases=self.aliases,
             hostname=f"names-{self.service}"[:63],
@@ -107,6 +108,7 @@ class Forwarder:
         )
         cid = self.runtime.create(spec)
         try:
+            self.runtime.write_file(cid, SCRIPT, SOURCE.encode())
             self.runtime.write_file(cid, CONF, conf.encode())
             self.runtime.start(cid)
         except EcsdevError:
