@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from emulator.agent.watch import AgentWatch
 from emulator.arns import Account
 from emulator.errors import DockerUnavailable, EcsdevError
 from emulator.events import Event, EventSink, discard
@@ -72,7 +73,7 @@ class Controller:
         self.services = ServiceManager(
             self.tasks, store, account or Account(), cluster, sink, settings=scheduler_settings()
         )
-        self.extensions: list[Any] = [self.services]  # objects with tick(now, observed)
+        self.extensions: list[Any] = [self.services, AgentWatch(runtime)]  # tick(now, observed)
         self.alb: Any = None
         self._attach_alb()
         from emulator.discoverytargets import attach

@@ -227,3 +227,25 @@ def test_the_stored_choice_round_trips_and_defaults_to_local() -> None:
     env = {"AWS_PROFILE": "fromenv", "AWS_CONFIG_FILE": "/c", "AWS_SECRET_ACCESS_KEY": "no"}
     opts = source_options(CredentialsSpec("session"), env)
     assert opts == {"profile": "fromenv", "AWS_CONFIG_FILE": "/c"}  # paths, never a key
+
+
+def test_the_controller_starts_a_dead_agent_again_while_tasks_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from emulator.agent import watch
+    from emulator.runtime.docker import DockerRuntime
+
+    started: list[float] = []
+    answers: list[Any] = [None, {"agent": "ecsdev"}]
+    monkeypatch.setattr(watch, "ping", lambda: answers.pop(0))
+    monkeypatch.setattr(watch, "ensure", lambda rt: started.append(1))
+    w = watch.AgentWatch(DockerRuntime())  # connects lazily: no Docker needed here
+    w.tick(100.0, {})  # no task: nothing to serve
+    assert not started and len(answers) == 2
+    w.tick(100.0, {"arn": object()})
+    assert started == [1]
+    w.tick(105.0, {"arn": object()})  # checked again only after EVERY seconds
+    assert len(answers) == 1
+    w.tick(100.0 + watch.EVERY, {"arn": object()})
+    assert started == [1] and not answers  # it answers now
+    assert not watch.AgentWatch(MemoryRuntime()).busy
