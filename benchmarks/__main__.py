@@ -1,12 +1,12 @@
 """``make bench``: every benchmark section, each with its baseline measured in the same run.
-``python -m benchmarks [SECTION ...]`` runs some: tasks, services, alb, dashboard, endpoint."""
+``python -m benchmarks [SECTION ...]`` runs some: tasks, services, alb, dashboard, endpoint, secrets."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint", "cfn"]
+SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint", "cfn", "secrets"]
 
 
 def main(argv: list[str]) -> int:

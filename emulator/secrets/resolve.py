@@ -12,6 +12,7 @@ recorded for a task (``secrets/<task ARN>`` in the store) is each variable's nam
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,17 @@ class Resolver:
 
     def __post_init__(self) -> None:
         self._found: dict[tuple[str, bool], tuple[str, str]] = {}
+
+    def prefetch(self, keys: list[tuple[str, bool]]) -> None:
+        """Look every (valueFrom, registry) up at once, in parallel as the ECS agent does; a
+        secret none has raises for the first such key in ``keys``' order."""
+        todo = [k for k in dict.fromkeys(keys) if k not in self._found]
+        if len(todo) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+            futures = {k: pool.submit(self._lookup, *k) for k in todo}
+        for k in todo:
+            self._found[k] = futures[k].result()
 
     def value(self, value_from: str, *, registry: bool = False) -> tuple[str, str]:
         """(value, the label of the source that had it), or ``SecretUnavailable``."""
@@ -173,6 +185,10 @@ class SecretsHook:
         stored = record(self.specs) if self.specs is not None else store.get(SECRETS_KEY)
         sources = stack_sources(stored) + [build_source(s) for s in self.extra]
         resolver = Resolver(sources, launch.ctx.region)
+        resolver.prefetch(
+            [(v, False) for s, o, _ in wanted for v in [vf for _, vf in s] + o]
+            + [(r, True) for _, _, r in wanted if r]
+        )
         used: dict[str, dict[str, str]] = {}
         for i, (c, (secrets, options, creds)) in enumerate(
             zip(launch.td.container_definitions, wanted, strict=True)

@@ -259,3 +259,13 @@ def test_stored_sources_round_trip_and_defaults(tmp_path: Path) -> None:
         "the local endpoint",
         "AWS profile dev",
     ]
+
+
+def test_prefetch_asks_once_and_reports_the_first_missing_in_order() -> None:
+    src = Fake("one", {"/a": "1", "/b": "2"})
+    r = Resolver([src], "x")
+    r.prefetch([("/a", False), ("/b", False), ("/a", False)])
+    assert (r.value("/a"), r.value("/b"), src.asked) == (("1", "one"), ("2", "one"), 2)
+    with pytest.raises(SecretUnavailable) as e:
+        Resolver([src], "x").prefetch([("/a", False), ("/m1", False), ("/m2", False)])
+    assert e.value.message.endswith("invalid ssm parameters: /m1")
