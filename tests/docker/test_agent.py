@@ -7,8 +7,8 @@ state directory, the agent's files or the containers' logs."""
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import time
 import urllib.error
 import urllib.request
