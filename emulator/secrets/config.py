@@ -115,6 +115,11 @@ def check_secrets(section: Any, rep: Reporter, base_dir: Path) -> tuple[SourceSp
                     f"no such file: {opts['path']} (looked in {base_dir}; create it with "
                     "NAME-OR-ARN: value lines, or remove this source)",
                 )
+            elif p.stat().st_mode & 0o077:
+                rep.warn(
+                    path + ("path",),
+                    f"{opts['path']} can be read by other users (chmod 600 {opts['path']})",
+                )
             opts["path"] = str(p)
         if kind == "localstack" and not opts.get("url", "http://").startswith(
             ("http://", "https://")

@@ -269,3 +269,32 @@ def test_prefetch_asks_once_and_reports_the_first_missing_in_order() -> None:
     with pytest.raises(SecretUnavailable) as e:
         Resolver([src], "x").prefetch([("/a", False), ("/m1", False), ("/m2", False)])
     assert e.value.message.endswith("invalid ssm parameters: /m1")
+
+
+def test_layout_sources_are_checked_with_paths(tmp_path: Path) -> None:
+    from emulator.errors import LayoutError
+    from emulator.events import Collector
+    from emulator.model.loader import load_layout
+
+    (tmp_path / "open.yaml").write_text("a: b\n")
+    (tmp_path / "open.yaml").chmod(0o644)
+    (tmp_path / "ecsdev.yaml").write_text(
+        "version: 1\nname: s\nsecrets:\n  sources:\n"
+        "    - {type: file, path: open.yaml}\n"
+        "    - {type: localstack, url: http://127.0.0.1:4566}\n"
+    )
+    sink = Collector()
+    layout = load_layout(tmp_path / "ecsdev.yaml", sink)
+    assert [s.type for s in layout.secret_sources] == ["file", "localstack"]
+    assert layout.secret_sources[0].option("path") == str(tmp_path / "open.yaml")
+    assert any("open.yaml can be read by other users" in m for m in sink.messages("warning"))
+    (tmp_path / "ecsdev.yaml").write_text(
+        "version: 1\nname: s\nsecrets:\n  sources:\n"
+        "    - {type: file}\n    - {type: aws, url: x}\n    - {type: vault}\n"
+    )
+    with pytest.raises(LayoutError) as e:
+        load_layout(tmp_path / "ecsdev.yaml")
+    text = str(e.value)
+    assert "secrets.sources[0]: a file source needs a path" in text
+    assert "secrets.sources[1].url: not an option of type aws" in text
+    assert "secrets.sources[2].type: 'vault' is not one of" in text
