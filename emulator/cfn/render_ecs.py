@@ -193,6 +193,9 @@ def services(self: Renderer, families: dict[str, str]) -> None:
             ]
             for lb in svc.load_balancers:
                 depends += self.listener_ids.get(lb.target_group, [])
+        from .render_discovery import discovery_props
+
+        props.update(discovery_props(self, svc, td))
         entry: dict[str, Any] = {"Type": "AWS::ECS::Service", "Properties": props}
         if depends:
             entry["DependsOn"] = sorted(set(depends))
