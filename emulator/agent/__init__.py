@@ -11,6 +11,7 @@ random token in its URIs (``registry``). Linux only: the host must own that addr
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -30,3 +31,11 @@ def base_url() -> str:
 def agent_dir() -> Path:
     given = os.environ.get(AGENT_DIR_ENV)
     return Path(given) if given else Path("/tmp") / f"ecsdev-agent-{os.getuid()}"
+
+
+def code_version() -> str:
+    """A digest of this package's code: a launcher replaces an agent running other code."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from emulator.agent import ADDRESS, NETWORK, PORT, SUBNET, agent_dir, base_url
+from emulator.agent import ADDRESS, NETWORK, PORT, SUBNET, agent_dir, base_url, code_version
 from emulator.errors import EcsdevError, RuntimeOperationError
 from emulator.private import open_private, private_dir
 from emulator.runtime.base import ContainerRuntime
@@ -70,12 +71,28 @@ def _answering(home: Path) -> bool:
     doc = ping()
     if doc is None:
         return False
+    if doc.get("version") != code_version() and doc.get("dir") == str(home):
+        _replace(doc)  # an agent of other code (ecsdev was upgraded): the new one takes over
+        return False
     if doc.get("dir") != str(home):
         raise AgentUnavailable(
             f"{ADDRESS} is answered by an agent serving {doc.get('dir')} (PID {doc.get('pid')})",
             "Unset ECSDEV_AGENT_DIR, or stop that agent, so one agent serves every stack.",
         )
     return True
+
+
+def _replace(doc: dict[str, Any]) -> None:
+    """Stop an agent of this user that runs other code; registrations are files, so the new
+    one serves the same tasks (their credentials are fetched again)."""
+    pid = doc.get("pid")
+    if not isinstance(pid, int) or pid <= 1:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and ping(0.2) is not None:
+            time.sleep(0.05)
 
 
 def ensure_running() -> None:

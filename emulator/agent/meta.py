@@ -81,7 +81,6 @@ class TaskDocs:
                 ]
                 if ports:
                     c["Ports"] = ports
-        doc["LaunchType"] = "FARGATE" if reg.network_mode == "awsvpc" else "EC2"
         return doc
 
     def container(self, reg: Registration, name: str) -> dict[str, Any]:

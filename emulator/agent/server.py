@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import labels as L
+from emulator.agent import code_version
 from emulator.agent.creds import (
     CredentialCache,
     CredentialRequest,
@@ -42,6 +43,7 @@ from emulator.errors import EcsdevError, NotFound
 from emulator.providers import installed
 from emulator.runtime.base import ContainerRuntime
 
+VERSION = code_version()  # of the code this process runs
 IDLE_EXIT = 600.0  # seconds with no task registered before the agent exits
 PRUNE_AFTER = 120.0  # a registration whose task has no container for this long is dropped
 
@@ -130,7 +132,7 @@ class Agent:
             ident, _, rest = path.removeprefix("/v4/").partition("/")
             return self.metadata(ident, rest)
         if path == "/ecsdev/ping":
-            return {"agent": "ecsdev", "dir": str(self.dir), "pid": os.getpid()}
+            return {"agent": "ecsdev", "dir": str(self.dir), "pid": os.getpid(), "version": VERSION}
         raise HttpError(404, "NotFound", "not a path of the agent")
 
     def prune(self, now: float) -> int:
