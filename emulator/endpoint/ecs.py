@@ -84,7 +84,8 @@ def create_cluster(world: EcsWorld, req: Request) -> dict[str, Any]:
         world,
         c,
         req.params,
-        ("settings", "configuration", "capacityProviders", "defaultCapacityProviderStrategy"),
+        ("settings", "configuration", "capacityProviders", "defaultCapacityProviderStrategy")
+        + ("serviceConnectDefaults",),
     )
     return {"cluster": cluster_json(world, c)}
 

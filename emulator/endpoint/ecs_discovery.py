@@ -20,6 +20,7 @@ from emulator.discovery.config import (
     service_connect,
 )
 from emulator.endpoint.api import ApiError, Request
+from emulator.store import Store
 
 
 def _backend(req: Request, arn: str) -> Any:
@@ -60,10 +61,23 @@ def _registry(req: Request) -> Any:
     return lookup
 
 
-def discovery_of(req: Request, p: Any, before: Discovery | None = None) -> Discovery | None:
+def discovery_of(
+    req: Request, p: Any, before: Discovery | None = None, store: Store | None = None
+) -> Discovery | None:
     """The request's discovery fields over ``before`` (None: UpdateService changes
-    neither; CreateService always gets one)."""
+    neither; CreateService always gets one). A Service Connect configuration without a
+    namespace takes the cluster's ``serviceConnectDefaults`` (kept in ``store``), as ECS does."""
     sc_given = p.get("serviceConnectConfiguration") is not None
+    if sc_given and not p["serviceConnectConfiguration"].get("namespace") and store is not None:
+        default = ((store.get("stack") or {}).get("serviceConnectDefaults") or {}).get("namespace")
+        if default:
+            p = {
+                **p,
+                "serviceConnectConfiguration": {
+                    **p["serviceConnectConfiguration"],
+                    "namespace": default,
+                },
+            }
     reg_given = p.get("serviceRegistries") is not None
     if before is not None and not sc_given and not reg_given:
         return None

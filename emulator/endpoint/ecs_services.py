@@ -159,7 +159,7 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         created_at=time.time(),
         created_by="arn:aws:iam::000000000000:root",
         options=_options(p),
-        discovery=discovery_of(req, p) or Discovery(),
+        discovery=discovery_of(req, p, store=store) or Discovery(),
     )
     world.import_definition(cluster, rec)
     try:
@@ -197,7 +197,7 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         world.import_definition(cluster, rec)
     placements, awsvpc = _network(world, req, cluster, p)
     lbs = _load_balancers(world, req, p) if p.get("loadBalancers") is not None else None
-    found = discovery_of(req, p, spec.discovery)
+    found = discovery_of(req, p, spec.discovery, store)
 
     def change(sp: ServiceSpec) -> ServiceSpec:
         if not sp.active:

@@ -47,6 +47,8 @@ def cluster_extras(world: EcsWorld, c: Cluster) -> dict[str, Any]:
     }
     if meta.get("configuration"):
         out["configuration"] = meta["configuration"]
+    if meta.get("serviceConnectDefaults"):
+        out["serviceConnectDefaults"] = meta["serviceConnectDefaults"]
     return out
 
 
@@ -82,7 +84,7 @@ def _answer(world: EcsWorld, req: Request, c: Cluster) -> dict[str, Any]:
 
 def update_cluster(world: EcsWorld, req: Request) -> dict[str, Any]:
     c = world.clusters.get(req.region, req.params["cluster"])
-    remember(world, c, req.params, ("settings", "configuration"))
+    remember(world, c, req.params, ("settings", "configuration", "serviceConnectDefaults"))
     return _answer(world, req, c)
 
 

@@ -28,11 +28,14 @@ def td(family: str, **extra: Any) -> dict[str, Any]:
 
 def test_create_service_with_service_connect_and_a_registry(client: Client) -> None:
     ecs, sd = client("ecs"), client("servicediscovery")
-    cluster = f"names-{uuid.uuid4().hex[:8]}"
-    ecs.create_cluster(clusterName=cluster)
     ns_name = f"ns{uuid.uuid4().hex[:6]}.local"
     sd.create_private_dns_namespace(Name=ns_name, Vpc="vpc-00000000000000000")
     ns = next(n for n in sd.list_namespaces()["Namespaces"] if n["Name"] == ns_name)
+    cluster = f"names-{uuid.uuid4().hex[:8]}"
+    made_cluster = ecs.create_cluster(
+        clusterName=cluster, serviceConnectDefaults={"namespace": ns["Arn"]}
+    )["cluster"]
+    assert made_cluster["serviceConnectDefaults"] == {"namespace": ns["Arn"]}
     registry = sd.create_service(
         Name="orders",
         NamespaceId=ns["Id"],
@@ -43,9 +46,8 @@ def test_create_service_with_service_connect_and_a_registry(client: Client) -> N
         **td(orders, portMappings=[{"containerPort": 8080, "name": "http"}])
     )
     ecs.register_task_definition(**td(caller, command=["sleep", "600"]))
-    sc = {
+    sc = {  # the namespace is the cluster's default
         "enabled": True,
-        "namespace": ns["Arn"],
         "services": [{"portName": "http", "clientAliases": [{"port": 80, "dnsName": "orders"}]}],
     }
     regs = [{"registryArn": registry, "containerName": "app", "containerPort": 8080}]
