@@ -6,8 +6,9 @@ Why this exists: a template names its namespaces and Cloud Map services as resou
 its ECS services point at them by ``!Ref`` (an ID) or ``!GetAtt ... Arn``. A layout names
 them by ARN in ``cloudMap``; this records each namespace and Cloud Map service by the ARN the
 translation gives it, and a namespace ID given to Service Connect becomes the namespace's
-name. A Cloud Map service whose namespace is not in the templates is left out (the
-service's registry is then refused, naming it).
+name; a service's Service Connect without a namespace takes its cluster's
+``ServiceConnectDefaults``. A Cloud Map service whose namespace is not in the templates is
+left out (the service's registry is then refused, naming it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ NAMESPACE_TYPES = (
 )
 SERVICE_TYPE = "AWS::ServiceDiscovery::Service"
 PROPS = ("ServiceConnectConfiguration", "ServiceRegistries")
+CLUSTER_DEFAULT = ""  # key of ``Build.namespaces``: the cluster's ServiceConnectDefaults
 
 
 def record_cloud_map(build: Build, by_type: dict[str, list[Resource]]) -> None:
@@ -48,6 +50,10 @@ def record_cloud_map(build: Build, by_type: dict[str, list[Resource]]) -> None:
         attrs = names_of(r)
         name = r.props.get("Name") or attrs.get("Name") or r.lid
         services.append({"arn": str(attrs["Arn"]), "name": str(name), "namespace": namespace})
+    for r in by_type.get("AWS::ECS::Cluster", [])[:1]:
+        default = mapping(r.props.get("ServiceConnectDefaults")).get("Namespace")
+        if isinstance(default, str) and default:
+            build.namespaces[CLUSTER_DEFAULT] = build.namespaces.get(default, default)
     section = {k: v for k, v in (("namespaces", namespaces), ("services", services)) if v}
     if section:
         build.doc["cloudMap"] = section
@@ -67,7 +73,10 @@ def translate_discovery(build: Build, res: Resource, svc: dict[str, Any], index:
             res.tpl,
             res.at + ("Properties", "ServiceConnectConfiguration"),
         )
-        if isinstance(body, dict) and str(body.get("namespace")) in build.namespaces:
+        if isinstance(body, dict) and not body.get("namespace"):
+            if CLUSTER_DEFAULT in build.namespaces:  # the cluster's ServiceConnectDefaults
+                body["namespace"] = build.namespaces[CLUSTER_DEFAULT]
+        elif isinstance(body, dict) and str(body.get("namespace")) in build.namespaces:
             body["namespace"] = build.namespaces[str(body["namespace"])]  # an ID by !Ref
         svc["serviceConnectConfiguration"] = body
     regs = res.props.get("ServiceRegistries")
