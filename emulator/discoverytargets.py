@@ -90,10 +90,10 @@ class DiscoveryTargets:
         names = aliases(group)
         fw = self.forwarders.get(key)
         if fw is None or fw.aliases != names:
-            if not self.forwarders:
-                obtain(self.runtime, IMAGE, self.sink)
             fw = self.forwarders[key] = Forwarder(self.runtime, self.stack, service, index, names)
         try:
+            if fw.container_id is None:
+                obtain(self.runtime, IMAGE, self.sink)  # made when missing (cheap when not)
             made = fw.ensure(networks, config(group, backends))
         except EcsdevError as e:
             if key not in self._failed:  # once, until it works again
