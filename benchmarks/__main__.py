@@ -1,12 +1,12 @@
 """``make bench``: every benchmark section, each with its baseline measured in the same run.
-``python -m benchmarks [SECTION ...]`` runs some: tasks, services, alb, dashboard, endpoint, secrets."""
+``python -m benchmarks [SECTION ...]`` runs some: tasks, services, alb, dashboard, endpoint, secrets, agent."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint", "cfn", "secrets"]
+SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint", "cfn", "secrets", "agent"]
 
 
 def main(argv: list[str]) -> int:
