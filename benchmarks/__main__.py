@@ -6,7 +6,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-SECTIONS = ["tasks", "services", "alb", "listener", "dashboard", "endpoint", "cfn", "secrets", "agent"]
+SECTIONS = [
+    "tasks",
+    "services",
+    "alb",
+    "listener",
+    "dashboard",
+    "endpoint",
+    "cfn",
+    "secrets",
+    "agent",
+]
 
 
 def main(argv: list[str]) -> int:
