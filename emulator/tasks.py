@@ -45,6 +45,7 @@ from emulator.taskstop import TaskStopping
 from emulator.taskview import Recorded, TaskDescription, describe_observed, failed_to_start
 
 PAUSE_IMAGE = PAUSE
+LAUNCH_GRACE = 120.0  # seconds an unrecorded task (its launch under way) may lack containers
 
 
 def iso(ts: float | None) -> str | None:
@@ -277,7 +278,12 @@ class TaskRunner(TaskStopping):
             return
         expected = [n for n in task.labels.get(L.TASK_CONTAINERS, "").split(",") if n]
         missing = [n for n in expected if task.container(n) is None]
-        if missing and desired == "RUNNING":
+        # an unrecorded task is still being created (run-task launches in the CLI while the
+        # controller observes); one recorded since this listing has all its containers
+        if missing and desired == "RUNNING" and (row or now - created > LAUNCH_GRACE):
+            fresh = self.observe_task(arn)
+            missing = [n for n in expected if fresh is None or fresh.container(n) is None]
+        if missing and desired == "RUNNING" and (row or now - created > LAUNCH_GRACE):
             reason = f"Container {', '.join(missing)} was removed outside ecsdev"
             if self.store.request_stop(arn, "EssentialContainerExited", reason):
                 self._emit(f"task {task_id_of(arn)} stopping: {reason}", arn, "warning")

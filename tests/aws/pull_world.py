@@ -190,7 +190,11 @@ def _ecs(c: dict[str, Any], w: PullWorld) -> None:
         "containerOverrides": [
             {
                 "name": "app",
-                "command": ["python3", "-c", "import time; print('override'); time.sleep(600)"],
+                "command": [
+                    "sh",
+                    "-c",
+                    "trap 'exit 0' TERM; echo override; while :; do sleep 1; done",
+                ],
                 "environment": [{"name": "GREETING", "value": "from-override"}],
             }
         ],
