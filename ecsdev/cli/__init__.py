@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "render",
     "explain",
     "pull",
+    "secretcheck",
 )
 
 for _name in COMMAND_MODULES:

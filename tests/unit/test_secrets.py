@@ -298,3 +298,26 @@ def test_layout_sources_are_checked_with_paths(tmp_path: Path) -> None:
     assert "secrets.sources[0]: a file source needs a path" in text
     assert "secrets.sources[1].url: not an option of type aws" in text
     assert "secrets.sources[2].type: 'vault' is not one of" in text
+
+
+def test_the_secrets_command_names_sources_never_values(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ecsdev.cli import cli
+
+    (tmp_path / "s.yaml").write_text("/app/db: value-4b1e\n")
+    (tmp_path / "s.yaml").chmod(0o600)
+    (tmp_path / "ecsdev.yaml").write_text(
+        "version: 1\nname: seccli\nsecrets:\n  sources: [{type: file, path: s.yaml}]\n"
+        "taskDefinitions:\n  - family: app\n    containerDefinitions:\n"
+        "      - name: app\n        image: ecsdev/echo\n        memory: 64\n"
+        "        secrets: [{name: DB, valueFrom: /app/db}, {name: GONE, valueFrom: /app/gone}]\n"
+    )
+    res = CliRunner().invoke(cli, ["secrets", "-f", str(tmp_path / "ecsdev.yaml"), "--json"])
+    assert res.exit_code == 1 and "value-4b1e" not in res.output
+    rows = json.loads(res.stdout)["secrets"]
+    assert [(r["name"], r["source"]) for r in rows] == [
+        ("DB", f"secrets file {tmp_path / 's.yaml'}"),
+        ("GONE", None),
+    ]
+    assert rows[1]["stoppedReason"].endswith("invalid ssm parameters: /app/gone")
