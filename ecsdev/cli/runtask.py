@@ -47,6 +47,12 @@ from emulator.errors import NotFound, UsageError
 @JSON_OPT
 @WIDE_OPT
 @SECRETS_PROFILE_OPT
+@click.option(
+    "--role-profile",
+    metavar="PROFILE",
+    help="Serve the task its taskRoleArn assumed with this AWS profile (this run only; "
+    "default: the stack's credentials).",
+)
 @from_aws_options
 def run_task(
     file: str | None,
@@ -59,6 +65,7 @@ def run_task(
     as_json: bool,
     output_format: str | None,
     secrets_profile: str | None,
+    role_profile: str | None,
     **aws: str | None,
 ) -> None:
     """Run one task of a task definition, as ECS RunTask does.
@@ -68,6 +75,8 @@ def run_task(
     --from-aws TASK_ARN reruns an AWS task's definition with its overrides.
     Progress goes to stderr; the tasks (a table, or RunTask's JSON) to stdout."""
     from ecsdev.cli.controller import ensure_controller
+    from emulator.agent.config import CredentialsSpec
+    from emulator.agent.hook import AgentHook
     from emulator.images import ensure_images
     from emulator.networks import ensure_networks
     from emulator.secrets.config import SourceSpec
@@ -103,6 +112,11 @@ def run_task(
                 hook.specs = ref.layout.secret_sources
             if secrets_profile:  # this run only
                 hook.extra = (SourceSpec("aws", (("profile", secrets_profile),)),)
+        if isinstance(hook, AgentHook):
+            if role_profile:
+                hook.spec = CredentialsSpec("assume-role", role_profile)
+            elif ref.layout is not None:  # the layout's choice, stored or not yet
+                hook.spec = ref.layout.credentials
     arns = [
         runner.launch(
             td, arn, revision, base_dir=ref.base_dir, placement=placement, started_by="ecsdev"

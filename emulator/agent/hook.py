@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from emulator import labels as L
 from emulator.agent import NETWORK, agent_dir, base_url
-from emulator.agent.config import CREDENTIALS_KEY, from_record, source_options
+from emulator.agent.config import CREDENTIALS_KEY, CredentialsSpec, from_record, source_options
 from emulator.agent.launcher import AgentUnavailable, ensure, fetch
 from emulator.agent.registry import Registration, new_token, register, registered, release
 from emulator.errors import EcsdevError
@@ -48,6 +48,7 @@ class AgentHook:
         self.tokens: dict[str, str] = {}  # task ARN -> token
         self._warned = False
         self._internal_networks: dict[str, bool] = {}  # Docker network name -> internal
+        self.spec: CredentialsSpec | None = None  # a layout's or a flag's, instead of the stored
 
     def _warn(self, message: str) -> None:
         if self._warned:
@@ -63,7 +64,7 @@ class AgentHook:
         mode = launch.td.network_mode
         if not isinstance(self.runner.runtime, DockerRuntime) or mode == "none":
             return  # in-memory runtimes (tests) and tasks without a network get no agent
-        spec = from_record(self.runner.store.get(CREDENTIALS_KEY))
+        spec = self.spec or from_record(self.runner.store.get(CREDENTIALS_KEY))
         try:
             ensure(self.runner.runtime)
         except AgentUnavailable as e:
@@ -122,10 +123,10 @@ class AgentHook:
             status, body = 0, {"message": e.message}
         if status != 200:
             release(agent_dir(), reg.token)
-            what = f"taskRoleArn {reg.role_arn} with " if reg.source == "assume-role" else ""
+            role = f" for taskRoleArn {reg.role_arn}" if reg.source == "assume-role" else ""
             raise EcsdevError(
-                f"ResourceInitializationError: unable to get the task's credentials "
-                f"({what}{label}): {body.get('message') or status}",
+                f"ResourceInitializationError: unable to get the task's credentials{role} "
+                f"({label}): {body.get('message') or status}",
                 "Check the profile (aws sts get-caller-identity --profile NAME) and that it "
                 "may assume the role; or set credentials.source: local in the layout.",
             )
