@@ -196,7 +196,9 @@ class SecretsHook:
             spec = launch.specs[i]
             env = dict(spec.environment)
             for name, value_from in secrets:
-                env[name], used.setdefault(c.name, {})[name] = resolver.value(value_from)
+                value, source = resolver.value(value_from)
+                env[name] = value
+                used.setdefault(c.name, {})[name] = source
             for value_from in options:
                 resolver.value(value_from)
             if creds:
