@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from emulator.agent.config import (
+    CREDENTIALS_KEY,
     CredentialsSpec,
     check_credentials,
     from_record,
@@ -27,10 +29,18 @@ from emulator.agent.creds import (
 )
 from emulator.agent.registry import Registration, lookup, new_token, register, registered, release
 from emulator.agent.server import Agent, HttpError, redact
+from emulator.arns import Account
+from emulator.containers import TaskContext, container_spec, docker_name
 from emulator.errors import AwsAccessError
+from emulator.events import discard
 from emulator.model.report import Reporter
+from emulator.model.taskdef import parse_task_definition
 from emulator.providers import Providers, install
+from emulator.runtime.base import ContainerState, NetworkState
+from emulator.runtime.docker import DockerRuntime
 from emulator.runtime.memory import MemoryRuntime
+from emulator.store import Store
+from emulator.taskhooks import Launch
 
 
 class Clock:
@@ -249,3 +259,99 @@ def test_the_controller_starts_a_dead_agent_again_while_tasks_run(
     w.tick(100.0 + watch.EVERY, {"arn": object()})
     assert started == [1] and not answers  # it answers now
     assert not watch.AgentWatch(MemoryRuntime()).busy
+
+
+class DockerLike(DockerRuntime):
+    """The hook serves Docker runtimes only; nothing here reaches Docker."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connected: list[tuple[str, str]] = []
+
+    def inspect(self, container_id: str) -> ContainerState:
+        return ContainerState(container_id, container_id, {}, "created", network_mode=container_id)
+
+    def list_networks(self, labels: dict[str, str]) -> list[NetworkState]:
+        return [
+            NetworkState("1", "private", {}, True, None),
+            NetworkState("2", "public", {}, False, None),
+        ]
+
+    def connect(self, network: str, container_id: str, aliases: tuple[str, ...] = ()) -> None:
+        self.connected.append((network, container_id))
+
+
+def hooked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: dict[str, str], doc: dict[str, Any]
+) -> tuple[Any, Launch]:
+    from emulator.agent import hook
+
+    monkeypatch.setattr(hook, "ensure", lambda rt: None)
+    monkeypatch.setattr(hook, "agent_dir", lambda: tmp_path)
+    store = Store("hooked")
+    store.put(CREDENTIALS_KEY, source)
+    runner = SimpleNamespace(
+        runtime=DockerLike(), store=store, stack="hooked", account=Account(), sink=discard
+    )
+    td = parse_task_definition(doc)
+    ctx = TaskContext("hooked", "default", "arn:aws:ecs:us-east-1:000000000000:task/default/"
+                      "0123456789abcdef", "0123456789abcdef", "tdarn", 1, "us-east-1", ".",
+                      "bridge")  # fmt: skip
+    names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
+    specs = [container_spec(c, td, ctx, names) for c in td.container_definitions]
+    launch = Launch(ctx, td, specs, "public" if td.network_mode == "awsvpc" else None)
+    h = hook.AgentHook(runner)  # type: ignore[arg-type]
+    h.prepare(launch)
+    return h, launch
+
+
+def test_the_hook_gives_every_networked_container_ecs_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def c(name: str, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "image": "x", "memory": 64, **extra}
+
+    own = {"name": "ECS_CONTAINER_METADATA_URI_V4", "value": "http://mine"}
+    doc = {
+        "family": "web",
+        "networkMode": "bridge",
+        "taskRoleArn": "arn:aws:iam::000000000000:role/web",
+        "containerDefinitions": [
+            c("app", environment=[own]),
+            c("side"),
+            c("off", disableNetworking=True),
+        ],
+    }
+    h, launch = hooked(tmp_path, monkeypatch, {"source": "local"}, doc)
+    app, side, off = (s.environment for s in launch.specs)
+    (reg,) = registered(tmp_path)
+    assert app["ECS_CONTAINER_METADATA_URI_V4"] == "http://mine"  # the definition's own wins
+    assert app["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] == f"/v2/credentials/{reg.token}"
+    assert side["ECS_CONTAINER_METADATA_URI_V4"] == f"http://169.254.170.2/v4/{reg.token}-side"
+    assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in off
+    assert reg.role_arn == "arn:aws:iam::000000000000:role/web" and reg.family == "web"
+    h.created(launch, {s.name: s.name for s in launch.specs})
+    assert h.runner.runtime.connected == []  # bridge: reached through the host
+    h.released(launch.ctx.task_arn)
+    assert registered(tmp_path) == []
+
+
+def test_no_role_no_credentials_uri_when_roles_are_assumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = {
+        "family": "api",
+        "networkMode": "awsvpc",
+        "containerDefinitions": [{"name": "app", "image": "x", "memory": 64}],
+    }
+    h, launch = hooked(tmp_path, monkeypatch, {"source": "assume-role", "profile": "p"}, doc)
+    env = launch.specs[0].environment
+    assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in env  # as in ECS
+    assert env["ECS_CONTAINER_METADATA_URI_V4"].startswith("http://169.254.170.2/v4/")
+    (reg,) = registered(tmp_path)
+    assert not reg.credentials and reg.options == {"profile": "p"}
+    h.created(launch, {})
+    assert h.runner.runtime.connected == []  # a public subnet routes to the host
+    launch.pause_id = "private"
+    h.created(launch, {})
+    assert h.runner.runtime.connected == [("ecsdev-agent", "private")]
