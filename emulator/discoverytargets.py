@@ -31,6 +31,8 @@ from emulator.servicespec import ServiceSpec, load_spec, service_names
 from emulator.store import Store
 
 CHECK_SECONDS = 5.0  # how often the stack's networks and forwarders are listed in Docker
+ANSWERED_KEY = "discovery/answered"
+"""service -> {generation, tasks}: how many tasks answer its names (read by ``unanswered``)."""
 
 
 class DiscoveryTargets:
@@ -48,6 +50,7 @@ class DiscoveryTargets:
         self._networks: set[str] = set()
         self._checked = 0.0
         self._failed: dict[tuple[str, int], str] = {}
+        self._answered: dict[str, dict[str, int]] | None = None
         self.busy = False
 
     # the controller's tick ------------------------------------------------------------
@@ -62,14 +65,20 @@ class DiscoveryTargets:
             return
         networks = self._stack_networks(specs, observed, check)
         wanted: set[tuple[str, int]] = set()
+        answered: dict[str, dict[str, int]] = {}
         for spec in specs:
             td = self._td(spec.task_definition)
             if td is None:
                 continue
-            backends = self._backends(spec, observed)
+            backends, arns = self._backends(spec, observed)
+            ok = True
             for i, group in enumerate(groups(endpoints(spec.discovery, td))):
                 wanted.add((spec.name, i))
-                self._sync(spec.name, i, group, networks, backends)
+                ok = self._sync(spec.name, i, group, networks, backends) and ok
+            answered[spec.name] = {"generation": spec.generation, "tasks": len(arns) if ok else 0}
+        if answered != self._answered:
+            self.store.put(ANSWERED_KEY, answered)
+            self._answered = answered
         for key in set(self.forwarders) - wanted:
             self.forwarders.pop(key).remove()
         if check:
@@ -85,7 +94,7 @@ class DiscoveryTargets:
         group: list[Endpoint],
         networks: list[str],
         backends: Backends,
-    ) -> None:
+    ) -> bool:
         key = (service, index)
         names = aliases(group)
         fw = self.forwarders.get(key)
@@ -100,7 +109,7 @@ class DiscoveryTargets:
                 self._failed[key] = e.message
                 self._event(f"(service {service}) names: {e.message}", service, "error")
             fw.container_id = None  # try afresh next tick
-            return
+            return False
         self._failed.pop(key, None)
         if made:
             ports = ", ".join(str(e.port) for e in group)
@@ -109,6 +118,7 @@ class DiscoveryTargets:
                 f"(forwarder {fw.name})",
                 service,
             )
+        return True
 
     # what the stack has ---------------------------------------------------------------
     def _specs(self) -> list[ServiceSpec]:
@@ -150,8 +160,12 @@ class DiscoveryTargets:
             self._networks.add(bridge_network(self.stack))
         return sorted(nets)
 
-    def _backends(self, spec: ServiceSpec, observed: dict[str, ObservedTask]) -> Backends:
+    def _backends(
+        self, spec: ServiceSpec, observed: dict[str, ObservedTask]
+    ) -> tuple[Backends, set[str]]:
+        """The healthy tasks' addresses by endpoint, and those tasks' ARNs."""
         out: Backends = {}
+        arns: set[str] = set()
         for task in observed.values():
             if task.labels.get(L.SERVICE) != spec.name or not self._eligible(task):
                 continue
@@ -162,7 +176,8 @@ class DiscoveryTargets:
                 ip = self._address(task, ep.container)
                 if ip is not None:
                     out.setdefault(ep.key, []).append((ip, ep.container_port))
-        return out
+                    arns.add(task.task_arn)
+        return out, arns
 
     def _eligible(self, task: ObservedTask) -> bool:
         row = self.store.task_row(task.task_arn) or {}
@@ -198,6 +213,23 @@ class DiscoveryTargets:
         pass
 
 
+def unanswered(store: Store, desired: dict[str, int]) -> list[str]:
+    """Why a service's names do not reach all its tasks yet, one line each; empty once each
+    discoverable service with ``desired[service]`` tasks has that many behind its names
+    (so ``up -d`` returns when the first request by name reaches a task)."""
+    answered = store.get(ANSWERED_KEY) or {}
+    out = []
+    for name, count in sorted(desired.items()):
+        spec = load_spec(store, name)
+        if spec is None or not spec.active or not count or spec.discovery.empty:
+            continue
+        got = answered.get(name) or {}
+        tasks = int(got.get("tasks") or 0) if got.get("generation") == spec.generation else 0
+        if tasks < count:
+            out.append(f"service {name}: {tasks} of {count} tasks answer its names")
+    return out
+
+
 def _link_local(value: Any) -> bool:
     if not value:
         return False
@@ -215,4 +247,4 @@ def attach(controller: Any) -> None:
     )
 
 
-__all__ = ["DiscoveryTargets", "attach"]
+__all__ = ["ANSWERED_KEY", "DiscoveryTargets", "attach", "unanswered"]

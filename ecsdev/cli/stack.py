@@ -120,9 +120,11 @@ def _print_events(store: Any, since: int) -> int:
 def _wait_steady(
     store: Any, rt: Any, stack: str, timeout: float, since: int, listeners: list[str]
 ) -> None:
-    """Until every service is steady and every load balancer's nginx routes to the targets
-    the controller last recorded (so the first request after "steady" reaches a task)."""
+    """Until every service is steady, every load balancer's nginx routes to the targets
+    the controller last recorded and every service's names reach its tasks (so the first
+    request after "steady" reaches a task)."""
     from emulator.albstate import unreachable
+    from emulator.discoverytargets import unanswered
     from emulator.services import load_spec, service_names
 
     deadline = time.time() + timeout
@@ -140,7 +142,7 @@ def _wait_steady(
             if (sp := load_spec(store, n)) is not None
         )
         desired = {r["serviceName"]: int(r["desiredCount"]) for r in rows}
-        waiting = unreachable(store, desired)
+        waiting = unreachable(store, desired) + unanswered(store, desired)
         if applied and steady(rows, expected) and not waiting:
             print_services(rows)
             output.line(

@@ -17,6 +17,7 @@ from emulator import stack
 from emulator.controller import Controller
 from emulator.discovery.forwarder import CONF
 from emulator.discovery.proxy import IMAGE, ROLE
+from emulator.discoverytargets import unanswered
 from emulator.model.loader import load_layout
 from emulator.networks import bridge_network
 from emulator.runtime.memory import MemoryRuntime
@@ -95,9 +96,11 @@ def test_the_forwarder_follows_the_healthy_tasks(
     rt, store, c = ctl
     tick_until(c, lambda: len(orders(rt)) == 2)
     assert backends(rt) == []  # running, not yet healthy
+    assert unanswered(store, {"orders": 2}) == ["service orders: 0 of 2 tasks answer its names"]
     for cid in orders(rt):
         rt.set_health(cid, "healthy")
     tick_until(c, lambda: len(backends(rt) or []) == 2)
+    assert unanswered(store, {"orders": 2, "legacy": 1}) == []  # up -d may return
     pauses = {
         p.ip_addresses["memnames-b"]
         for p in rt.list_containers({L.STACK: "memnames", L.ROLE: "pause"})
