@@ -28,6 +28,7 @@ from emulator.private import open_private, private_dir
 from emulator.runtime.base import ContainerRuntime
 
 START_WAIT = 8.0  # seconds a launcher waits for a new agent to answer
+LOG_KEEP = 1 << 20  # bytes of agent.log after which a new agent starts a new one
 NETWORK_CHECKED_FOR = 30.0  # seconds a process trusts that the agent's network exists
 _network_checked = float("-inf")
 
@@ -106,6 +107,8 @@ def ensure_running() -> None:
         if _answering(home):
             return
         log = home / "agent.log"
+        if log.exists() and log.stat().st_size > LOG_KEEP:
+            os.replace(log, log.with_name("agent.log.1"))
         start = log.stat().st_size if log.exists() else 0
         out = open_private(log)
         try:
