@@ -33,6 +33,7 @@ from emulator.store import Store
 CHECK_SECONDS = 5.0  # how often the stack's networks and forwarders are listed in Docker
 ANSWERED_KEY = "discovery/answered"
 """service -> {generation, tasks}: how many tasks answer its names (read by ``unanswered``)."""
+NOT_ANSWERED = -1  # host-mode services: their names are not served, nobody waits for them
 
 
 class DiscoveryTargets:
@@ -69,6 +70,9 @@ class DiscoveryTargets:
         for spec in specs:
             td = self._td(spec.task_definition)
             if td is None:
+                continue
+            if td.network_mode == "host":  # no Docker DNS there: nothing to answer (warned)
+                answered[spec.name] = {"generation": spec.generation, "tasks": NOT_ANSWERED}
                 continue
             backends, arns = self._backends(spec, observed)
             ok = True
@@ -225,7 +229,7 @@ def unanswered(store: Store, desired: dict[str, int]) -> list[str]:
             continue
         got = answered.get(name) or {}
         tasks = int(got.get("tasks") or 0) if got.get("generation") == spec.generation else 0
-        if tasks < count:
+        if tasks != NOT_ANSWERED and tasks < count:
             out.append(f"service {name}: {tasks} of {count} tasks answer its names")
     return out
 
