@@ -58,6 +58,7 @@ DEFAULT_MAX_COUNT = 3
 @click.option("--endpoint-url", help="Read from this endpoint (LocalStack, ecsdev serve, moto).")
 @click.option("--pull/--no-pull", "pull_images", default=True, help="Pull the images.")
 @click.option("--force", is_flag=True, help="Write into DIR even if it holds another layout.")
+@click.option("--json", "as_json", is_flag=True, help="Print the files, notes and images as JSON.")
 def pull(
     profile: str | None,
     region: str | None,
@@ -69,6 +70,7 @@ def pull(
     endpoint_url: str | None,
     pull_images: bool,
     force: bool,
+    as_json: bool,
 ) -> None:
     """Write a layout that runs an ECS service here, read from AWS (read-only).
 
@@ -87,18 +89,27 @@ def pull(
         target = Path(out_dir or stack)
         _check_target(target, force)
         written = _write(target, draft, pulled, reader.region)
-        _validate(target / "ecsdev.yaml")
         for note in draft.notes:
             _say(note, "yellow")
+        _validate(target / "ecsdev.yaml")
         _secrets(pulled.task_definition["taskDefinition"])
-        if pull_images:
-            _images(reader, pulled.task_definition["taskDefinition"])
+        failed = _images(reader, pulled.task_definition["taskDefinition"]) if pull_images else {}
     except AwsAccessError as e:
         raise one_line(e) from None
     finally:
         reader.close()
-    for path in written:
-        output.line(Text(str(path)))
+    if as_json:
+        output.dump_json(
+            {
+                "layout": str(written[0]),
+                "files": [str(p) for p in written],
+                "notes": [clean_text(n) for n in draft.notes],
+                "imagesNotPulled": {clean_text(i): clean_text(w) for i, w in failed.items()},
+            }
+        )
+    else:
+        for path in written:
+            output.line(Text(str(path)))
     _say(f"run it: ecsdev up -f {target / 'ecsdev.yaml'}")
 
 
@@ -226,7 +237,8 @@ def _secrets(td: dict[str, Any]) -> None:
         _say(f"secrets stay references (valueFrom), no value was read: {listed}")
 
 
-def _images(reader: AwsReader, td: dict[str, Any]) -> None:
+def _images(reader: AwsReader, td: dict[str, Any]) -> dict[str, str]:
+    """Image -> why it could not be pulled (said on stderr as one message)."""
     from ecsdev.cli.base import runtime
 
     images, private = images_of(td)
@@ -234,7 +246,8 @@ def _images(reader: AwsReader, td: dict[str, Any]) -> None:
         rt = runtime()
     except DockerUnavailable as e:
         _say(f"images not pulled: {e.message}", "yellow")
-        return
+        return {}
     failed = obtain_images(rt, images, reader)
     if failed:
         _say(unpullable_message(failed, private), "yellow")
+    return failed

@@ -198,9 +198,10 @@ def test_images_that_cannot_be_pulled_are_named_and_secrets_stay_references(
     code, out, err = run_main(
         "pull",
         *("--region", REGION, "--cluster", "pull", "--service", "broken"),
-        *("-o", str(tmp_path / "b"), "--endpoint-url", pull_world.url),
+        *("-o", str(tmp_path / "b"), "--endpoint-url", pull_world.url, "--json"),
     )
     assert code == 0, err
+    assert sorted(json.loads(out)["imagesNotPulled"]) == sorted([ECR_IMAGE, REFUSED_IMAGE])
     assert "ecr:GetAuthorizationToken" in calls  # the ECR image was tried with credentials
     assert all(c.split(":")[1].startswith(READ_ONLY_PREFIXES) for c in calls), calls
     assert "2 images could not be pulled" in err
