@@ -33,7 +33,7 @@ from emulator.store import Store
 CHECK_SECONDS = 5.0  # how often the stack's networks and forwarders are listed in Docker
 ANSWERED_KEY = "discovery/answered"
 """service -> {generation, tasks}: how many tasks answer its names (read by ``unanswered``)."""
-NOT_ANSWERED = -1  # host-mode services: their names are not served, nobody waits for them
+NOT_ANSWERED = -1  # host mode, or no port: no names are served, nobody waits for them
 
 
 class DiscoveryTargets:
@@ -74,9 +74,13 @@ class DiscoveryTargets:
             if td.network_mode == "host":  # no Docker DNS there: nothing to answer (warned)
                 answered[spec.name] = {"generation": spec.generation, "tasks": NOT_ANSWERED}
                 continue
+            eps = endpoints(spec.discovery, td)
+            if not eps:  # no port to answer on (a registry of a task without ports)
+                answered[spec.name] = {"generation": spec.generation, "tasks": NOT_ANSWERED}
+                continue
             backends, arns = self._backends(spec, observed)
             ok = True
-            for i, group in enumerate(groups(endpoints(spec.discovery, td))):
+            for i, group in enumerate(groups(eps)):
                 wanted.add((spec.name, i))
                 ok = self._sync(spec.name, i, group, networks, backends) and ok
             answered[spec.name] = {"generation": spec.generation, "tasks": len(arns) if ok else 0}

@@ -20,6 +20,7 @@ from emulator.discovery.config import (
     service_connect,
 )
 from emulator.endpoint.api import ApiError, Request
+from emulator.model.taskdef import TaskDefinition
 from emulator.store import Store
 
 
@@ -62,7 +63,11 @@ def _registry(req: Request) -> Any:
 
 
 def discovery_of(
-    req: Request, p: Any, before: Discovery | None = None, store: Store | None = None
+    req: Request,
+    p: Any,
+    before: Discovery | None = None,
+    store: Store | None = None,
+    td: TaskDefinition | None = None,
 ) -> Discovery | None:
     """The request's discovery fields over ``before`` (None: UpdateService changes
     neither; CreateService always gets one). A Service Connect configuration without a
@@ -93,4 +98,11 @@ def discovery_of(
         )
     except DiscoveryError as e:
         raise ApiError("InvalidParameterException", e.message) from e
+    named = {m.name for c in (td.container_definitions if td else ()) for m in c.port_mappings}
+    for s in sc.services if td is not None and sc is not None and sc.enabled else ():
+        if s.port_name not in named:
+            raise ApiError(
+                "InvalidParameterException",
+                f"The portName '{s.port_name}' is not a named port mapping of the task definition.",
+            )
     return Discovery(sc, regs)

@@ -159,7 +159,7 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         created_at=time.time(),
         created_by="arn:aws:iam::000000000000:root",
         options=_options(p),
-        discovery=discovery_of(req, p, store=store) or Discovery(),
+        discovery=discovery_of(req, p, store=store, td=rec.model) or Discovery(),
     )
     world.import_definition(cluster, rec)
     try:

@@ -46,11 +46,20 @@ def test_create_service_with_service_connect_and_a_registry(client: Client) -> N
         **td(orders, portMappings=[{"containerPort": 8080, "name": "http"}])
     )
     ecs.register_task_definition(**td(caller, command=["sleep", "600"]))
-    sc = {  # the namespace is the cluster's default
-        "enabled": True,
-        "services": [{"portName": "http", "clientAliases": [{"port": 80, "dnsName": "orders"}]}],
+    alias: dict[str, Any] = {
+        "portName": "http",
+        "clientAliases": [{"port": 80, "dnsName": "orders"}],
     }
+    sc = {"enabled": True, "services": [alias]}  # the namespace is the cluster's default
     regs = [{"registryArn": registry, "containerName": "app", "containerPort": 8080}]
+    wrong = {**sc, "services": [{**alias, "portName": "web"}]}
+    with pytest.raises(Exception, match="portName 'web'"):
+        ecs.create_service(
+            cluster=cluster,
+            serviceName="nope",
+            taskDefinition=orders,
+            serviceConnectConfiguration=wrong,
+        )
     with pytest.raises(Exception, match="InvalidParameterException"):
         ecs.create_service(
             cluster=cluster,
