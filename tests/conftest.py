@@ -13,10 +13,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Tasks without a container health check count as healthy 5 s after RUNNING instead of ECS's
+# Tasks without a container health check count as healthy 2 s after RUNNING instead of ECS's
 # 40 (emulator/controller.py), in every controller the suite starts: rolling deployments of
-# such tasks finish in seconds. The scheduler's own tests cover the 40 s rule with a fake clock.
-os.environ.setdefault("ECSDEV_UNCHECKED_HEALTHY_AFTER", "5")
+# such tasks finish in seconds (a task behind a target group still waits for its target to be
+# healthy, so nothing is routed to an app that does not answer yet). The scheduler's own tests
+# cover the 40 s rule with a fake clock.
+os.environ.setdefault("ECSDEV_UNCHECKED_HEALTHY_AFTER", "2")
 
 
 def _docker_answers() -> bool:

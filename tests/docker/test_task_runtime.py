@@ -194,7 +194,9 @@ def test_essential_exit_stops_the_task_and_keeps_exit_codes_and_logs(stack: Stac
                     "image": ECHO,
                     "memory": 64,
                     "essential": False,
-                    "command": ["sleep", "600"],
+                    # exits on SIGTERM (a bare `sleep` as PID 1 ignores it, and the stop
+                    # would wait out ECS's 30 s stopTimeout before its SIGKILL)
+                    "command": ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"],
                 },
             ],
         },
@@ -315,10 +317,14 @@ def test_stop_reverses_dependency_order(stack: Stack) -> None:
             "family": "order",
             "networkMode": "awsvpc",
             "containerDefinitions": [
-                {"name": "db", "image": ECHO},
+                # stopTimeout 2: the stop comes right after RUNNING, maybe before echo has set
+                # its SIGTERM handler (PID 1 ignores SIGTERM until then), and the order is
+                # the same after a SIGKILL
+                {"name": "db", "image": ECHO, "stopTimeout": 2},
                 {
                     "name": "app",
                     "image": ECHO,
+                    "stopTimeout": 2,
                     "environment": [{"name": "PORT", "value": "8081"}],
                     "dependsOn": [{"containerName": "db", "condition": "START"}],
                 },

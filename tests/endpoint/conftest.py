@@ -27,6 +27,9 @@ Fixtures (all other endpoint tests reuse these; nothing here mocks the endpoint)
     parsed JSON; ``aws.fails(..., code="ClusterNotFoundException")`` asserts the CLI failed
     with that AWS error code (exit 255) and returns its stderr. The CLI keeps its default
     retries (so AWS's messages are not suffixed with a retry note): a 500 costs ~5 attempts. ``region=`` selects a region.
+    Its ECS and ELBv2 waiters (``aws ecs wait ...``) poll every second (``quick_waiters``:
+    the CLI's own waiter definitions through ``AWS_DATA_PATH``, same acceptors, same total
+    wait), as the boto3 tests pass ``WaiterConfig={"Delay": 1, ...}``.
 
 ``spawn_endpoint`` (function)
     ``spawn_endpoint()`` starts another endpoint process on a fresh state directory;
@@ -289,14 +292,41 @@ class AwsResult:
         return json.loads(self.out) if self.out.strip() else None
 
 
+def quick_waiters(root: Path) -> Path:
+    """A botocore data directory (for ``AWS_DATA_PATH``) with the AWS CLI's own ECS and ELBv2
+    waiters, polling every second instead of every 15 (6 for tasks): the same acceptors and at
+    least the same total wait (``maxAttempts`` scaled up), so ``aws ecs wait services-stable``
+    returns about when the endpoint is stable instead of up to 15 s later."""
+    import awscli
+
+    data = Path(awscli.__file__).parent / "botocore" / "data"
+    if not data.is_dir():  # an AWS CLI without its own copy of botocore
+        import botocore
+
+        data = Path(botocore.__file__).parent / "data"
+    for service in ("ecs", "elbv2"):
+        for source in (data / service).glob("*/waiters-2.json"):
+            doc = json.loads(source.read_text())
+            for waiter in doc["waiters"].values():
+                waiter["maxAttempts"] = int(waiter["delay"]) * int(waiter["maxAttempts"])
+                waiter["delay"] = 1
+            target = root / service / source.parent.name / "waiters-2.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(doc))
+    return root
+
+
 class AwsCli:
     """Runs ``aws`` against one endpoint; see the module docstring."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, data_path: Path | None = None) -> None:
         self.url = url
+        self.data_path = data_path
 
     def __call__(self, *args: str, region: str = DEFAULT_REGION, timeout: float = 120) -> AwsResult:
         env = client_env(self.url, region)
+        if self.data_path is not None:
+            env["AWS_DATA_PATH"] = str(self.data_path)
         proc = subprocess.run(
             [str(AWS_CLI), "--output", "json", *args],
             env=env,
@@ -325,10 +355,10 @@ def aws_for(url: str) -> AwsCli:
 
 
 @pytest.fixture(scope="session")
-def aws(endpoint: EndpointProcess) -> AwsCli:
+def aws(endpoint: EndpointProcess, tmp_path_factory: pytest.TempPathFactory) -> AwsCli:
     if not AWS_CLI.exists():
         pytest.fail(f"{AWS_CLI} missing: install the test extra (pip install -e '.[test]')")
-    return AwsCli(endpoint.url)
+    return AwsCli(endpoint.url, quick_waiters(tmp_path_factory.mktemp("aws-data")))
 
 
 @pytest.fixture
