@@ -92,7 +92,7 @@ def pull(
         for note in draft.notes:
             _say(note, "yellow")
         _validate(target / "ecsdev.yaml")
-        _secrets(pulled.task_definition["taskDefinition"])
+        _secrets(pulled.task_definition["taskDefinition"], target / "ecsdev.yaml", profile)
         failed = _images(reader, pulled.task_definition["taskDefinition"]) if pull_images else {}
     except AwsAccessError as e:
         raise one_line(e) from None
@@ -226,7 +226,7 @@ def _validate(layout: Path) -> None:
         ) from None
 
 
-def _secrets(td: dict[str, Any]) -> None:
+def _secrets(td: dict[str, Any], layout: Path, profile: str | None) -> None:
     refs = [
         (str(s.get("name")), str(s.get("valueFrom")))
         for c in td.get("containerDefinitions") or []
@@ -235,6 +235,11 @@ def _secrets(td: dict[str, Any]) -> None:
     if refs:
         listed = ", ".join(f"{n} ({v})" for n, v in refs)
         _say(f"secrets stay references (valueFrom), no value was read: {listed}")
+        _say(
+            "the tasks need their values at start, from the stack's secret sources (a "
+            "secrets file, `ecsdev serve`; docs/layout.md#secrets), or from the account: "
+            f"ecsdev up -f {layout} --secrets-profile {profile or 'PROFILE'}"
+        )
 
 
 def _images(reader: AwsReader, td: dict[str, Any]) -> dict[str, str]:
