@@ -1,16 +1,18 @@
 """The launch hook that gives every task its credentials and metadata endpoints.
 
 Why it exists: at each launch it registers the task with the agent under a new random
-token, puts ECS's variables in every container's environment
-(``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<token>``,
-``ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/<token>-<container>``; values the
-task definition sets itself win), and once the containers exist connects the task's network
-namespace to the agent's network where it has no route to the host (awsvpc tasks in a
-private subnet; the others reach 169.254.170.2 through their default route). A stack that asked for ``session`` or
+token and puts ECS's variables in every container's environment (values the task
+definition sets itself win): ``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/
+<token>``, and for bridge and host tasks ``ECS_CONTAINER_METADATA_URI_V4=http://
+169.254.170.2/v4/<token>-<container>`` (awsvpc tasks keep the pause container's endpoint,
+in the task's own namespace and fast, which sends the stats paths on to the agent). Once
+the containers exist it connects the task's network namespace to the agent's network
+where it has no route to the host (awsvpc tasks in a private subnet; the others reach
+169.254.170.2 through their default route). A stack that asked for ``session`` or
 ``assume-role`` credentials has them fetched once before anything starts, so a profile or
 role that does not work stops the task with ECS's ``ResourceInitializationError``. Where
 the agent cannot run (no Docker runtime, no rights to the address), a ``local`` stack's
-tasks start without it, with a warning; awsvpc tasks keep the pause container's endpoint.
+tasks start without it, with a warning.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from emulator.tasks import TaskRunner
 
 CREDENTIALS_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+AGENT_URL_PATH = "/ecsdev/agent"  # read by the pause container (emulator/images/pause)
 METADATA_URI = "ECS_CONTAINER_METADATA_URI_V4"
 
 
@@ -106,7 +109,9 @@ class AgentHook:
                 specs.append(s)
                 continue
             env = dict(s.environment)
-            ours = {METADATA_URI: f"{base_url()}/v4/{reg.token}-{name}"}
+            ours = {}  # awsvpc: the pause container's endpoint stays (stats: sent on here)
+            if mode != "awsvpc":
+                ours[METADATA_URI] = f"{base_url()}/v4/{reg.token}-{name}"
             if reg.credentials:
                 ours[CREDENTIALS_URI] = f"/v2/credentials/{reg.token}"
             given = {c.name: c.environment for c in td.container_definitions}.get(name, ())
@@ -140,6 +145,9 @@ class AgentHook:
             return
         if launch.td.network_mode == "awsvpc":
             cids = [launch.pause_id] if launch.pause_id else []
+            for cid in cids:  # where the pause container sends the stats paths
+                url = f"{base_url()}/v4/{self.tokens[launch.ctx.task_arn]}\n"
+                self.runner.runtime.write_file(cid, AGENT_URL_PATH, url.encode())
         else:
             cids = [ids[s.name] for s in launch.specs if _own_network(s.network_mode)]
         for cid in cids:

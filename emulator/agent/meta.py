@@ -10,7 +10,9 @@ of a stream, as ECS's agent samples continuously).
 
 from __future__ import annotations
 
+import copy
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,11 +35,13 @@ class TaskDocs:
     """Metadata and stats of registered tasks, from Docker and their stacks' stores."""
 
     KEEP = 16
+    FRESH = 1.0
 
     def __init__(self, runtime: ContainerRuntime, stats: StatsReader) -> None:
         self.runtime = runtime
         self.read_stats = stats
         self._runners: dict[tuple[str, str], TaskRunner] = {}
+        self._docs: dict[str, tuple[float, dict[str, Any]]] = {}  # token -> (when, /task)
         self._lock = threading.Lock()
 
     def _runner(self, reg: Registration) -> TaskRunner:
@@ -63,7 +67,21 @@ class TaskDocs:
         return task
 
     def task(self, reg: Registration) -> dict[str, Any]:
-        """The v4 task document (``${ECS_CONTAINER_METADATA_URI_V4}/task``)."""
+        """The v4 task document (``${ECS_CONTAINER_METADATA_URI_V4}/task``), at most
+        ``FRESH`` seconds old (apps may read it at every request: the echo app does)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._docs.get(reg.token)
+        if cached is not None and now - cached[0] < self.FRESH:
+            return copy.deepcopy(cached[1])
+        doc = self._task(reg)
+        with self._lock:
+            self._docs[reg.token] = (now, doc)
+            if len(self._docs) > 1000:
+                self._docs.clear()
+        return copy.deepcopy(doc)
+
+    def _task(self, reg: Registration) -> dict[str, Any]:
         observed = self.observe(reg)
         desc = plain(task_json(self._runner(reg).describe(observed)))
         doc = task_metadata(desc, reg.family, reg.revision)

@@ -125,6 +125,15 @@ def test_awsvpc_task_in_a_private_subnet_sdk_gets_local_credentials(
     )
     nets = stack.runtime.api.inspect_container(task.pause.id)["NetworkSettings"]["Networks"]
     assert set(nets) == {stack.networks["private"], "ecsdev-agent"}
+    # the pause container's metadata endpoint sends the stats paths on to the agent
+    code, out = stack.runtime.exec_run(
+        cid,
+        ["sh", "-c", 'curl -fsSL "$ECS_CONTAINER_METADATA_URI_V4/stats"; echo; '
+         'curl -fsSL "$ECS_CONTAINER_METADATA_URI_V4/task/stats"'],
+    )  # fmt: skip
+    assert code == 0, out
+    mine, every = (json.loads(line) for line in out.strip().splitlines())
+    assert mine["memory_stats"]["usage"] > 0 and list(every) == [cid]
 
 
 def _grep(root: Path, needles: list[str]) -> list[str]:

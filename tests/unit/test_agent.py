@@ -267,6 +267,10 @@ class DockerLike(DockerRuntime):
     def __init__(self) -> None:
         super().__init__()
         self.connected: list[tuple[str, str]] = []
+        self.files: dict[tuple[str, str], str] = {}
+
+    def write_file(self, container_id: str, path: str, data: bytes) -> None:
+        self.files[(container_id, path)] = data.decode()
 
     def inspect(self, container_id: str) -> ContainerState:
         return ContainerState(container_id, container_id, {}, "created", network_mode=container_id)
@@ -347,11 +351,14 @@ def test_no_role_no_credentials_uri_when_roles_are_assumed(
     h, launch = hooked(tmp_path, monkeypatch, {"source": "assume-role", "profile": "p"}, doc)
     env = launch.specs[0].environment
     assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in env  # as in ECS
-    assert env["ECS_CONTAINER_METADATA_URI_V4"].startswith("http://169.254.170.2/v4/")
+    assert env["ECS_CONTAINER_METADATA_URI_V4"] == "http://127.0.0.1:51679/v4/app"  # the pause's
     (reg,) = registered(tmp_path)
     assert not reg.credentials and reg.options == {"profile": "p"}
     h.created(launch, {})
     assert h.runner.runtime.connected == []  # a public subnet routes to the host
+    assert h.runner.runtime.files == {
+        ("public", "/ecsdev/agent"): f"http://169.254.170.2/v4/{reg.token}\n"
+    }
     launch.pause_id = "private"
     h.created(launch, {})
     assert h.runner.runtime.connected == [("ecsdev-agent", "private")]

@@ -5,8 +5,10 @@ It owns the task's network namespace (every container of the task joins it), so 
 127.0.0.1 here is serving to the whole task. ecsdev writes /ecsdev/metadata.json (see
 emulator/metadata.py ``encode``): line 1 the task's JSON, then each container's name and
 JSON on two lines. Routes:
-  /v4/<container>          this container's JSON
-  /v4/<container>/task     the task's JSON
+  /v4/<container>             this container's JSON
+  /v4/<container>/task        the task's JSON
+  /v4/<container>/stats       307 to the agent's, whose URL for this task ecsdev writes to
+  /v4/<container>/task/stats  /ecsdev/agent (http://169.254.170.2/v4/<token>; none: 404)
 Standard library only; it never reaches Docker.
 """
 
@@ -18,6 +20,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PATH = "/ecsdev/metadata.json"
+AGENT = "/ecsdev/agent"
 PORT = 51679
 
 
@@ -42,6 +45,22 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = [p for p in self.path.split("?")[0].split("/") if p]
         body, status = '{"error": "not found"}', 404
+        if (
+            len(parts) in (3, 4)
+            and parts[0] == "v4"
+            and parts[2:] in (["stats"], ["task", "stats"])
+        ):
+            try:
+                with open(AGENT, encoding="utf-8") as f:
+                    base = f.read().strip()
+            except OSError:
+                base = ""
+            if base:
+                self.send_response(307)
+                self.send_header("Location", f"{base}-{parts[1]}/{'/'.join(parts[2:])}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         if len(parts) in (2, 3) and parts[0] == "v4" and parts[2:] in ([], ["task"]):
             doc = load()
             if doc is not None and parts[1] in doc[1]:

@@ -8,8 +8,12 @@
  *
  * ecsdev writes /ecsdev/metadata.json (emulator/metadata.py `encode`): line 1 is the
  * task's JSON; then, for each container, its name on one line and its JSON on the next.
- * Routes:  /v4/<container>       that container's JSON
- *          /v4/<container>/task  the task's JSON
+ * Routes:  /v4/<container>             that container's JSON
+ *          /v4/<container>/task        the task's JSON
+ *          /v4/<container>/stats       307 to the agent's (Docker's stats JSON)
+ *          /v4/<container>/task/stats  307 to the agent's (every container's)
+ * The agent at 169.254.170.2 (emulator/agent) serves the stats; ecsdev writes its URL for
+ * this task, http://169.254.170.2/v4/<token>, to /ecsdev/agent (no file: 404).
  * Until the file exists (the task's first step writes it) a request waits up to 3 s.
  * When the port is taken (the app itself listens on it) it stays a plain pause process.
  */
@@ -30,6 +34,7 @@
 #define PORT 51679
 #define PATH "/ecsdev/metadata.json"
 #define MAX_FILE (8 << 20)
+#define AGENT "/ecsdev/agent"
 
 static void bye(int sig) { (void)sig; _exit(0); }
 
@@ -51,6 +56,25 @@ static void respond(int fd, int status, const char *body, size_t len) {
                      status, status == 200 ? "OK" : "Not Found", len);
     send_all(fd, head, (size_t)n);
     send_all(fd, body, len);
+}
+
+/* 307 to the agent's stats of this task: Location <url in AGENT>-<name>/<rest> */
+static void redirect(int fd, const char *name, const char *rest) {
+    static const char nf[] = "{\"error\": \"no stats here\"}";
+    char url[256];
+    int f = open(AGENT, O_RDONLY);
+    ssize_t n = f >= 0 ? read(f, url, sizeof url - 1) : -1;
+    if (f >= 0) close(f);
+    if (n <= 0) { respond(fd, 404, nf, sizeof nf - 1); return; }
+    url[n] = 0;
+    url[strcspn(url, "\r\n")] = 0;
+    char head[1024];
+    int h = snprintf(head, sizeof head,
+                     "HTTP/1.1 307 Temporary Redirect\r\nLocation: %s-%s/%s\r\n"
+                     "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                     url, name, rest);
+    if (h > 0 && (size_t)h < sizeof head) send_all(fd, head, (size_t)h);
+    else respond(fd, 404, nf, sizeof nf - 1);
 }
 
 static char *load(size_t *len) {
@@ -119,7 +143,10 @@ static void serve(int fd) {
         size_t n = strlen(rest);
         while (n > 0 && rest[n - 1] == '/') rest[--n] = 0;
         if (strcmp(rest, "task") == 0) want_task = 1;
-        else if (n > 0) { respond(fd, 404, nf, sizeof nf - 1); return; }
+        else if (strcmp(rest, "stats") == 0 || strcmp(rest, "task/stats") == 0) {
+            redirect(fd, name, rest);
+            return;
+        } else if (n > 0) { respond(fd, 404, nf, sizeof nf - 1); return; }
     }
     size_t len = 0;
     char *doc = load(&len);
