@@ -133,12 +133,12 @@ def _read(reader: AwsReader, cluster: str, service: str) -> Pulled:
         for z in lb.get("AvailabilityZones", [])
         if z.get("SubnetId")
     ]
-    subnets = reader.subnets(ids)
+    subnets, unknown = reader.subnets(ids)
     _say(
         f"read task definition {str(svc['taskDefinition']).rsplit('/', 1)[-1]}, "
         f"{len(tgs)} target group(s), {len(lbs)} load balancer(s), {len(subnets)} subnet(s)"
     )
-    return Pulled(svc, td, tgs, lbs, subnets)
+    return Pulled(svc, td, tgs, lbs, subnets, unknown)
 
 
 def _check_target(target: Path, force: bool) -> None:

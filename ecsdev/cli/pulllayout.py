@@ -25,27 +25,9 @@ from emulator.model.attributes import (
 )
 
 SUBNET_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
-_CONFIGS = {
-    "host-header": "HostHeaderConfig",
-    "path-pattern": "PathPatternConfig",
-    "http-header": "HttpHeaderConfig",
-    "http-request-method": "HttpRequestMethodConfig",
-    "query-string": "QueryStringConfig",
-    "source-ip": "SourceIpConfig",
-}
-_TG_FIELDS = (  # the layout's keys are these in camelCase
-    "Protocol",
-    "Port",
-    "TargetType",
-    "HealthCheckEnabled",
-    "HealthCheckPath",
-    "HealthCheckPort",
-    "HealthCheckProtocol",
-    "HealthCheckIntervalSeconds",
-    "HealthCheckTimeoutSeconds",
-    "HealthyThresholdCount",
-    "UnhealthyThresholdCount",
-)
+_HC = ("Enabled", "Path", "Port", "Protocol", "IntervalSeconds", "TimeoutSeconds")
+_TG_FIELDS = ("Protocol", "Port", "TargetType", *(f"HealthCheck{k}" for k in _HC))
+_TG_FIELDS += ("HealthyThresholdCount", "UnhealthyThresholdCount")  # the layout's, camelCased
 
 
 @dataclass
@@ -57,6 +39,7 @@ class Pulled:
     target_groups: list[dict[str, Any]]
     load_balancers: list[dict[str, Any]]
     subnets: list[SubnetView]
+    unknown_subnets: list[str] = field(default_factory=list)  # IDs EC2 did not describe
 
 
 @dataclass
@@ -107,10 +90,20 @@ def draft_layout(pulled: Pulled, *, name: str, max_count: int) -> Draft:
     doc["cluster"] = cluster
     draft = Draft(doc, {td_file: pulled.task_definition})
     names = subnet_names(pulled.subnets)
-    if pulled.subnets:
-        doc["vpc"] = {
-            "subnets": [{"name": names[s.id], "public": s.public} for s in pulled.subnets]
-        }
+    subnets = [{"name": names[s.id], "public": s.public} for s in pulled.subnets]
+    for sid in pulled.unknown_subnets:
+        public = any(
+            lb.get("Scheme") == "internet-facing"
+            and sid in [z.get("SubnetId") for z in lb.get("AvailabilityZones", [])]
+            for lb in pulled.load_balancers
+        )
+        names[sid] = sid if SUBNET_NAME.match(sid) and sid not in names.values() else "subnet"
+        subnets.append({"name": names[sid], "public": public})
+        draft.notes.append(
+            f"subnet {sid} could not be described; taken as {'public' if public else 'private'}"
+        )
+    if subnets:
+        doc["vpc"] = {"subnets": subnets}
     doc["taskDefinitions"] = [{"file": td_file}]
     service = _service(svc, family, names, max_count, draft)
     doc["services"] = [service]
@@ -375,7 +368,7 @@ def _actions(
 
 def _condition(c: dict[str, Any]) -> dict[str, Any]:
     fld = str(c.get("Field"))
-    config = c.get(_CONFIGS.get(fld, "")) or {}
+    config = c.get("".join(w.capitalize() for w in fld.split("-")) + "Config") or {}
     out: dict[str, Any] = {"field": fld}
     values = config.get("Values", c.get("Values"))
     if fld == "query-string" and values is not None:

@@ -212,10 +212,25 @@ class AwsReader(AwsNetworkMixin):
 
     # -- EC2 and ECR -------------------------------------------------------------------
 
-    def subnets(self, ids: Sequence[str]) -> list[SubnetView]:
-        """The subnets, each public when its route table sends 0.0.0.0/0 to an internet
-        gateway (the dashboard's rule)."""
-        return self._subnets([], list(dict.fromkeys(ids))) if ids else []
+    def subnets(self, ids: Sequence[str]) -> tuple[list[SubnetView], list[str]]:
+        """(the subnets, each public when its route table sends 0.0.0.0/0 to an internet
+        gateway: the dashboard's rule; the IDs EC2 does not know, as some endpoints name
+        subnets by name)."""
+        ids = list(dict.fromkeys(ids))
+        try:
+            return (self._subnets([], ids) if ids else []), []
+        except AwsAccessError as e:
+            if "InvalidSubnetID" not in e.message:
+                raise
+        found: list[SubnetView] = []
+        for sid in ids:
+            try:
+                found.extend(self._subnets([], [sid]))
+            except AwsAccessError as e:
+                if "InvalidSubnetID" not in e.message:
+                    raise
+        known = {s.id for s in found}
+        return found, [i for i in ids if i not in known]
 
     def ecr_login(self, image: str) -> tuple[str, str] | None:
         """(user, password) for pulling ``image`` from ECR, from ecr:GetAuthorizationToken

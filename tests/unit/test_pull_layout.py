@@ -180,3 +180,15 @@ def test_overrides_apply_as_ecs_applies_them() -> None:
     assert notes and "two" not in notes[0]  # names only, never values
     with pytest.raises(UsageError, match="'ghost'"):
         apply_overrides(td, {"containerOverrides": [{"name": "ghost"}]}, notes.append)
+
+
+def test_subnets_ec2_does_not_know_are_kept_by_name() -> None:
+    """ecsdev's own endpoint names a load balancer's subnets by the layout's names."""
+    pulled = _pulled(_service(), "blue")
+    pulled.load_balancers[0]["Scheme"] = "internet-facing"
+    pulled.load_balancers[0]["AvailabilityZones"] = [{"SubnetId": "public-a"}]
+    pulled.unknown_subnets = ["public-a"]
+    draft = draft_layout(pulled, name="a", max_count=3)
+    assert {"name": "public-a", "public": True} in draft.layout["vpc"]["subnets"]
+    assert draft.layout["loadBalancers"][0]["subnets"] == ["public-a"]
+    assert "subnet public-a could not be described; taken as public" in draft.notes
