@@ -17,7 +17,9 @@ tasks start without it, with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -51,6 +53,8 @@ class AgentHook:
         self.tokens: dict[str, str] = {}  # task ARN -> token
         self._warned = False
         self._internal_networks: dict[str, bool] = {}  # Docker network name -> internal
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="agent-join")
+        self._joining: dict[str, Future[None]] = {}  # task ARN -> its pause container joining
         self.spec: CredentialsSpec | None = None  # a layout's or a flag's, instead of the stored
 
     def _warn(self, message: str) -> None:
@@ -100,6 +104,8 @@ class AgentHook:
         )
         register(agent_dir(), reg)
         self.tokens[ctx.task_arn] = reg.token
+        if launch.pause_id:  # meanwhile: the checks below and the containers' creation
+            self._joining[ctx.task_arn] = self._pool.submit(self._pause, launch.pause_id, reg.token)
         if reg.credentials and spec.source != "local":
             self._check(reg, spec.label)
         specs = []
@@ -139,21 +145,30 @@ class AgentHook:
     def created(self, launch: Launch, ids: dict[str, str]) -> None:
         """Join the agent's network where the task has no route to it: a network with a
         default route reaches 169.254.170.2 through the host, which owns that address, so
-        only internal networks (private subnets) need a second interface (which costs
-        Docker a few hundred milliseconds at start)."""
-        if launch.ctx.task_arn not in self.tokens:
+        only internal networks (private subnets) need a second interface. An awsvpc task's
+        pause container joins while its containers are being created (see ``prepare``)."""
+        arn = launch.ctx.task_arn
+        if arn not in self.tokens:
             return
-        if launch.td.network_mode == "awsvpc":
-            cids = [launch.pause_id] if launch.pause_id else []
-            for cid in cids:  # where the pause container sends the stats paths
-                url = f"{base_url()}/v4/{self.tokens[launch.ctx.task_arn]}\n"
-                self.runner.runtime.write_file(cid, AGENT_URL_PATH, url.encode())
-        else:
-            cids = [ids[s.name] for s in launch.specs if _own_network(s.network_mode)]
-        for cid in cids:
-            network = self.runner.runtime.inspect(cid).network_mode
-            if self._internal(network):
-                self.runner.runtime.connect(NETWORK, cid)
+        joining = self._joining.pop(arn, None)
+        if joining is not None:
+            joining.result()  # raises what Docker said
+        if launch.td.network_mode != "awsvpc":
+            for s in launch.specs:
+                if _own_network(s.network_mode):
+                    self._join(ids[s.name])
+
+    def _join(self, cid: str) -> None:
+        if self._internal(self.runner.runtime.inspect(cid).network_mode):
+            self.runner.runtime.connect(NETWORK, cid)
+
+    def _pause(self, pause_id: str, token: str) -> None:
+        """The awsvpc pause container: where it sends the stats paths, and the network."""
+        with contextlib.suppress(EcsdevError):  # best effort: the stats paths answer 404
+            self.runner.runtime.write_file(
+                pause_id, AGENT_URL_PATH, f"{base_url()}/v4/{token}\n".encode()
+            )
+        self._join(pause_id)
 
     def _internal(self, network: str) -> bool:
         if network not in self._internal_networks:
@@ -162,6 +177,10 @@ class AgentHook:
         return self._internal_networks.get(network, False)
 
     def released(self, task_arn: str) -> None:
+        joining = self._joining.pop(task_arn, None)
+        if joining is not None:
+            with contextlib.suppress(EcsdevError):
+                joining.result()
         token = self.tokens.pop(task_arn, None)
         if token is not None:
             release(agent_dir(), token)

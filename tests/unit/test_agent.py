@@ -286,7 +286,11 @@ class DockerLike(DockerRuntime):
 
 
 def hooked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: dict[str, str], doc: dict[str, Any]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: dict[str, str],
+    doc: dict[str, Any],
+    pause: str = "public",  # DockerLike: a container's network is named as the container
 ) -> tuple[Any, Launch]:
     from emulator.agent import hook
 
@@ -303,7 +307,7 @@ def hooked(
                       "bridge")  # fmt: skip
     names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
     specs = [container_spec(c, td, ctx, names) for c in td.container_definitions]
-    launch = Launch(ctx, td, specs, "public" if td.network_mode == "awsvpc" else None)
+    launch = Launch(ctx, td, specs, pause if td.network_mode == "awsvpc" else None)
     h = hook.AgentHook(runner)  # type: ignore[arg-type]
     h.prepare(launch)
     return h, launch
@@ -359,6 +363,6 @@ def test_no_role_no_credentials_uri_when_roles_are_assumed(
     assert h.runner.runtime.files == {
         ("public", "/ecsdev/agent"): f"http://169.254.170.2/v4/{reg.token}\n"
     }
-    launch.pause_id = "private"
+    h, launch = hooked(tmp_path, monkeypatch, {"source": "local"}, doc, pause="private")
     h.created(launch, {})
     assert h.runner.runtime.connected == [("ecsdev-agent", "private")]
