@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -296,10 +297,15 @@ def _ecsdev(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.docker
 def test_pulled_service_runs_here_and_a_stopped_aws_task_reruns(
-    pulled: dict[str, Any], pull_world: PullWorld
+    pulled: dict[str, Any], pull_world: PullWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from emulator import labels as L
     from emulator.runtime.docker import DockerRuntime
+
+    from .conftest import _real_connect
+
+    # run-task in this process registers its task with the agent at 169.254.170.2
+    monkeypatch.setattr(socket.socket, "connect", _real_connect)
 
     layout = str(pulled["dir"] / "ecsdev.yaml")
     rerun = "pr-" + secrets.token_hex(3)
@@ -310,10 +316,22 @@ def test_pulled_service_runs_here_and_a_stopped_aws_task_reruns(
         with urllib.request.urlopen(f"http://{publish}/api/x", timeout=10) as resp:
             assert resp.status == 200 and json.loads(resp.read())["healthy"] is True
 
-        _ecsdev(
-            *("run-task", "--from-aws", pull_world.job_task, "--endpoint-url", pull_world.url),
-            *("--stack", rerun, "--json"),
-        )
+        calls: list[str] = []
+        real = botocore.client.BaseClient._make_api_call
+
+        def record(self: Any, operation_name: str, api_params: Any) -> Any:
+            calls.append(f"{self.meta.service_model.service_name}:{operation_name}")
+            return real(self, operation_name, api_params)
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(botocore.client.BaseClient, "_make_api_call", record)
+            code, out, err = run_main(
+                *("run-task", "--from-aws", pull_world.job_task, "--endpoint-url", pull_world.url),
+                *("--stack", rerun, "--json"),
+            )
+        assert code == 0, err
+        assert json.loads(out)["tasks"][0]["lastStatus"] == "RUNNING"
+        assert calls == ["ecs:DescribeTasks", "ecs:DescribeTaskDefinition"]
         rt = DockerRuntime()
         (app,) = [
             c for c in rt.list_containers({L.STACK: rerun}) if c.labels.get(L.ROLE) != "pause"
