@@ -236,6 +236,13 @@ def test_missing_things_are_one_line(
     assert expected in one_error(err)
 
 
+def test_an_unknown_aws_task_is_one_line(pull_world: PullWorld) -> None:
+    arn = pull_world.job_task.rsplit("/", 1)[0] + "/0123456789abcdef0123456789abcdef"
+    code, out, err = run_main("run-task", "--from-aws", arn, "--endpoint-url", pull_world.url)
+    assert code == 2 and out == ""
+    assert "no task" in one_error(err) and "ECS forgets stopped tasks" in err
+
+
 def test_no_credentials_is_one_line(
     pull_world: PullWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
