@@ -88,7 +88,10 @@ def pull(
         draft = draft_layout(pulled, name=stack, max_count=max_count)
         target = Path(out_dir or stack)
         _check_target(target, force)
-        written = _write(target, draft, pulled, reader.region)
+        try:
+            written = _write(target, draft, pulled, reader.region)
+        except OSError as e:
+            raise UsageError(f"cannot write {e.filename or target}: {e.strerror or e}") from None
         for note in draft.notes:
             _say(note, "yellow")
         _validate(target / "ecsdev.yaml")

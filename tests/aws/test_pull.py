@@ -236,6 +236,15 @@ def test_missing_things_are_one_line(
     assert expected in one_error(err)
 
 
+def test_an_unwritable_directory_is_one_line(pull_world: PullWorld, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    code, out, err = run_main(
+        *("pull", "--region", REGION, "--cluster", "pull", "--service", "web", "--no-pull"),
+        *("--endpoint-url", pull_world.url, "-o", str(tmp_path / "file")),
+    )
+    assert code == 2 and "cannot write" in one_error(err)
+
+
 def test_an_unknown_aws_task_is_one_line(pull_world: PullWorld) -> None:
     arn = pull_world.job_task.rsplit("/", 1)[0] + "/0123456789abcdef0123456789abcdef"
     code, out, err = run_main("run-task", "--from-aws", arn, "--endpoint-url", pull_world.url)
