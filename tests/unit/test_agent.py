@@ -291,10 +291,12 @@ def hooked(
     source: dict[str, str],
     doc: dict[str, Any],
     pause: str = "public",  # DockerLike: a container's network is named as the container
+    agent: bool = True,  # False: ensure is left as the test set it
 ) -> tuple[Any, Launch]:
     from emulator.agent import hook
 
-    monkeypatch.setattr(hook, "ensure", lambda rt: None)
+    if agent:
+        monkeypatch.setattr(hook, "ensure", lambda rt: None)
     monkeypatch.setattr(hook, "agent_dir", lambda: tmp_path)
     store = Store("hooked")
     store.put(CREDENTIALS_KEY, source)
@@ -366,3 +368,29 @@ def test_no_role_no_credentials_uri_when_roles_are_assumed(
     h, launch = hooked(tmp_path, monkeypatch, {"source": "local"}, doc, pause="private")
     h.created(launch, {})
     assert h.runner.runtime.connected == [("ecsdev-agent", "private")]
+
+
+def test_where_the_agent_cannot_run_local_stacks_start_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emulator.agent import hook
+    from emulator.agent.launcher import AgentUnavailable
+    from emulator.errors import EcsdevError
+
+    def unavailable(rt: Any) -> None:
+        raise AgentUnavailable("cannot listen on 169.254.170.2:80: Permission denied")
+
+    doc = {
+        "family": "web",
+        "networkMode": "bridge",
+        "taskRoleArn": "arn:aws:iam::000000000000:role/web",
+        "containerDefinitions": [{"name": "app", "image": "x", "memory": 64}],
+    }
+    monkeypatch.setattr(hook, "ensure", unavailable)
+    h, launch = hooked(tmp_path, monkeypatch, {"source": "local"}, doc, agent=False)
+    assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in launch.specs[0].environment
+    events = [e.message for _, e in h.runner.store.events()]
+    assert any("without the credentials endpoint: cannot listen" in m for m in events)
+    with pytest.raises(EcsdevError) as failed:
+        hooked(tmp_path, monkeypatch, {"source": "session"}, doc, agent=False)
+    assert failed.value.message.startswith("ResourceInitializationError: unable to serve")
