@@ -29,7 +29,7 @@ from emulator.providers import PROVIDERS_ENV
 from emulator.store import state_home
 from emulator.tasks import Placement
 
-from .awsimage import boto3_image
+from .awsimage import boto3_image, has_cli
 from .conftest import Stack
 
 pytestmark = pytest.mark.docker
@@ -46,6 +46,10 @@ doc = json.load(urllib.request.urlopen(
 print(json.dumps({"method": c.method, "key": c.access_key, "arn": who["Arn"],
                   "role": doc.get("RoleArn"), "expiration": doc["Expiration"]}))
 """
+
+CLI = (
+    'python3 -m awscli sts get-caller-identity --endpoint-url "$STS_URL" --query Arn --output text'
+)
 
 
 @pytest.fixture(scope="module")
@@ -156,10 +160,14 @@ def test_bridge_task_assumes_its_role_and_reads_metadata_and_stats(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(keys))
     monkeypatch.setenv(PROVIDERS_ENV, "ecsdev.providers")
     stack.store.put(CREDENTIALS_KEY, {"source": "assume-role", "profile": "dev"})
-    task, cid = launch(stack, "bridge", boto3_image(stack.runtime), {"STS_URL": sts_url})
+    image = boto3_image(stack.runtime)
+    task, cid = launch(stack, "bridge", image, {"STS_URL": sts_url})
     seen = sdk_view(stack, cid)
     task_id = task.rsplit("/", 1)[-1]
     assert seen["arn"] == f"arn:aws:sts::123456789012:assumed-role/orders-task/{task_id}"
+    if has_cli(image):  # the AWS CLI finds them the same way
+        code, out = stack.runtime.exec_run(cid, ["sh", "-c", CLI])
+        assert code == 0 and out.strip() == seen["arn"], out
 
     def get(path: str) -> Any:
         code, out = stack.runtime.exec_run(
