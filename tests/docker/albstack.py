@@ -246,10 +246,14 @@ def wait(pred: Callable[[], Any], timeout: float, what: str, every: float = 0.25
 
 class Hammer:
     """Client threads sending requests to the listener until stopped, keeping every
-    failure (connection error or non-200 answer) and who served the rest."""
+    failure (connection error or non-200 answer) and who served the rest. Each thread pauses
+    ``pause`` seconds between requests: ~150 requests a second in all (a request through the
+    listener takes a few ms), enough to catch any reload that drops one, without taking every
+    core from the controller and nginx whose reloads the tests watch."""
 
-    def __init__(self, port: int, threads: int = 4) -> None:
+    def __init__(self, port: int, threads: int = 4, pause: float = 0.02) -> None:
         self.port = port
+        self.pause = pause
         self.stop = threading.Event()
         self.errors: list[str] = []
         self.served: Counter[str] = Counter()
@@ -265,6 +269,7 @@ class Hammer:
                     self.served[body["task"]] += 1
             except (OSError, http.client.HTTPException) as e:
                 self.errors.append(repr(e))
+            self.stop.wait(self.pause)
 
     def __enter__(self) -> Hammer:
         for t in self.threads:

@@ -58,8 +58,16 @@ def tasks(stack: str) -> list[dict[str, Any]]:
     return list(json.loads(ecsdev("ps", "--stack", stack, "--json").stdout)["tasks"])
 
 
-def test_run_a_describe_task_definition_output_and_inspect_it(stack: str) -> None:
-    out = ecsdev("run-task", "-f", str(DESCRIBE), "--stack", stack, "--json")
+def test_run_a_describe_task_definition_output_and_inspect_it(stack: str, tmp_path: Path) -> None:
+    # the example as it is, but for its health check's interval: 5 s (ECS's least) instead of
+    # 10, as Docker runs the first check one interval after the start and run-task waits for
+    # HEALTHY
+    doc = json.loads(DESCRIBE.read_text())
+    (check,) = [c["healthCheck"] for c in doc["taskDefinition"]["containerDefinitions"]]
+    check["interval"] = 5
+    described = tmp_path / DESCRIBE.name
+    described.write_text(json.dumps(doc, indent=4))
+    out = ecsdev("run-task", "-f", str(described), "--stack", stack, "--json")
     task = json.loads(out.stdout)["tasks"][0]
     assert task["lastStatus"] == "RUNNING" and task["healthStatus"] == "HEALTHY"
     assert task["taskDefinitionArn"].endswith(":task-definition/echo:1")
