@@ -228,6 +228,20 @@ START_ENTRIES: tuple[Entry, ...] = (
         doc=INIT_DOC,
     ),
     Entry(
+        "init.credentials",
+        "ResourceInitializationError: task role credentials (ecsdev)",
+        ANY,
+        "ecsdev could not get credentials for the task's role before starting it: the stack "
+        "asks for the role assumed with a profile (`credentials: assume-role`) or for the "
+        "profile's own session (`credentials: session`), and that call failed.",
+        "Check the profile named in the layout's `credentials` (or `--role-profile`): that it "
+        "exists, is signed in (`aws sts get-caller-identity --profile P`) and may "
+        "sts:AssumeRole the taskRoleArn; or use `credentials: {source: local}` for a stack "
+        "that only talks to the local endpoint.",
+        pattern=INIT + r".*unable to get the task's credentials",
+        doc="task-iam-roles.html",
+    ),
+    Entry(
         "init.other",
         "ResourceInitializationError",
         ANY,

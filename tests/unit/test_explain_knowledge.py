@@ -219,6 +219,15 @@ CASES: list[tuple[str, str, str | None, str | None, int | None, bool]] = [
         False,
     ),
     (
+        "init.credentials",
+        T,
+        "TaskFailedToStart",
+        "ResourceInitializationError: unable to get the task's credentials for taskRoleArn "
+        "arn:aws:iam::123456789012:role/orders-task: the profile dev was not found",
+        None,
+        False,
+    ),
+    (
         "init.other",
         T,
         "TaskFailedToStart",
