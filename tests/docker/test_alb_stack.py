@@ -469,7 +469,9 @@ def test_up_says_why_the_load_balancer_does_not_reach_running_services(tmp_path:
         doc["targetGroups"][0]["matcher"] = "418"  # every health check now fails
         s.path.write_text(yaml.safe_dump(doc))
         res = subprocess.run(
-            [sys.executable, "-m", "ecsdev", "up", "-d", "-f", str(s.path), "--timeout", "25"],
+            # 18 s: the target is unhealthy ~9 s after `up` starts (task start, then two failed
+            # checks 5 s apart), so the answer can say why
+            [sys.executable, "-m", "ecsdev", "up", "-d", "-f", str(s.path), "--timeout", "18"],
             capture_output=True,
             text=True,
             timeout=120,
@@ -478,7 +480,7 @@ def test_up_says_why_the_load_balancer_does_not_reach_running_services(tmp_path:
         )
         said = " ".join((res.stdout + res.stderr).split())
         assert res.returncode != 0, said
-        assert "its services run, but the load balancer does not reach them within 25s" in said
+        assert "its services run, but the load balancer does not reach them within 18s" in said
         assert (
             "(service web) 0 of 1 targets healthy in (target-group web): "
             "unhealthy (Target.ResponseCodeMismatch)"

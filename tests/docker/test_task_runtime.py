@@ -259,7 +259,8 @@ def test_health_status_follows_the_container_check(stack: Stack) -> None:
                     "name": "app",
                     "image": ECHO,
                     "memory": 128,
-                    "healthCheck": HEALTH,
+                    # one failed check is UNHEALTHY (ECS's least retries): 5 s, not 10
+                    "healthCheck": {**HEALTH, "retries": 1},
                     "portMappings": [{"containerPort": 8080, "hostPort": 0}],
                 },
             ],
