@@ -297,6 +297,8 @@ def hooked(
 
     if agent:
         monkeypatch.setattr(hook, "ensure", lambda rt: None)
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):  # another test's files
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(hook, "agent_dir", lambda: tmp_path)
     store = Store("hooked")
     store.put(CREDENTIALS_KEY, source)
