@@ -153,12 +153,17 @@ def run_task(
         sys.exit(1)
 
 
+SETTLE = 1.5
+"""Seconds a task is watched RUNNING before run-task calls it running."""
+
+
 def _watch(runner: Any, arns: list[str], timeout: float) -> list[dict[str, Any]]:
     """Each task's DescribeTasks entry once it settled; its state changes as progress."""
     deadline = time.time() + timeout
     last: dict[str, str] = {}
     result: dict[str, dict[str, Any]] = {}
     stopped_at: dict[str, float] = {}
+    running_at: dict[str, float] = {}
     while True:
         observed = runner.observe()
         recorded = set()
@@ -179,6 +184,8 @@ def _watch(runner: Any, arns: list[str], timeout: float) -> list[dict[str, Any]]
                 )
             if d["lastStatus"] == "STOPPED":
                 stopped_at.setdefault(arn, time.time())
+            elif d["lastStatus"] == "RUNNING":
+                running_at.setdefault(arn, time.time())
             health = d.get("healthStatus", "UNKNOWN")
             state = f"{d['lastStatus']}/{health}"
             if last.get(arn) != state:
@@ -193,7 +200,9 @@ def _watch(runner: Any, arns: list[str], timeout: float) -> list[dict[str, Any]]
         settled = all(
             a in recorded or a not in stopped_at or time.time() - stopped_at[a] > 10 for a in arns
         )
-        if (all(_done(result[a]) for a in arns) and settled) or time.time() > deadline:
+        # a container that crashes at once is RUNNING for a moment: say so, not "running"
+        steady = all(time.time() - running_at.get(a, 0) > SETTLE for a in arns if a in running_at)
+        if (all(_done(result[a]) for a in arns) and settled and steady) or time.time() > deadline:
             break
         time.sleep(0.2)
     for d in result.values():
