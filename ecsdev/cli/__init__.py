@@ -7,9 +7,10 @@ Every command lives in a module of this package and registers itself on the one 
 ``output``. ``main`` catches ``EcsdevError`` in one place and shows it on stderr with exit
 code 2 for bad input and 1 for runtime trouble: never a traceback for a user's mistake.
 
-Adding a command module (say ``ecsdev serve``) is one line: write ``ecsdev/cli/serve.py``
-with ``from ecsdev.cli.base import cli`` and ``@cli.command()`` on its function, then add
-``"serve"`` to ``COMMAND_MODULES`` below. ``--help`` lists commands by name.
+Adding a command is one line: write its module (say ``ecsdev/cli/serve.py``) with ``from
+ecsdev.cli.base import cli`` and ``@cli.command()`` on its function, then add
+``"serve": "serve"`` to ``COMMANDS`` below. A module is imported only when one of its
+commands runs; ``--help`` imports them all to list them.
 """
 
 from __future__ import annotations
@@ -28,23 +29,32 @@ from emulator.providers import PROVIDERS_ENV
 os.environ.setdefault(PROVIDERS_ENV, "ecsdev.providers")  # for the processes ecsdev starts
 importlib.import_module("ecsdev.providers")
 
-COMMAND_MODULES = (
-    "validate",
-    "runtask",
-    "tasks",
-    "stack",
-    "events",
-    "targets",
-    "dash",
-    "render",
-    "explain",
-    "pull",
-    "secretcheck",
-)
+COMMANDS = {
+    "validate": "validate",
+    "run-task": "runtask",
+    "ps": "tasks",
+    "logs": "tasks",
+    "exec": "tasks",
+    "stop-task": "tasks",
+    "up": "stack",
+    "down": "stack",
+    "scale": "stack",
+    "redeploy": "stack",
+    "events": "events",
+    "targets": "targets",
+    "dash": "dash",
+    "render": "render",
+    "explain": "explain",
+    "pull": "pull",
+    "secrets": "secretcheck",
+}
+"""Command name -> the module of this package that registers it, imported when the command
+runs (or ``--help`` lists them): every ``ecsdev`` run starts without the others."""
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"ecsdev.cli.{_name}")
-cli.add_command(importlib.import_module("ecsdev.servecmd").serve)  # ecsdev serve (issue 10)
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
+
+cli.lazy.update({name: f"ecsdev.cli.{module}" for name, module in COMMANDS.items()})
+cli.lazy["serve"] = "ecsdev.servecmd"  # ecsdev serve (issue 10): a command of its own module
 
 
 def main() -> None:
@@ -69,4 +79,4 @@ def main() -> None:
         sys.exit(0)
 
 
-__all__ = ["COMMAND_MODULES", "cli", "main"]
+__all__ = ["COMMANDS", "COMMAND_MODULES", "cli", "main"]

@@ -8,6 +8,7 @@ a new module (``ecsdev serve``) needs no edit anywhere but the list in ``ecsdev/
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,7 +65,29 @@ def dash_options(f: Any) -> Any:
     return f
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands' modules are imported when a command is asked for (``lazy``:
+    command name -> module), so ``ecsdev ps`` does not pay for the dashboard's imports."""
+
+    lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module = importlib.import_module(self.lazy[cmd_name])
+            command = getattr(module, cmd_name, None)  # a command its module does not register
+            if cmd_name not in self.commands and isinstance(command, click.Command):
+                self.add_command(command)
+        return self.commands.get(cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="ecsdev")
 @dash_options
 @click.pass_context

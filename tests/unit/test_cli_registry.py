@@ -32,3 +32,26 @@ def test_help_lists_the_commands_and_main_is_the_entry_point() -> None:
     assert callable(main)
     text = (HERE.parents[1] / "pyproject.toml").read_text()
     assert 'ecsdev = "ecsdev.cli:main"' in text
+
+
+def test_each_command_is_found_in_the_module_the_lazy_map_names() -> None:
+    import importlib
+    import subprocess
+    import sys
+
+    from ecsdev.cli import COMMANDS
+
+    for name in [*COMMANDS, "serve"]:
+        assert cli.get_command(None, name) is not None, name  # type: ignore[arg-type]
+    for module in COMMAND_MODULES:  # nothing registered that the map does not name
+        importlib.import_module(f"ecsdev.cli.{module}")
+    assert set(cli.commands) == {*COMMANDS, "serve"}
+    for name, module in COMMANDS.items():
+        assert cli.commands[name].callback.__module__ == f"ecsdev.cli.{module}", name  # type: ignore[union-attr]
+    # a command run imports its own module, not the others (the dashboard's Textual above all)
+    code = (
+        "import sys; from ecsdev.cli import cli; cli.get_command(None, 'ps'); "
+        "print('textual' in sys.modules, 'ecsdev.cli.pull' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
