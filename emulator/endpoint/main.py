@@ -135,6 +135,8 @@ def run(
         }
         _write_atomically(state_file(), state)
         signal.signal(signal.SIGTERM, _stop)
+        # Ctrl-C stops it even when started with SIGINT ignored (a background job of a script)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         log(Event(f"ecsdev endpoint on {state['url']} (account {account_id})", kind="endpoint"))
         if on_ready is not None:
             on_ready(state)
