@@ -109,6 +109,8 @@ class Controller:
     def run(self) -> None:
         docker_down_reported = False
         while not self.stopping.is_set():
+            if not self.store.dir.exists():
+                break  # the stack's state is gone (down --purge, a deleted state directory)
             try:
                 self.tick()
                 if docker_down_reported:

@@ -250,3 +250,24 @@ def test_a_revision_whose_tasks_keep_failing_trips_the_breaker_and_rolls_back(
         _close(ctl)
     failed = [t for t in store.stopped_tasks() if t.task_definition_arn.endswith(":2")]
     assert len(failed) >= 3 and all(t.stop_code == "EssentialContainerExited" for t in failed)
+
+
+def test_a_controller_whose_state_directory_is_removed_exits(
+    world: tuple[MemoryRuntime, Store, Layout],
+) -> None:
+    """A deleted state directory (a test's temporary one, `down --purge`) leaves nothing to
+    run: the controller exits instead of failing every tick forever (it never went idle)."""
+    import shutil
+    import threading
+
+    rt, store, layout = world
+    stack.apply(rt, store, layout)
+    ctl = Controller("mem", rt, store, idle_exit=None)
+    ctl.tick()
+    runner = threading.Thread(target=ctl.run, daemon=True)
+    runner.start()
+    shutil.rmtree(store.dir)
+    runner.join(timeout=10)
+    stopped = not runner.is_alive()
+    ctl.stopping.set()
+    assert stopped
