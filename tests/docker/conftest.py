@@ -32,8 +32,18 @@ class Stack:
 
 
 def cleanup_stack(runtime: DockerRuntime, name: str) -> None:
-    from ecsdev.cli.controller import stop_controller
+    from dataclasses import replace
 
+    from ecsdev.cli.controller import stop_controller
+    from emulator.services import load_spec, service_names, update_spec
+    from emulator.store import stack_dir
+
+    if stack_dir(name).exists():  # no service left active, so nothing (an endpoint that
+        store = Store(name)  # still runs) starts its controller again
+        for svc in service_names(store):
+            spec = load_spec(store, svc)
+            if spec is not None and spec.active:
+                update_spec(store, svc, lambda sp: replace(sp, active=False))
     stop_controller(name, timeout=5)
     for c in runtime.list_containers({L.STACK: name}):
         runtime.remove(c.id)
