@@ -33,8 +33,8 @@ from typing import Any
 from emulator import labels as L
 from emulator.alb import AlbError, health, spec
 from emulator.alb.health import ProbeResult, State
-from emulator.alb.nginx import AlbParts, render
-from emulator.alb.proxy import Proxy, home_networks
+from emulator.alb.nginx import AlbParts
+from emulator.alb.proxy import Proxy, home_networks, listener_mode
 from emulator.albregistry import Address, Changes, Registry, TargetKey, address_of
 from emulator.albstate import APPLIED_KEY, SNAPSHOT_KEY, snapshot, spec_digest
 from emulator.arns import Account
@@ -236,7 +236,14 @@ class AlbTargets:
             nets = home_networks(layout, name)
             old = self.proxies.get(name)
             if old is None or old.parts != p or old.home != nets:
-                self.proxies[name] = Proxy(self.runtime, self.stack, p, nets, self._emit)
+                self.proxies[name] = Proxy(
+                    self.runtime,
+                    self.stack,
+                    p,
+                    nets,
+                    self._emit,
+                    listener_mode(self.runtime) == "host",
+                )
         for name in set(self.proxies) - set(parts):
             self._retired.append(self.proxies.pop(name))
         return ch, True
@@ -342,7 +349,7 @@ class AlbTargets:
             def run(p: Proxy = proxy, t: Any = targets, n: set[str] = networks) -> bool:
                 if check and p.container_id is not None:
                     p.alive()
-                return p.ensure(render(p.parts, t), n)  # False: refused (an event said why)
+                return p.ensure(p.render(t), n)  # False: refused (an event said why)
 
             ok = self._guard(proxy.name, run) is True and ok
         if ok and recorded is not None:

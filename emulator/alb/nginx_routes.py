@@ -334,12 +334,12 @@ def _redirect(server: Conf, listener: Listener, action: Action, translate: bool)
 # ---------------------------------------------------------------------------- the hop
 
 
-def hop_locations(server: Conf, hop_port: int) -> None:
+def hop_locations(server: Conf, hop_socket: str) -> None:
     """The listener's side of the internal hop, and its named error locations."""
     server.open("location", "=", "/.alb/hop")
     server("internal")
     server("userid", "off")
-    server("proxy_pass", f"http://127.0.0.1:{hop_port}$alb_hop")
+    server("proxy_pass", f"http://unix:{hop_socket}:$alb_hop")
     server("proxy_method", "GET")
     server("proxy_pass_request_headers", "off")
     server("proxy_pass_request_body", "off")
@@ -354,18 +354,19 @@ def hop_locations(server: Conf, hop_port: int) -> None:
         server.close()
 
 
-def hop_server(http: Conf, hops: Hops, hop_port: int) -> None:
+def hop_server(http: Conf, hops: Hops, hop_socket: str) -> None:
     """The internal server answering HTTP/0.9 requests with complete HTTP responses."""
     http.comment(
         "internal hop: ALB-made responses with Server: awselb/2.0 (see emulator/alb/pages.py)"
     )
     http.open("server")
-    http("listen", f"127.0.0.1:{hop_port}")
+    http("listen", f"unix:{hop_socket}")
     http("access_log", "off")
     http("lingering_close", "always")
     http.comment("declares the variables the shared maps read, whatever the listeners are")
     http("set", "$alb_trace_new", '""')
     http("set", "$alb_redirect_q", '""')
+    http("set", "$alb_listener", '""')
     for path, raw in hops.responses.items():
         http.open("location", "=", path)
         body = set_long(http, "alb_body_" + re.sub(r"[^A-Za-z0-9]", "_", path.strip("/")), raw)

@@ -8,14 +8,21 @@ container per load balancer (``<stack>-alb-<name>``, image ``ecsdev/base:bookwor
 The CloudFront stand-ins of the load balancer run in the same nginx, as ``nginx.render``
 lays them out (own ports, then a loopback hop to the listener).
 
-Networks: the container starts on the network of one of its public subnets (Docker
-publishes ports only from a non-internal network; when every subnet of the load balancer is
-private, Docker's default ``bridge`` network carries the published ports) and is attached
-to its other subnets and to every network where one of its targets lives: an ALB in public
-subnets reaches tasks in private ones, as inside a VPC.
+Networks: where the engine shares this machine's network (a local Linux engine, not Docker
+Desktop, not rootless: ``listener_mode``), the container runs on the host's network and nginx
+listens right at each listener's published address: no Docker port publishing and no
+userland proxy (docker-proxy) on the request path, which costs more than half of what a hop
+can serve, and the application sees the client's own address. From there it reaches every
+task over the stack's bridges, private subnets included. Elsewhere (or with
+``ECSDEV_LISTENERS=published``) the container starts on the network of one of its public
+subnets (Docker publishes ports only from a non-internal network; when every subnet of the
+load balancer is private, Docker's default ``bridge`` network carries the published ports)
+and is attached to its other subnets and to every network where one of its targets lives: an
+ALB in public subnets reaches tasks in private ones, as inside a VPC.
 
 Ports: each listener listens on its own port *inside* the container (80 stays 80: no
-privilege is needed there); ``publish`` decides the host side, default 127.0.0.1:<port>.
+privilege is needed there) or, on the host's network, at its published address;
+``publish`` decides the host side, default 127.0.0.1:<port>.
 So a listener on port 80 with ``publish: 127.0.0.1:8080`` is reached at
 http://127.0.0.1:8080 and still tells the application ``X-Forwarded-Port: 80``. CloudFront
 stand-ins listen on the ports ``nginx.listens`` picks (18443, ...) and are published where
@@ -34,11 +41,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping, Sequence
 
 from emulator import labels as L
 from emulator.alb import AlbError
-from emulator.alb.nginx import AlbParts, listens
+from emulator.alb.nginx import HOP_SOCKET, AlbParts, Target, listens, parse_publish, render
 from emulator.errors import EcsdevError, NotFound
 from emulator.events import Event, EventSink, discard
 from emulator.model.layout import Layout
@@ -51,6 +59,8 @@ NEXT = "/etc/nginx/nginx.conf.next"
 ROLE = "proxy"
 LOAD_BALANCER = "ecsdev.load-balancer"
 DEFAULT_BRIDGE = "bridge"
+LISTENERS_ENV = "ECSDEV_LISTENERS"
+"""``host`` or ``published``: how listeners are served, whatever the engine looks like."""
 _CHECK_FAILED = 3  # exit code of the swap script when ``nginx -t`` refuses the new file
 _NOT_IN_EFFECT = 4  # exit code when the old workers still take connections after the wait
 # The worker processes that take new connections: not "shutting down" (an old worker that
@@ -87,14 +97,14 @@ def published(parts: AlbParts) -> tuple[PublishedPort, ...]:
     return tuple(out)
 
 
-def parse_publish(value: str | None, default_port: int) -> tuple[str, int]:
-    """``"127.0.0.1:8000"``, ``"[::1]:8000"`` or ``"8000"`` -> (host IP, port)."""
-    if not value:
-        return "127.0.0.1", default_port
-    host, sep, port = value.rpartition(":")
-    if not sep:
-        return "127.0.0.1", int(value)
-    return host.strip("[]") or "127.0.0.1", int(port)
+def listener_mode(runtime: ContainerRuntime) -> str:
+    """``host`` when the load balancers can run on the host's network and listen at their
+    published addresses themselves (``ECSDEV_LISTENERS`` decides, else whether the engine
+    shares this machine's network), else ``published`` (Docker publishes their ports)."""
+    chosen = os.environ.get(LISTENERS_ENV, "").strip().lower()
+    if chosen in ("host", "published"):
+        return chosen
+    return "host" if runtime.shares_host_network() else "published"
 
 
 def home_networks(layout: Layout, load_balancer: str) -> list[str]:
@@ -120,13 +130,15 @@ class Proxy:
         parts: AlbParts,
         networks: list[str],
         sink: EventSink = discard,
+        on_host: bool = False,
     ) -> None:
         self.runtime = runtime
         self.stack = stack
         self.parts = parts
         self.name = parts.load_balancer.name
-        self.home = list(networks)
-        self.ports = published(parts)
+        self.on_host = on_host
+        self.home = ["host"] if on_host else list(networks)
+        self.ports = () if on_host else published(parts)
         self.sink = sink
         self.container_id: str | None = None
         self.conf: str | None = None  # what the running nginx was last given
@@ -134,7 +146,12 @@ class Proxy:
         self.attached: set[str] = set()
         self.shape = hashlib.sha256(
             json.dumps(
-                [IMAGE, self.home, [(p.container_port, p.host_ip, p.host_port) for p in self.ports]]
+                [
+                    IMAGE,
+                    self.home,
+                    [(p.container_port, p.host_ip, p.host_port) for p in self.ports],
+                    [parse_publish(x.publish, x.container_port) for x in listens(parts)],
+                ]
             ).encode()
         ).hexdigest()[:16]
 
@@ -151,6 +168,10 @@ class Proxy:
         return self.runtime.list_containers(
             {L.STACK: self.stack, L.ROLE: ROLE, LOAD_BALANCER: self.name}
         )
+
+    def render(self, targets: Mapping[str, Sequence[Target | tuple[str, int, str]]]) -> str:
+        """The configuration of this load balancer with ``targets``, for where it runs."""
+        return render(self.parts, targets, on_host=self.on_host)
 
     def ensure(self, conf: str, networks: Iterable[str] = ()) -> bool:
         """Have the container run ``conf`` and be attached to ``networks``: adopt the one
@@ -174,10 +195,11 @@ class Proxy:
             name=proxy_name(self.stack, self.name),
             image=IMAGE,
             labels=self.labels,
-            command=("nginx", "-g", "daemon off;"),
+            # a hop socket left by a killed nginx would stop the next one from starting
+            command=("sh", "-c", f"rm -f {HOP_SOCKET}; exec nginx -g 'daemon off;'"),
             network_mode=self.home[0],
             ports=self.ports,
-            hostname=f"alb-{self.name}"[:63],
+            hostname=None if self.on_host else f"alb-{self.name}"[:63],
             stop_timeout=2,
         )
         cid = self.runtime.create(spec)
@@ -186,23 +208,37 @@ class Proxy:
             for net in self.home[1:]:
                 self.runtime.connect(net, cid)
             self.runtime.start(cid)
-            code, out = self.runtime.exec_run(cid, ["sh", "-c", STARTED])
+            try:
+                code, out = self.runtime.exec_run(cid, ["sh", "-c", STARTED])
+            except EcsdevError as e:  # nginx exited (it could not bind, say)
+                code, out = 1, e.message
             if code != 0:
+                said = self.runtime.logs(cid, tail=5) if self.on_host else ""
                 raise AlbError(
-                    f"nginx did not start: {' '.join(out.split())[:600]}",
-                    f"See `docker logs {proxy_name(self.stack, self.name)}`.",
+                    f"nginx did not start: {' '.join((said or out).split())[:600]}",
+                    "Free the address it names or publish the listener elsewhere "
+                    "(the listener's `publish`)"
+                    if "in use" in said
+                    else f"See `docker logs {proxy_name(self.stack, self.name)}`.",
                 )
         except EcsdevError:
             self.runtime.remove(cid)
             raise
         self.container_id, self.conf = cid, conf
         self.attached = set(self.home)
-        where = ", ".join(f"{p.host_ip}:{p.host_port}" for p in self.ports)
-        self._event(f"load balancer {self.name}: nginx started, published on {where}")
+        where = ", ".join(
+            "{}:{}".format(*parse_publish(x.publish, x.container_port)) for x in listens(self.parts)
+        )
+        how = "on the host's network, listening on" if self.on_host else "published on"
+        self._event(f"load balancer {self.name}: nginx started, {how} {where}")
 
     def attach(self, network: str) -> None:
-        """Connect to a network where a target lives (VPC-internal routing)."""
+        """Connect to a network where a target lives (VPC-internal routing); on the host's
+        network every one is reached already."""
         assert self.container_id is not None
+        if self.on_host:
+            self.attached.add(network)
+            return
         try:
             self.runtime.connect(network, self.container_id)
         except EcsdevError as e:
@@ -264,4 +300,13 @@ class Proxy:
         self.sink(Event(message, level, self.name, "alb"))  # type: ignore[arg-type]
 
 
-__all__ = ["IMAGE", "Proxy", "home_networks", "parse_publish", "proxy_name", "published"]
+__all__ = [
+    "IMAGE",
+    "LISTENERS_ENV",
+    "Proxy",
+    "home_networks",
+    "listener_mode",
+    "parse_publish",
+    "proxy_name",
+    "published",
+]

@@ -142,6 +142,9 @@ class ContainerRuntime(Protocol):
     def image_present(self, ref: str) -> bool: ...
     def image_labels(self, ref: str) -> dict[str, str] | None: ...  # None: no such image
     def platform(self) -> tuple[str, str]: ...  # the engine's (OS, architecture): linux, x86_64
+    # whether a container on the "host" network shares this machine's network (a local,
+    # rootful Linux engine: not Docker Desktop's VM, not rootless, not a remote engine)
+    def shares_host_network(self) -> bool: ...
     def pull(self, ref: str, progress: Callable[[str], None] | None = None) -> None: ...
     def build(
         self,

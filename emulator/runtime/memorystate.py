@@ -80,6 +80,7 @@ class MemoryEngine:
         images: dict[str, dict[str, str]] | None = None,
         registry: dict[str, dict[str, str]] | None = None,
         platform: tuple[str, str] = ("linux", "x86_64"),
+        host_network: bool = False,
     ) -> None:
         self.images = {norm(r): dict(lb) for r, lb in (images or {}).items()}  # ref -> labels
         self.registry = {norm(r): dict(lb) for r, lb in (registry or {}).items()}
@@ -88,6 +89,7 @@ class MemoryEngine:
         self.available = True
         self.calls: list[tuple[str, str]] = []
         self._platform = platform
+        self.host_network = host_network  # what shares_host_network answers
         self._containers: dict[str, Box] = {}
         self._networks: dict[str, Net] = {}
         self._volumes: dict[str, dict[str, str]] = {}
@@ -144,6 +146,10 @@ class MemoryEngine:
     def platform(self) -> tuple[str, str]:
         self._op("platform")
         return self._platform
+
+    def shares_host_network(self) -> bool:
+        self._op("info")
+        return self.host_network
 
     def pull(self, ref: str, progress: Callable[[str], None] | None = None) -> None:
         self._op("pull", ref)

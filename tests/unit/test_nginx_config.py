@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from emulator.alb import AlbError, UnsafeValueError
-from emulator.alb.nginx import AlbParts, Target, alb_dns_name, hop_port, listens, render
+from emulator.alb.nginx import HOP_SOCKET, AlbParts, Target, alb_dns_name, listens, render
 from emulator.alb.nginx_text import quote, user_regex
 from emulator.model.layout import (
     Action,
@@ -358,15 +358,11 @@ def test_weighted_to_an_empty_group_guards_with_503() -> None:
     assert "if ($alb_80_p10_tg = alb_none) {" in text
 
 
-def test_listens_and_hop_port_avoid_listener_ports() -> None:
-    parts, _ = cdn_stack()
-    crowded = replace(
-        parts,
-        load_balancer=replace(
-            parts.load_balancer,
-            listeners=(*parts.load_balancer.listeners, Listener(port=18443), Listener(port=18999)),
-        ),
-    )
+def test_listens_avoid_listener_ports_and_the_hop_is_a_socket() -> None:
+    parts, targets = cdn_stack()
+    lbs = parts.load_balancer.listeners
+    more = tuple(Listener(port=p, default_actions=lbs[0].default_actions) for p in (18443, 18999))
+    crowded = replace(parts, load_balancer=replace(parts.load_balancer, listeners=(*lbs, *more)))
     got = listens(crowded)
     assert [(x.role, x.container_port, x.publish) for x in got] == [
         ("listener", 80, "127.0.0.1:8000"),
@@ -375,7 +371,42 @@ def test_listens_and_hop_port_avoid_listener_ports() -> None:
         ("listener", 18999, None),
         ("cdn", 18444, "127.0.0.1:8443"),
     ]
-    assert hop_port(crowded) == 19000
+    text = render(crowded, targets)
+    assert f"listen unix:{HOP_SOCKET};" in text
+    assert f"proxy_pass http://unix:{HOP_SOCKET}:$alb_hop;" in text
+    assert "listen 18999 default_server;" in text and "127.0.0.1:18999" not in text
+
+
+def test_on_the_hosts_network_nginx_listens_where_each_listener_is_published() -> None:
+    parts, targets = cdn_stack()
+    lb = parts.load_balancer
+    wide = replace(
+        parts,
+        load_balancer=replace(
+            lb, listeners=(lb.listeners[0], replace(lb.listeners[1], publish="[::1]:9090"))
+        ),
+    )
+    inside, host = render(wide, targets), render(wide, targets, on_host=True)
+    assert "listen 80 default_server;" in inside and "listen 8080 default_server;" in inside
+    assert "listen 18443 default_server;" in inside  # the CDN, published by Docker
+    assert "listen 127.0.0.1:8000 default_server;" in host
+    assert "listen [::1]:9090 default_server;" in host
+    assert "listen 127.0.0.1:8443 default_server;" in host  # the CDN at its own address
+    assert re.search(r"listen \d+ default_server;", host) is None
+    # the CDN reaches its origin listener where that one listens
+    assert "server 127.0.0.1:80;" in inside and "server 127.0.0.1:8000;" in host
+    # the rest is the same configuration
+    assert len(inside.splitlines()) == len(host.splitlines())
+    everywhere = replace(
+        wide,
+        load_balancer=replace(
+            wide.load_balancer,
+            listeners=(replace(lb.listeners[0], publish="0.0.0.0:8000"), lb.listeners[1]),
+        ),
+    )
+    text = render(everywhere, targets, on_host=True)
+    assert "listen 0.0.0.0:8000 default_server;" in text
+    assert "server 127.0.0.1:8000;" in text  # connects over the loopback
 
 
 def test_alb_dns_name() -> None:
