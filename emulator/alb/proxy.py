@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from emulator import labels as L
@@ -105,6 +106,13 @@ def listener_mode(runtime: ContainerRuntime) -> str:
     if chosen in ("host", "published"):
         return chosen
     return "host" if runtime.shares_host_network() else "published"
+
+
+def _emerg(log: str) -> str:
+    """nginx's distinct fatal messages in ``log``, without their timestamps (it says "bind()
+    failed" five times before it gives up)."""
+    found = re.findall(r"\[emerg\] \d+#\d+: (.*)", log)
+    return "; ".join(dict.fromkeys(m.strip() for m in found if "still could not" not in m))
 
 
 def home_networks(layout: Layout, load_balancer: str) -> list[str]:
@@ -213,7 +221,7 @@ class Proxy:
             except EcsdevError as e:  # nginx exited (it could not bind, say)
                 code, out = 1, e.message
             if code != 0:
-                said = self.runtime.logs(cid, tail=5) if self.on_host else ""
+                said = _emerg(self.runtime.logs(cid, tail=8)) if self.on_host else ""
                 raise AlbError(
                     f"nginx did not start: {' '.join((said or out).split())[:600]}",
                     "Free the address it names or publish the listener elsewhere "

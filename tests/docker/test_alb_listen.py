@@ -103,7 +103,9 @@ def test_a_taken_listener_address_is_a_clear_error_and_nothing_is_left() -> None
             with pytest.raises(AlbError) as got:
                 proxy.ensure(proxy.render(targets))
             assert f"127.0.0.1:{port}" in got.value.message
-            assert "in use" in got.value.message
+            assert got.value.message == (
+                f"nginx did not start: bind() to 127.0.0.1:{port} failed (98: Address already in use)"
+            )
             assert "publish" in got.value.hint
             assert proxy.find() == []
         finally:

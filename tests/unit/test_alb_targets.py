@@ -72,6 +72,9 @@ class FakeRuntime:
         self.boxes: dict[str, Box] = {}
         self.exec_result = (0, "")
 
+    def shares_host_network(self) -> bool:  # Docker-published ports, as on Docker Desktop
+        return False
+
     def _state(self, cid: str) -> ContainerState:
         b = self.boxes[cid]
         status = "running" if b.running else "created"
