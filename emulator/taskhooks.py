@@ -34,6 +34,7 @@ class Launch:
     td: TaskDefinition
     specs: list[ContainerSpec]
     pause_id: str | None  # awsvpc: the (created) container that owns the network namespace
+    pause_network: str | None = None  # ... and the network it is created on (its subnet's)
 
 
 class TaskHook(Protocol):

@@ -15,7 +15,6 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,10 +45,6 @@ from emulator.taskview import Recorded, TaskDescription, describe_observed, fail
 
 PAUSE_IMAGE = PAUSE
 LAUNCH_GRACE = 120.0  # seconds an unrecorded task (its launch under way) may lack containers
-
-
-def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +81,10 @@ class TaskRunner(TaskStopping):
         self._launch_pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="task-launch")
         self._metadata_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="task-metadata")
         self.hooks: list[TaskHook] = default_hooks(self)
+        self.pause_files: dict[str, dict[str, bytes]] = {}  # written with the metadata, once
 
     def released(self, task_arn: str) -> None:
+        self.pause_files.pop(task_arn, None)
         for hook in self.hooks:
             hook.released(task_arn)
 
@@ -171,9 +168,8 @@ class TaskRunner(TaskStopping):
             for vol in volume_names(td, ctx):
                 self.runtime.ensure_volume(vol, {L.STACK: self.stack, L.TASK_ARN: task_arn})
             names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
-            launch_ = Launch(
-                ctx, td, [container_spec(c, td, ctx, names) for c in td.container_definitions], pid
-            )
+            specs_ = [container_spec(c, td, ctx, names) for c in td.container_definitions]
+            launch_ = Launch(ctx, td, specs_, pid, placement.network if pid else None)
             for hook in self.hooks:
                 hook.prepare(launch_)
             specs = launch_.specs
@@ -327,6 +323,8 @@ class TaskRunner(TaskStopping):
         meanwhile (the pause server waits for the file)."""
         try:
             self.runtime.write_file(pause_id, METADATA_PATH, data)
+            for path, more in self.pause_files.pop(arn, {}).items():
+                self.runtime.write_file(pause_id, path, more)
         except EcsdevError:  # the pause container is going away; the next step tries again
             if self._metadata_written.get(arn) == key:
                 self._metadata_written.pop(arn, None)

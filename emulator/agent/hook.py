@@ -105,7 +105,14 @@ class AgentHook:
         register(agent_dir(), reg)
         self.tokens[ctx.task_arn] = reg.token
         if launch.pause_id:  # meanwhile: the checks below and the containers' creation
-            self._joining[ctx.task_arn] = self._pool.submit(self._pause, launch.pause_id, reg.token)
+            pid, net = launch.pause_id, launch.pause_network or ""
+            if self._internal(net):  # its containers start once it has joined
+                self._joining[ctx.task_arn] = self._pool.submit(self._join_network, pid)
+            # where the pause sends the stats paths, written with its metadata once the
+            # task's containers run (a write while it starts would hold them up)
+            self.runner.pause_files[ctx.task_arn] = {
+                AGENT_URL_PATH: f"{base_url()}/v4/{reg.token}\n".encode()
+            }
         if reg.credentials and spec.source != "local":
             self._check(reg, spec.label)
         specs = []
@@ -162,13 +169,8 @@ class AgentHook:
         if self._internal(self.runner.runtime.inspect(cid).network_mode):
             self.runner.runtime.connect(NETWORK, cid)
 
-    def _pause(self, pause_id: str, token: str) -> None:
-        """The awsvpc pause container: where it sends the stats paths, and the network."""
-        with contextlib.suppress(EcsdevError):  # best effort: the stats paths answer 404
-            self.runner.runtime.write_file(
-                pause_id, AGENT_URL_PATH, f"{base_url()}/v4/{token}\n".encode()
-            )
-        self._join(pause_id)
+    def _join_network(self, cid: str) -> None:
+        self.runner.runtime.connect(NETWORK, cid)
 
     def _internal(self, network: str) -> bool:
         if network not in self._internal_networks:

@@ -303,7 +303,12 @@ def hooked(
     store = Store("hooked")
     store.put(CREDENTIALS_KEY, source)
     runner = SimpleNamespace(
-        runtime=DockerLike(), store=store, stack="hooked", account=Account(), sink=discard
+        runtime=DockerLike(),
+        store=store,
+        stack="hooked",
+        account=Account(),
+        sink=discard,
+        pause_files={},
     )
     td = parse_task_definition(doc)
     ctx = TaskContext("hooked", "default", "arn:aws:ecs:us-east-1:000000000000:task/default/"
@@ -311,7 +316,8 @@ def hooked(
                       "bridge")  # fmt: skip
     names = {c.name: docker_name(ctx, td.family, c.name) for c in td.container_definitions}
     specs = [container_spec(c, td, ctx, names) for c in td.container_definitions]
-    launch = Launch(ctx, td, specs, pause if td.network_mode == "awsvpc" else None)
+    awsvpc = td.network_mode == "awsvpc"
+    launch = Launch(ctx, td, specs, pause if awsvpc else None, pause if awsvpc else None)
     h = hook.AgentHook(runner)  # type: ignore[arg-type]
     h.prepare(launch)
     return h, launch
@@ -364,8 +370,10 @@ def test_no_role_no_credentials_uri_when_roles_are_assumed(
     assert not reg.credentials and reg.options == {"profile": "p"}
     h.created(launch, {})
     assert h.runner.runtime.connected == []  # a public subnet routes to the host
-    assert h.runner.runtime.files == {
-        ("public", "/ecsdev/agent"): f"http://169.254.170.2/v4/{reg.token}\n"
+    # written into the pause with its metadata, once the task runs: not while it starts
+    assert h.runner.runtime.files == {}
+    assert h.runner.pause_files == {
+        launch.ctx.task_arn: {"/ecsdev/agent": f"http://169.254.170.2/v4/{reg.token}\n".encode()}
     }
     h, launch = hooked(tmp_path, monkeypatch, {"source": "local"}, doc, pause="private")
     h.created(launch, {})
