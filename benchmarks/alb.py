@@ -6,7 +6,9 @@ traffic to a failing target.
   (``proxy.Proxy`` running ``nginx.render`` of a realistic listener: 20 rules, headers
   translated; (a2) with the JSON access log on as well), (b) through a bare nginx ``proxy_pass`` hop to the same
   backend, (c) to the backend directly. Ratios (a)/(b) (goal >= 0.95) and (a)/(c).
-  Every path goes through Docker's published 127.0.0.1 ports, as a user's requests do.
+  Every path goes through Docker's published 127.0.0.1 ports (what Docker Desktop and rootless
+  engines give a user), so the ratios compare the proxies' own work; the path a user gets on a
+  local Linux engine, against the machine's floor, is the listener section's.
 - A target whose health check starts failing: seconds until it gets no more requests,
   against healthCheckIntervalSeconds x unhealthyThresholdCount, in a stack brought up with
   ``ecsdev up -d`` (its own state directory, taken down afterwards).
