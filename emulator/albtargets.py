@@ -236,14 +236,8 @@ class AlbTargets:
             nets = home_networks(layout, name)
             old = self.proxies.get(name)
             if old is None or old.parts != p or old.home != nets:
-                self.proxies[name] = Proxy(
-                    self.runtime,
-                    self.stack,
-                    p,
-                    nets,
-                    self._emit,
-                    listener_mode(self.runtime) == "host",
-                )
+                host = listener_mode(self.runtime) == "host"
+                self.proxies[name] = Proxy(self.runtime, self.stack, p, nets, self._emit, host)
         for name in set(self.proxies) - set(parts):
             self._retired.append(self.proxies.pop(name))
         return ch, True
