@@ -42,8 +42,25 @@ HOP = COMMON + (
 )
 
 
-def _host_hop(lab: Lab, backend_ip: str) -> int:
-    """nginx on the host's network, listening on 127.0.0.1:<free port>; that port."""
+def _cpu_ticks(lab: Lab, container_id: str) -> int | None:
+    """User + system CPU ticks (1/100 s) of a container's nginx (master and workers), read
+    from /proc: the engine runs on this machine. None where it cannot be read."""
+    try:
+        pid = str(lab.rt.api.inspect_container(container_id)["State"]["Pid"])
+        kids = sh("pgrep", "-P", pid).split()
+        total = 0
+        for p in [pid, *kids]:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total
+    except (OSError, KeyError, ValueError, SystemExit):  # sh() exits when a command fails
+        return None
+
+
+def _host_hop(lab: Lab, backend_ip: str) -> tuple[int, str]:
+    """nginx on the host's network, listening on 127.0.0.1:<free port>; that port, and the
+    container."""
     port = _free_port()
     cid = lab.rt.create(
         ContainerSpec(
@@ -59,7 +76,7 @@ def _host_hop(lab: Lab, backend_ip: str) -> int:
     )
     lab.rt.start(cid)
     _wait_answer(port)
-    return port
+    return port, cid
 
 
 def main() -> None:
@@ -71,7 +88,7 @@ def main() -> None:
     try:
         lab.nginx("backend", BACKEND, 8080, {"/srv/index.html": b"x" * 1024})
         ip = lab.ip("backend")
-        floor = _host_hop(lab, ip)
+        floor, floor_id = _host_hop(lab, ip)
         bare = lab.nginx("bare", HOP % (ip, "80"), 80)
         parts, path = realistic_listener()
         targets = {g.name: [Target(ip, 8080, "healthy")] for g in parts.target_groups}
@@ -107,9 +124,15 @@ def main() -> None:
         for url in urls.values():
             sh(_wrk_binary(), "-t1", "-c4", "-d1s", url)  # warm up
         runs: dict[str, list[float]] = {k: [] for k in urls}
+        watched = {"floor": floor_id, "alb_used": used.container_id or ""}
+        cpu: dict[str, list[float]] = {k: [] for k in watched}
         for _ in range(ROUNDS):
             for key, url in urls.items():
+                before = _cpu_ticks(lab, watched[key]) if key in watched else None
                 runs[key].append(wrk(url)[0])
+                after = _cpu_ticks(lab, watched[key]) if key in watched else None
+                if before is not None and after is not None:  # microseconds per request
+                    cpu[key].append((after - before) * 10_000 / (runs[key][-1] * DURATION))
         rps = {k: median(v) for k, v in runs.items()}
     finally:
         lab.close()
@@ -128,3 +151,7 @@ def main() -> None:
     figure("(b)/(f) at the container's IP", rps["alb_ip"] / rps["floor"], "x")
     figure("(c)/(f) what docker-proxy alone leaves", rps["bare"] / rps["floor"], "x")
     figure("(d)/(f) a container's own network hop", rps["bare_ip"] / rps["floor"], "x")
+    if all(cpu.values()):  # steadier than requests/s on a shared machine: what each costs
+        floor_us, alb_us = median(cpu["floor"]), median(cpu["alb_used"])
+        figure("(f) floor's nginx: CPU per request", floor_us, "us")
+        figure("(a) stand-in's nginx: CPU per request", alb_us, "us", baseline=floor_us)
