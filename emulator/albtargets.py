@@ -302,8 +302,8 @@ class AlbTargets:
                         "warning" if t.to_state is State.UNHEALTHY else "info",
                         e.key.target_group,
                         "alb",
-                        t.at,
-                    )
+                    )  # stamped now, as every event: a check's send time can precede
+                    # the registration event of the same tick (the tick's clock lags)
                 )
         for service, text in ch.events:
             self._emit(Event(text, "info", service, "service"))

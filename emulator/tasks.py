@@ -323,8 +323,9 @@ class TaskRunner(TaskStopping):
         meanwhile (the pause server waits for the file)."""
         try:
             self.runtime.write_file(pause_id, METADATA_PATH, data)
-            for path, more in self.pause_files.pop(arn, {}).items():
+            for path, more in self.pause_files.get(arn, {}).items():
                 self.runtime.write_file(pause_id, path, more)
+            self.pause_files.pop(arn, None)
         except EcsdevError:  # the pause container is going away; the next step tries again
             if self._metadata_written.get(arn) == key:
                 self._metadata_written.pop(arn, None)

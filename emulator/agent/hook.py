@@ -107,7 +107,8 @@ class AgentHook:
         if launch.pause_id:  # meanwhile: the checks below and the containers' creation
             pid, net = launch.pause_id, launch.pause_network or ""
             if self._internal(net):  # its containers start once it has joined
-                self._joining[ctx.task_arn] = self._pool.submit(self._join_network, pid)
+                connect = self.runner.runtime.connect
+                self._joining[ctx.task_arn] = self._pool.submit(connect, NETWORK, pid)
             # where the pause sends the stats paths, written with its metadata once the
             # task's containers run (a write while it starts would hold them up)
             self.runner.pause_files[ctx.task_arn] = {
@@ -168,9 +169,6 @@ class AgentHook:
     def _join(self, cid: str) -> None:
         if self._internal(self.runner.runtime.inspect(cid).network_mode):
             self.runner.runtime.connect(NETWORK, cid)
-
-    def _join_network(self, cid: str) -> None:
-        self.runner.runtime.connect(NETWORK, cid)
 
     def _internal(self, network: str) -> bool:
         if network not in self._internal_networks:

@@ -145,8 +145,8 @@ class Proxy:
         self.parts = parts
         self.name = parts.load_balancer.name
         self.on_host = on_host
-        self.home = ["host"] if on_host else list(networks)
-        self.ports = () if on_host else published(parts)
+        self.home = list(networks)  # where it would publish from (published mode)
+        self.ports = published(parts)  # where each listener is reached, in either mode
         self.sink = sink
         self.container_id: str | None = None
         self.conf: str | None = None  # what the running nginx was last given
@@ -156,9 +156,8 @@ class Proxy:
             json.dumps(
                 [
                     IMAGE,
-                    self.home,
+                    ["host"] if on_host else self.home,
                     [(p.container_port, p.host_ip, p.host_port) for p in self.ports],
-                    [parse_publish(x.publish, x.container_port) for x in listens(parts)],
                 ]
             ).encode()
         ).hexdigest()[:16]
@@ -205,15 +204,15 @@ class Proxy:
             labels=self.labels,
             # a hop socket left by a killed nginx would stop the next one from starting
             command=("sh", "-c", f"rm -f {HOP_SOCKET}; exec nginx -g 'daemon off;'"),
-            network_mode=self.home[0],
-            ports=self.ports,
+            network_mode="host" if self.on_host else self.home[0],
+            ports=() if self.on_host else self.ports,
             hostname=None if self.on_host else f"alb-{self.name}"[:63],
             stop_timeout=2,
         )
         cid = self.runtime.create(spec)
         try:
             self.runtime.write_file(cid, CONF, conf.encode())
-            for net in self.home[1:]:
+            for net in [] if self.on_host else self.home[1:]:
                 self.runtime.connect(net, cid)
             self.runtime.start(cid)
             try:
@@ -221,7 +220,7 @@ class Proxy:
             except EcsdevError as e:  # nginx exited (it could not bind, say)
                 code, out = 1, e.message
             if code != 0:
-                said = _emerg(self.runtime.logs(cid, tail=8)) if self.on_host else ""
+                said = _emerg(self.runtime.logs(cid, tail=8))
                 raise AlbError(
                     f"nginx did not start: {' '.join((said or out).split())[:600]}",
                     "Free the address it names or publish the listener elsewhere "
@@ -233,10 +232,8 @@ class Proxy:
             self.runtime.remove(cid)
             raise
         self.container_id, self.conf = cid, conf
-        self.attached = set(self.home)
-        where = ", ".join(
-            "{}:{}".format(*parse_publish(x.publish, x.container_port)) for x in listens(self.parts)
-        )
+        self.attached = set() if self.on_host else set(self.home)
+        where = ", ".join(f"{p.host_ip}:{p.host_port}" for p in self.ports)
         how = "on the host's network, listening on" if self.on_host else "published on"
         self._event(f"load balancer {self.name}: nginx started, {how} {where}")
 

@@ -9,6 +9,8 @@ engine refuses becomes ``RuntimeOperationError``.
 from __future__ import annotations
 
 import io
+import os
+import sys
 import tarfile
 from collections.abc import Iterator
 from typing import Any
@@ -91,6 +93,17 @@ class DockerRuntime(DockerImages):
 
     def ping(self) -> None:
         _call("ping", self.api.ping)
+
+    def shares_host_network(self) -> bool:
+        info = _call("info", self.api.info)
+        host = os.environ.get("DOCKER_HOST", "")
+        return (
+            str(info.get("OSType", "linux")) == "linux"
+            and sys.platform.startswith("linux")
+            and (not host or host.startswith("unix://"))
+            and "docker desktop" not in str(info.get("OperatingSystem", "")).lower()
+            and not any("rootless" in str(o) for o in info.get("SecurityOptions") or ())
+        )
 
     # networks and volumes -------------------------------------------------------------
     def create_network(

@@ -4,8 +4,6 @@ system. Split from docker.py to keep each module to one concern."""
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -47,17 +45,6 @@ class DockerImages:
     def platform(self) -> tuple[str, str]:
         info = _call("info", self.api.info)
         return str(info.get("OSType", "linux")), str(info.get("Architecture", ""))
-
-    def shares_host_network(self) -> bool:
-        info = _call("info", self.api.info)
-        host = os.environ.get("DOCKER_HOST", "")
-        return (
-            str(info.get("OSType", "linux")) == "linux"
-            and sys.platform.startswith("linux")
-            and (not host or host.startswith("unix://"))
-            and "docker desktop" not in str(info.get("OperatingSystem", "")).lower()
-            and not any("rootless" in str(o) for o in info.get("SecurityOptions") or ())
-        )
 
     def pull(self, ref: str, progress: Progress | None = None) -> None:
         repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")

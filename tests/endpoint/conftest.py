@@ -407,3 +407,11 @@ def own_endpoint(tmp_path: Path) -> Iterator[OwnEndpoint]:
         if e.proc is not None and e.proc.poll() is None:
             e.kill()
         leave_nothing(tmp_path)
+
+
+@pytest.fixture
+def _terraform_installed() -> None:
+    """What ``terraform.needs_terraform`` asks for (see there)."""
+    from tests.endpoint.terraform import _need_terraform
+
+    _need_terraform()

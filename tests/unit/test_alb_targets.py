@@ -5,6 +5,7 @@ a configuration nginx refuses is not installed."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -179,6 +180,11 @@ def test_running_task_is_registered_probed_and_routed(world: World) -> None:
     assert alb.targets_of(TASK)[0].state == "healthy"
     # nginx runs what the snapshot says: `up -d` may say the stack can be reached
     assert not unreachable(store, {"web": 1}) and unreachable(store, {"web": 2})
+    # every event is stamped when it is said, so they read in time order: the check's send
+    # time (the tick's clock, here 100.0) once put "is healthy" before "registered"
+    healthy = next(e for e in events.events if "is healthy" in e.message)
+    registered = next(e for e in events.events if "registered 1 targets" in e.message)
+    assert registered.at <= healthy.at <= time.time()
 
 
 def test_reachable_only_once_nginx_runs_the_healthy_targets(world: World) -> None:
