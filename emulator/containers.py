@@ -71,6 +71,20 @@ def task_labels(ctx: TaskContext, td: TaskDefinition) -> dict[str, str]:
     return out
 
 
+def pause_spec(
+    ctx: TaskContext, td: TaskDefinition, image: str, network: str | None, subnet: str | None
+) -> ContainerSpec:
+    """An awsvpc task's own pause container: it owns the task's network namespace."""
+    return ContainerSpec(
+        name=f"{ctx.stack}-{td.family}-{ctx.revision}-pause-{ctx.task_id[:12]}",
+        image=image,
+        labels=task_labels(ctx, td) | {L.ROLE: "pause", L.SUBNET: subnet or ""},
+        network_mode=network,
+        hostname=f"ip-{ctx.task_id[:8]}",
+        stop_timeout=1,
+    )
+
+
 def read_env_file(path: Path) -> list[tuple[str, str]]:
     """ECS environment-file format: VARIABLE=VALUE lines, '#' comments."""
     out = []

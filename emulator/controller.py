@@ -26,6 +26,7 @@ from emulator.errors import DockerUnavailable, EcsdevError
 from emulator.events import Event, EventSink, discard
 from emulator.runtime.base import ContainerRuntime
 from emulator.scheduler import SchedulerSettings
+from emulator.spares import SparePool
 from emulator.stacklock import StackLock as StackLock  # where callers have found it
 from emulator.store import Store, stack_dir
 from emulator.tasks import TaskRunner
@@ -73,7 +74,8 @@ class Controller:
         self.services = ServiceManager(
             self.tasks, store, account or Account(), cluster, sink, settings=scheduler_settings()
         )
-        self.extensions: list[Any] = [self.services, AgentWatch(runtime)]  # tick(now, observed)
+        # tick(now, observed), after the scheduler: spares follow the subnets tasks use
+        self.extensions: list[Any] = [self.services, AgentWatch(runtime), SparePool(self.tasks)]
         self.alb: Any = None
         self._attach_alb()
         from emulator.discoverytargets import attach

@@ -11,6 +11,7 @@ finds the containers can carry the task on, and tests need no Docker.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,8 +107,13 @@ class ObservedTask:
         return None
 
 
-def group_by_task(states: list[ContainerState]) -> dict[str, ObservedTask]:
-    """Containers of a stack grouped into tasks by their task-ARN label."""
+def group_by_task(
+    states: list[ContainerState], lookup: Callable[[str], ContainerState | None] | None = None
+) -> dict[str, ObservedTask]:
+    """Containers of a stack grouped into tasks by their task-ARN label. An awsvpc task
+    that claimed a spare pause container (``emulator.spares``, no task labels) gets it
+    through its containers' network mode, from ``states`` or else from ``lookup``."""
+    by_id = {s.id: s for s in states}
     pauses: dict[str, ContainerState] = {}
     members: dict[str, list[TaskContainer]] = {}
     for s in states:
@@ -127,8 +133,28 @@ def group_by_task(states: list[ContainerState]) -> dict[str, ObservedTask]:
             )
         )
         first = conts[0].state.labels if conts else pauses[arn].labels
-        out[arn] = ObservedTask(arn, dict(first), pauses.get(arn), conts)
+        pause = pauses.get(arn) or _spare_of(conts, by_id, lookup)
+        out[arn] = ObservedTask(arn, dict(first), pause, conts)
     return out
+
+
+def _spare_of(
+    conts: tuple[TaskContainer, ...],
+    by_id: dict[str, ContainerState],
+    lookup: Callable[[str], ContainerState | None] | None,
+) -> ContainerState | None:
+    """The spare pause container whose namespace these containers joined."""
+    for c in conts:
+        mode = c.state.network_mode or ""
+        if not mode.startswith("container:"):
+            continue
+        cid = mode.split(":", 1)[1]
+        found = by_id.get(cid)
+        if found is None and lookup is not None:
+            found = lookup(cid)
+        if found is not None and found.labels.get(L.ROLE) == L.SPARE:
+            return found
+    return None
 
 
 # ---- decisions ---------------------------------------------------------------------

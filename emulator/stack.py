@@ -207,7 +207,8 @@ def _down(runtime: ContainerRuntime, store: Store, sink: EventSink) -> list[str]
     removed = [f"task {t.rsplit('/', 1)[-1]}" for t in tasks]
     for c in runtime.list_containers({L.STACK: stack}):
         runtime.remove(c.id)
-        removed.append(c.name)
+        if c.labels.get(L.ROLE) != L.SPARE:  # spares are no one's: not worth a line
+            removed.append(c.name)
     for n in remove_networks(runtime, stack):
         removed.append(n)
     for v in runtime.list_volumes({L.STACK: stack}):

@@ -20,9 +20,13 @@ from typing import Any, cast
 
 from emulator import labels as L
 from emulator.arns import Account, new_task_id, task_id_of
-from emulator.containers import TaskContext, container_spec, docker_name, task_labels, volume_names
-from emulator.endpoint.jsontime import plain
-from emulator.endpoint.task_json import task_json
+from emulator.containers import (
+    TaskContext,
+    container_spec,
+    docker_name,
+    pause_spec,
+    volume_names,
+)
 from emulator.errors import EcsdevError, NotFound, RuntimeOperationError, TaskFailedToStart
 from emulator.events import Event, EventSink, discard
 from emulator.images import PAUSE, obtain
@@ -35,11 +39,12 @@ from emulator.lifecycle import (
     group_by_task,
     task_status,
 )
-from emulator.metadata import METADATA_PATH, encode, task_metadata
 from emulator.model.taskdef import TaskDefinition
-from emulator.runtime.base import ContainerRuntime, ContainerSpec
+from emulator.runtime.base import ContainerRuntime
+from emulator.spares import claim
 from emulator.store import Store
 from emulator.taskhooks import Launch, TaskHook, default_hooks
+from emulator.taskmeta import TaskMetadata
 from emulator.taskstop import TaskStopping
 from emulator.taskview import Recorded, TaskDescription, describe_observed, failed_to_start
 
@@ -56,7 +61,7 @@ class Placement:
     subnet: str | None = None
 
 
-class TaskRunner(TaskStopping):
+class TaskRunner(TaskStopping, TaskMetadata):
     """Launches, supervises and stops the tasks of one stack."""
 
     def __init__(
@@ -145,18 +150,10 @@ class TaskRunner(TaskStopping):
             mode = td.network_mode
             if mode == "awsvpc":
                 obtain(self.runtime, PAUSE_IMAGE, self.sink)
-                labels = task_labels(ctx, td) | {L.ROLE: "pause", L.SUBNET: placement.subnet or ""}
-                pause = ContainerSpec(
-                    name=f"{self.stack}-{td.family}-{revision}-pause-{task_id[:12]}",
-                    image=PAUSE_IMAGE,
-                    labels=labels,
-                    network_mode=placement.network,
-                    hostname=f"ip-{task_id[:8]}",
-                    stop_timeout=1,
-                )
-                pid = self.runtime.create(pause)
+                pid, ready = self._pause(ctx, td, placement)
                 made.append(pid)
-                pause_started = self._launch_pool.submit(self.runtime.start, pid)
+                if not ready:
+                    pause_started = self._launch_pool.submit(self.runtime.start, pid)
                 net_mode = f"container:{pid}"
             elif mode == "host":
                 net_mode = "host"
@@ -219,6 +216,19 @@ class TaskRunner(TaskStopping):
         self._emit(f"task {task_id} provisioning ({td.family}:{revision})", task_arn)
         self.step_task(task_arn)
         return task_arn
+
+    def _pause(
+        self, ctx: TaskContext, td: TaskDefinition, placement: Placement
+    ) -> tuple[str, bool]:
+        """The container that owns an awsvpc task's network namespace, and whether it runs
+        already: a spare the stack's controller keeps started on the subnet
+        (``emulator.spares``), else one created now."""
+        if placement.network:
+            spare = claim(self.runtime, self.store, self.stack, placement.network, ctx.task_arn)
+            if spare is not None:
+                return spare.id, True
+        spec = pause_spec(ctx, td, PAUSE_IMAGE, placement.network, placement.subnet)
+        return self.runtime.create(spec), False
 
     # supervision ------------------------------------------------------------------------
     def observe(self) -> dict[str, ObservedTask]:
@@ -300,35 +310,6 @@ class TaskRunner(TaskStopping):
                     self._stop_async(task, code, reason)
                 case FinishTask():
                     self._finish(task)
-
-    def _publish_metadata(self, task: ObservedTask) -> None:
-        """Keep the task metadata endpoint (served by the pause container) current: the
-        file is rewritten only when the task's or a container's status or health changed."""
-        pause = task.pause
-        if pause is None or not pause.running:
-            return
-        key = tuple(f"{c.name}:{c.last_status}:{c.health_status}" for c in task.containers)
-        if self._metadata_written.get(task.task_arn) == key:
-            return
-        doc = task_metadata(
-            plain(task_json(self.describe(task))),
-            task.labels.get(L.FAMILY, ""),
-            task.labels.get(L.REVISION, ""),
-        )
-        self._metadata_written[task.task_arn] = key
-        self._metadata_pool.submit(self._write_metadata, task.task_arn, pause.id, key, encode(doc))
-
-    def _write_metadata(self, arn: str, pause_id: str, key: tuple[str, ...], data: bytes) -> None:
-        """One writer, in order, off the launch's critical path: the task's containers start
-        meanwhile (the pause server waits for the file)."""
-        try:
-            self.runtime.write_file(pause_id, METADATA_PATH, data)
-            for path, more in self.pause_files.get(arn, {}).items():
-                self.runtime.write_file(pause_id, path, more)
-            self.pause_files.pop(arn, None)
-        except EcsdevError:  # the pause container is going away; the next step tries again
-            if self._metadata_written.get(arn) == key:
-                self._metadata_written.pop(arn, None)
 
     # describing -------------------------------------------------------------------------
     def describe(self, task: ObservedTask, stopped: bool = False) -> TaskDescription:

@@ -19,7 +19,7 @@ from emulator.errors import EcsdevError, NotFound, RuntimeOperationError
 from emulator.healthlog import record_health_log
 from emulator.lifecycle import ObservedTask, group_by_task, stop_order
 from emulator.private import under, write_private
-from emulator.runtime.base import ContainerRuntime
+from emulator.runtime.base import ContainerRuntime, ContainerState
 from emulator.store import Store
 from emulator.taskview import TaskDescription
 
@@ -47,7 +47,14 @@ class TaskStopping:
     cluster: str
 
     def observe_task(self, task_arn: str) -> ObservedTask | None:
-        return group_by_task(self.runtime.list_containers({L.TASK_ARN: task_arn})).get(task_arn)
+        found = self.runtime.list_containers({L.TASK_ARN: task_arn})
+        return group_by_task(found, self._inspect_or_none).get(task_arn)
+
+    def _inspect_or_none(self, container_id: str) -> ContainerState | None:
+        try:
+            return self.runtime.inspect(container_id)
+        except NotFound:
+            return None
 
     def stop(
         self,

@@ -10,6 +10,7 @@ EC2 records.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import Any
 
 from emulator import labels as L
@@ -18,7 +19,7 @@ from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_query import Ec2Env, page, select
 from emulator.endpoint.ec2_records import SecurityGroup, Subnet
 from emulator.errors import EcsdevError
-from emulator.runtime.base import ContainerState
+from emulator.runtime.base import ContainerRuntime, ContainerState
 from emulator.store import known_stacks
 
 Result = dict[str, Any]
@@ -40,7 +41,8 @@ def _pauses(env: Ec2Env, region: str) -> list[ContainerState]:
     if env.runtime is None:
         return []
     with contextlib.suppress(EcsdevError):
-        found = env.runtime().list_containers({L.ROLE: "pause"})
+        rt = env.runtime()
+        found = rt.list_containers({L.ROLE: "pause"}) + _claimed_spares(rt)
         stacks = set(known_stacks())  # this state directory's world only
         return [
             c
@@ -50,6 +52,20 @@ def _pauses(env: Ec2Env, region: str) -> list[ContainerState]:
             and c.labels.get(L.TASK_ARN, "").split(":")[3:4] == [region]
         ]
     return []
+
+
+def _claimed_spares(rt: ContainerRuntime) -> list[ContainerState]:
+    """Spare pause containers (``emulator.spares``) that tasks claimed, labelled as the
+    task's own pause container would be."""
+    spares = {c.id: c for c in rt.list_containers({L.ROLE: L.SPARE}) if c.running}
+    out = []
+    if spares:
+        for t in rt.list_containers({L.ROLE: "task", L.NETWORK_MODE: "awsvpc"}):
+            owner = t.network_mode.split(":", 1)[1] if ":" in t.network_mode else ""
+            s = spares.pop(owner, None)
+            if s is not None:
+                out.append(replace(s, labels={**t.labels, L.SUBNET: s.labels.get(L.SUBNET, "")}))
+    return out
 
 
 def _interface(

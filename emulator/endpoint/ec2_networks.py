@@ -14,6 +14,7 @@ Other modules call ``subnet_network`` (ECS's RunTask/CreateService placement),
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,13 +166,38 @@ def _find(runtime: ContainerRuntime, region: str, subnet_id: str) -> NetworkStat
 
 
 def _remove(runtime: ContainerRuntime, name: str) -> bool:
-    try:
-        runtime.remove_network(name)
-    except NotFound:
+    """Remove the network unless a task uses it; spare pause containers (no task's yet,
+    ``emulator.spares``) go with it."""
+    for attempt in (1, 2):
+        try:
+            runtime.remove_network(name)
+        except NotFound:
+            return True
+        except RuntimeOperationError:
+            if attempt == 2 or not _drop_spares(runtime, name):
+                return False  # containers are attached
+            continue
         return True
-    except RuntimeOperationError:
-        return False  # containers are attached
-    return True
+    return False
+
+
+def _drop_spares(runtime: ContainerRuntime, network: str) -> bool:
+    """Remove the unclaimed spares on ``network``: those no task's container joined."""
+    spares = runtime.list_containers({L.ROLE: L.SPARE, L.SPARE_NETWORK: network})
+    if not spares:
+        return False
+    joined = {
+        c.network_mode.split(":", 1)[1]
+        for c in runtime.list_containers({L.ROLE: "task"})
+        if c.network_mode.startswith("container:")
+    }
+    dropped = False
+    for c in spares:
+        if c.id not in joined:
+            with contextlib.suppress(NotFound):
+                runtime.remove(c.id)
+            dropped = True
+    return dropped
 
 
 def _create(runtime: ContainerRuntime, region: str, subnet: Subnet, public: bool) -> SubnetNetwork:

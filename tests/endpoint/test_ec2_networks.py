@@ -48,6 +48,9 @@ class FakeNetworks:
             n for n in self.nets.values() if all(n.labels.get(k) == v for k, v in labels.items())
         ]
 
+    def list_containers(self, labels: dict[str, str]) -> list[Any]:
+        return []  # no spare pause containers here (see the MemoryRuntime test below)
+
     def remove_network(self, name_or_id: str) -> None:
         if name_or_id not in self.nets:
             raise NotFound(name_or_id)
@@ -151,6 +154,38 @@ def test_subnet_in_use_cannot_be_deleted(tmp_path: Path) -> None:
     fake.in_use.clear()
     w("DeleteSubnet", SubnetId=sn)
     assert placed.network_name not in fake.nets
+
+
+def test_a_subnets_spare_pause_goes_with_it_unless_a_task_claimed_it(tmp_path: Path) -> None:
+    from emulator.images import PAUSE
+    from emulator.runtime.base import ContainerSpec
+    from emulator.runtime.memory import MemoryRuntime
+    from emulator.spares import spare_spec
+
+    rt = MemoryRuntime().with_images(PAUSE, "app")
+    w = World(tmp_path / "r.db", rt)
+
+    def spare_on(subnet: str) -> str:
+        spare = rt.create(spare_spec("s", w.place(subnet).network_name, subnet))
+        rt.start(spare)
+        return spare
+
+    sn = w.private_subnet()
+    spare_on(sn)
+    w("DeleteSubnet", SubnetId=sn)  # no task's: removed with its network
+    assert rt.list_containers({L.ROLE: L.SPARE}) == []
+
+    sn = w.private_subnet()
+    spare = spare_on(sn)
+    rt.create(
+        ContainerSpec(
+            name="app", image="app", labels={L.ROLE: "task"}, network_mode=f"container:{spare}"
+        )
+    )
+    with pytest.raises(ApiError) as e:
+        w("DeleteSubnet", SubnetId=sn)
+    assert e.value.code == "DependencyViolation"
+    assert [c.id for c in rt.list_containers({L.ROLE: L.SPARE})] == [spare]
 
 
 # the real engine -------------------------------------------------------------------------
