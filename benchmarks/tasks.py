@@ -155,13 +155,13 @@ def main() -> None:
         "ecsdev run-task, bridge, to HEALTHY", med("bridge", 1), baseline=b_health, goal="<= 1.20"
     )
     figure(
-        "ecsdev run-task, awsvpc, the subnet's spare pause ready, to RUNNING",
+        "ecsdev run-task, awsvpc (spare ready), to RUNNING",
         med("awsvpc", 0),
         baseline=b_run,
         goal="<= 1.20",
     )
     figure(
-        "ecsdev run-task, awsvpc, its own pause made (cold), to RUNNING",
+        "ecsdev run-task, awsvpc (own pause: cold), to RUNNING",
         med("awsvpc-cold", 0),
         baseline=b_run,
     )
