@@ -6,11 +6,11 @@ without arithmetic, Host port rules, the RFC 7239 translation) and is easier to 
 to the reference functions it mirrors. Patterns are shared with ``headers`` so both sides
 use the very same regexes.
 
-Three nginx facts this relies on: map lookups of exact keys ignore case (used to lower-case
-the hex of the trace time), a regex's named captures become variables, and ``$uid_set`` of
-the userid module in ``v1`` mode carries the current time as 8 hex digits (the only hex
-clock stock nginx has). ``userid`` is switched on at server level, read once by a
-server-level ``set``, and off in every location, so no cookie is ever sent.
+The trace id has a module of its own, ``nginx_trace``. Maps are evaluated lazily, once per
+request, and each costs a copy of its source, a lower-cased copy for the hash lookup and its
+regexes: a request reads only the maps its headers need, and without CloudFront stand-ins
+the translation reads the request's own Host (``cdn`` false) rather than maps that would
+ask which distribution it came through.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def idle_timeout(lb: LoadBalancer) -> int:
 
 
 def common_maps(conf: Conf) -> None:
-    """Variables every listener uses: ``$`` itself, the request's parts, the trace id."""
+    """Variables every listener uses: ``$`` itself, the request's parts."""
     conf.comment("a literal $ for complex values (geo values are never interpolated)")
     conf.open("geo", "$alb_dollar")
     conf("default", quote("$"))
@@ -84,38 +84,6 @@ def common_maps(conf: Conf) -> None:
         "alb_xff_over",
         [(regex_key(f"^(?:[^,]*,){{{limit}}}"), "1"), ("default", "0")],
     )
-    conf.comment("X-Amzn-Trace-Id: epoch seconds in hex from $uid_set (userid v1) and 24 hex")
-    conf.comment("of $request_id, cut by one regex (named captures), the time lower-cased by pairs")
-    parts = "".join(f"(?<alb_tq{k}>..)" for k in range(4))
-    map_block(
-        conf,
-        quote("${uid_set}${request_id}"),
-        "alb_trace_parts",
-        [
-            (regex_key(f"^[^=]*=.{{8}}{parts}.{{24}}(?<alb_trace_rand>.{{24}})"), '""'),
-            ("default", '""'),
-        ],
-    )
-    digits = "0123456789abcdef"
-    pairs = [a + b for a in digits for b in digits if not (a + b).isdigit()]
-    for k in range(4):
-        lower = [(p, p) for p in pairs] + [("default", f"$alb_tq{k}")]
-        map_block(conf, f"$alb_tq{k}", f"alb_th{k}", lower)
-    new = v("alb_trace_new")
-    map_block(
-        conf,
-        "$http_x_amzn_trace_id",
-        "alb_trace",
-        [
-            ('""', Value("Root=", new).render()),
-            (regex_key(H.TRACE_SELF, True), Value(v("1"), new, v("2")).render()),
-            (
-                regex_key(H.TRACE_ROOT, True),
-                Value("Self=", new, ";", v("http_x_amzn_trace_id")).render(),
-            ),
-            ("default", Value("Root=", new, ";", v("http_x_amzn_trace_id")).render()),
-        ],
-    )
     conf.comment("X-Forwarded-For entry with xff_client_port: ip:port or [ipv6]:port")
     map_block(
         conf,
@@ -137,33 +105,27 @@ def common_maps(conf: Conf) -> None:
     )
 
 
-def trace_new_value() -> str:
-    """The server-level ``set`` that reads ``$uid_set`` while userid is on: the parts map
-    comes first, so its regex has run (and set the captures) before the pairs are read."""
-    hexes = [v(f"alb_th{k}") for k in range(4)]
-    return Value("1-", v("alb_trace_parts"), *hexes, "-", v("alb_trace_rand")).render()
-
-
 def translate_maps(conf: Conf, cdns: Sequence[Cdn]) -> None:
-    """Shared variables of the standard translation (RFC 7239 nodes, the CDN a request came
-    through, found by the edge label of its Via)."""
-    entries = [
-        (
-            regex_key(
-                regex_literal(f"{H.via_label(c.domain_name)}.cloudfront.net (CloudFront)") + "$"
-            ),
-            quote(c.domain_name),
+    """Shared variables of the standard translation (RFC 7239 nodes and, with CloudFront
+    stand-ins, the CDN a request came through, found by the edge label of its Via)."""
+    if cdns:
+        entries = [
+            (
+                regex_key(
+                    regex_literal(f"{H.via_label(c.domain_name)}.cloudfront.net (CloudFront)") + "$"
+                ),
+                quote(c.domain_name),
+            )
+            for c in cdns
+        ]
+        map_block(conf, "$http_via", "alb_cdn", [*entries, ("default", '""')])
+        map_block(
+            conf,
+            "$http_x_forwarded_for",
+            "alb_xff_last",
+            [(regex_key(H.XFF_LAST), "$1"), ("default", "unknown")],
         )
-        for c in cdns
-    ]
-    map_block(conf, "$http_via", "alb_cdn", [*entries, ("default", '""')])
-    map_block(
-        conf,
-        "$http_x_forwarded_for",
-        "alb_xff_last",
-        [(regex_key(H.XFF_LAST), "$1"), ("default", "unknown")],
-    )
-    node_map(conf, "alb_xff_last", "alb_xff_last_node")
+        node_map(conf, "alb_xff_last", "alb_xff_last_node")
     node_map(conf, "remote_addr", "alb_peer_node")
     host = v("http_host")
     map_block(
@@ -219,8 +181,11 @@ def host_map(conf: Conf, source: str, var: str, port: int, preserve: bool) -> st
     return var
 
 
-def listener_maps(conf: Conf, lb: LoadBalancer, listener: Listener, translate: bool) -> str:
-    """Per-listener header variables; returns the variable with the target's Host."""
+def listener_maps(
+    conf: Conf, lb: LoadBalancer, listener: Listener, translate: bool, cdn: bool
+) -> str:
+    """Per-listener header variables; returns the variable with the target's Host. Without
+    CloudFront stand-ins (``cdn`` false) the viewer is the client: its Host and port."""
     port = listener.port
     preserve = H.attribute_flag(lb, H.PRESERVE_HOST_ATTRIBUTE)
     host_var = host_map(conf, "http_host", f"alb_{port}_host", port, preserve)
@@ -238,15 +203,17 @@ def listener_maps(conf: Conf, lb: LoadBalancer, listener: Listener, translate: b
         )
         map_block(
             conf,
-            f"$alb_{port}_vproto",
-            f"alb_{port}_cdnport",
-            [("https", "443"), ("default", "80")],
-        )
-        map_block(
-            conf,
             "$http_host",
             f"alb_{port}_hostport",
             [(regex_key(H.HOST_PORT), "$1"), ("default", str(port))],
+        )
+        if not cdn:
+            return host_var
+        map_block(
+            conf,
+            f"$alb_{port}_vproto",
+            f"alb_{port}_cdnport",
+            [("https", "443"), ("default", "80")],
         )
         map_block(
             conf,
@@ -276,10 +243,18 @@ def listener_maps(conf: Conf, lb: LoadBalancer, listener: Listener, translate: b
 
 
 def listener_proxy_settings(
-    conf: Conf, lb: LoadBalancer, listener: Listener, translate: bool
+    conf: Conf,
+    lb: LoadBalancer,
+    listener: Listener,
+    translate: bool,
+    *,
+    cdn: bool,
+    host: str,
+    prefix: str,
 ) -> None:
-    """``proxy_*`` lines shared by every forward of a listener (per-rule parts come in
-    through ``$alb_up_host`` and ``$alb_up_prefix``)."""
+    """``proxy_*`` lines shared by every forward of a listener: ``host`` is the variable
+    with the target's Host and ``prefix`` X-Forwarded-Prefix (``$alb_up_host`` and
+    ``$alb_up_prefix`` where a rule's transform sets them)."""
     port = listener.port
     proto = listener_protocol(listener)
     mode = H.xff_mode(lb)
@@ -294,21 +269,32 @@ def listener_proxy_settings(
     timeout = idle_timeout(lb)
     conf("proxy_http_version", "1.1")
     conf("proxy_set_header", "Connection", '""')
-    conf("proxy_set_header", "Host", "$alb_up_host")
+    conf("proxy_set_header", "Host", "$" + host)
     conf("proxy_set_header", "X-Forwarded-For", xff)
     if translate:
+        viewer = [v(f"alb_{port}_fwd_viewer")] if cdn else []
         forwarded = Value(
             v("alb_fwd_prev"),
-            v(f"alb_{port}_fwd_viewer"),
+            *viewer,
             "for=",
             v("alb_peer_node"),
             f";proto={proto}",
             v("alb_host_param"),
         )
+        vport, vhost = (
+            (f"alb_{port}_vport", f"alb_{port}_vhost")
+            if cdn
+            else (
+                f"alb_{port}_hostport",
+                "http_host",
+            )
+        )
         conf("proxy_set_header", "X-Forwarded-Proto", f"$alb_{port}_vproto")
-        conf("proxy_set_header", "X-Forwarded-Port", f"$alb_{port}_vport")
-        conf("proxy_set_header", "X-Forwarded-Host", f"$alb_{port}_vhost")
-        conf("proxy_set_header", "X-Forwarded-Prefix", "$alb_up_prefix")
+        conf("proxy_set_header", "X-Forwarded-Port", "$" + vport)
+        conf("proxy_set_header", "X-Forwarded-Host", "$" + vhost)
+        if prefix == '""':  # no rule's url-rewrite can set one
+            conf.comment("an empty value drops the header, the client's own included")
+        conf("proxy_set_header", "X-Forwarded-Prefix", prefix)
         conf("proxy_set_header", "Forwarded", forwarded.render())
     else:
         conf("proxy_set_header", "X-Forwarded-Proto", proto)

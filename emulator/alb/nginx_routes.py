@@ -125,10 +125,10 @@ def action_location(
     server("internal")
     server("userid", "off")
     if action.type == "forward":
-        _transforms(
+        uri = _transforms(
             ctx, http, server, listener, f"alb_{port}_{rid}", rule.transforms if rule else ()
         )
-        _forward(ctx, http, server, f"alb_{port}_{rid}", action)
+        _forward(ctx, http, server, f"alb_{port}_{rid}", action, uri)
     elif action.type == "redirect":
         _redirect(server, listener, action, ctx.translate)
     elif action.type == "fixed-response":
@@ -144,7 +144,8 @@ def action_location(
     server.close()
 
 
-def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action) -> None:
+def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action, uri: str) -> None:
+    """Proxy to the action's target groups; ``uri`` is the variable with the target's URI."""
     groups = [g for g in action.target_groups if g.weight > 0]
     if not groups:
         server("return", "503")
@@ -153,8 +154,8 @@ def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action
         up = ctx.upstream(groups[0].target_group)
         if up is None:
             server("return", "503")
-        elif not _target_stickiness(ctx, http, server, prefix, groups, up):
-            server("proxy_pass", f"http://{up}$alb_up_uri")
+        elif not _target_stickiness(ctx, http, server, prefix, groups, up, uri):
+            server("proxy_pass", f"http://{up}{uri}")
         return
     pick = f"{prefix}_split"
     http.open("split_clients", quote("${request_id}"), "$" + pick)
@@ -176,8 +177,8 @@ def _forward(ctx: Routing, http: Conf, server: Conf, prefix: str, action: Action
         server.open("if", f"(${chosen}", "=", f"{NONE})")
         server("return", "503")
         server.close()
-    if not _target_stickiness(ctx, http, server, prefix, groups, "$" + chosen):
-        server("proxy_pass", f"http://${chosen}$alb_up_uri")
+    if not _target_stickiness(ctx, http, server, prefix, groups, "$" + chosen, uri):
+        server("proxy_pass", f"http://${chosen}{uri}")
     if action.stickiness_seconds:
         seconds = int(action.stickiness_seconds)
         token = v(f"{prefix}_token")
@@ -194,6 +195,7 @@ def _target_stickiness(
     prefix: str,
     groups: list[WeightedTargetGroup],
     chosen: str,
+    uri: str,
 ) -> bool:
     """Target-level ``lb_cookie`` stickiness for the groups of a forward that have it: an
     ``AWSALB`` cookie naming a target that gets traffic now sends the request there (one
@@ -212,7 +214,7 @@ def _target_stickiness(
     source = Value(group_expr, "|", v("cookie_AWSALB"))
     route = [(quote(f"{up}|{t.token}"), t.upstream) for up, g in sticky for t in g.targets]
     map_block(http, source.render(), f"{prefix}_target", [*route, ("default", chosen)])
-    server("proxy_pass", f"http://${prefix}_target$alb_up_uri")
+    server("proxy_pass", f"http://${prefix}_target{uri}")
     answered = Value(group_expr, "|", v("upstream_addr"))
     for name, extra in (("AWSALB", ""), ("AWSALBCORS", "; SameSite=None; Secure")):
         cookies = [
@@ -236,11 +238,13 @@ def _transforms(
     listener: Listener,
     prefix: str,
     transforms: tuple[Transform, ...],
-) -> None:
+) -> str:
+    """The rule's transforms; returns the variable with the URI the target receives."""
+    uri = "$request_uri"
     for t in transforms:
         if t.type == "url-rewrite":
             _rewrite_map(http, "request_uri", f"{prefix}_uri", t, uri_text)
-            server("set", "$alb_up_uri", f"${prefix}_uri")
+            uri = f"${prefix}_uri"
             if ctx.translate:
                 map_block(http, f"${prefix}_uri", f"{prefix}_path", [(regex_key("^([^?]*)"), "$1")])
                 source = Value(v(f"{prefix}_path"), "\n", v("alb_req_path")).render()
@@ -258,6 +262,7 @@ def _transforms(
             server("set", "$alb_up_host", f"${host}")
         else:
             raise AlbError(f"unknown transform type {t.type!r} (url-rewrite, host-header-rewrite)")
+    return uri
 
 
 def _rewrite_map(
@@ -367,6 +372,7 @@ def hop_server(http: Conf, hops: Hops, hop_socket: str) -> None:
     http("set", "$alb_trace_new", '""')
     http("set", "$alb_redirect_q", '""')
     http("set", "$alb_listener", '""')
+    http("set", "$alb_location", '""')  # set only by redirects: empty (no header) otherwise
     for path, raw in hops.responses.items():
         http.open("location", "=", path)
         body = set_long(http, "alb_body_" + re.sub(r"[^A-Za-z0-9]", "_", path.strip("/")), raw)

@@ -116,7 +116,10 @@ def _embedded(cond: Condition) -> _Check | None | bool:
         return _Check("method", "${request_method}", f"(?:{body})")
     globs = "|".join(dict.fromkeys(R.glob_body(x) for x in values))
     if f == "path-pattern":
-        return _Check("path", "${uri}", f"(?s:{globs})")
+        # lazy stars: the path is pinned to end where the fields begin, and a lazy star
+        # tries that end from the left, over the path, not back from the subject's end
+        lazy = "|".join(dict.fromkeys(R.glob_body(x, ".*?") for x in values))
+        return _Check("path", "${uri}", f"(?s:{lazy})")
     if f == "host-header":
         return _Check("host", "${host}", f"(?i:{globs})")
     if f == "http-header":
@@ -164,14 +167,15 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
     """The listener's rules as one regex over a subject string; returns the route variable
     (or ``default``) and the rules that can match, in priority order.
 
-    The subject holds, one per line, each request field some rule looks at (method, host,
-    headers, 0/1 variables of conditions that are maps of their own), then the path (a
-    decoded path may hold line breaks, so it is not line-delimited: it ends where the
-    fixed-length run of every rule's id begins). Each rule is one alternative, in priority
-    order, so PCRE's first matching alternative is the ALB's first matching rule: the
-    alternative checks its fields, then the path pinned to end at the ids, then captures
-    its own id at its known offset. A request costs one regex match however many rules
-    come before the one that matches; a rule that fails costs a few compared characters.
+    The subject holds the path first, then, one per line, each request field some rule
+    looks at (method, host, headers, 0/1 variables of conditions that are maps of their
+    own), then the fixed-length run of every rule's id. A decoded path may hold line breaks,
+    so its end is pinned instead: it ends where exactly as many lines as there are fields,
+    and then the ids, are left. Each rule is one alternative, in priority order, so PCRE's
+    first matching alternative is the ALB's first matching rule: the alternative checks the
+    path, its fields, then captures its own id at its known offset. A request costs one
+    regex match however many rules come before the one that matches; a rule whose path
+    does not match fails at the first differing character, without reading the fields.
     """
     port = listener.port
     rules: list[tuple[Rule, list[_Check]]] = []
@@ -186,20 +190,22 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
 
     has_path = any(c.field == "path" for _, checks in rules for c in checks)
     total = sum(len(x) for x in ids)
-    pin = f"(?=(?s:.{{{total}}})\\z)"  # the path ends where the ids begin
 
     def alternative(i: int, checks: list[_Check], fields: list[tuple[str, str]]) -> str:
         head = "".join(_field_part([c for c in checks if c.field == f]) for f, _ in fields)
         paths = [c.regex for c in checks if c.field == "path"]
+        # the path ends where the field lines and then the ids (and nothing else) are left
+        lines = f"(?:[^\\n]*+\\n){{{len(fields)}}}" if fields else ""
+        pin = f"(?=\\n{lines}(?s:.{{{total}}})\\z)"
         if not has_path:
             mid = ""
         elif len(paths) == 1:
-            mid = paths[0] + pin
+            mid = paths[0] + pin + "\\n"
         else:
-            mid = "".join(f"(?={p}{pin})" for p in paths) + "(?s:.*)" + pin
+            mid = "".join(f"(?={p}{pin})" for p in paths) + "(?s:.*?)" + pin + "\\n"
         offset = sum(len(x) for x in ids[:i])
         skip = f"(?s:.{{{offset}}})" if offset else ""
-        return f"{head}{mid}{skip}({ids[i]})"
+        return f"{mid}{head}{skip}({ids[i]})"
 
     def fields_of(table: list[tuple[Rule, list[_Check]]]) -> list[tuple[str, str]]:
         seen: dict[str, str] = {}
@@ -218,13 +224,15 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
             rules[i] = (rule, fallback)
     fields = fields_of(rules)
     alts = [alternative(i, checks, fields) for i, (_, checks) in enumerate(rules)]
-    subject = "".join(src + "\n" for _, src in fields) + ("${uri}" if has_path else "")
+    subject = ("${uri}\n" if has_path else "") + "".join(src + "\n" for _, src in fields)
     subject += "".join(ids)
     chunks: list[list[str]] = [[]]
     for alt in alts:
         if chunks[-1] and sum(len(a) + 1 for a in chunks[-1]) + len(alt) > _KEY_BUDGET:
             chunks.append([])
         chunks[-1].append(alt)
+    http.comment("the rule: path, then fields, then ids; an alternative whose path differs fails")
+    http.comment("at once; a matching path must end where the field lines and the ids are left")
     for k, chunk in enumerate(chunks):
         nxt = f"$alb_{port}_rule{k + 1}" if k + 1 < len(chunks) else "default"
         http.open("map", quote(subject), f"$alb_{port}_rule{k}")

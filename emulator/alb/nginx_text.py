@@ -179,7 +179,7 @@ def hostname(text: str, what: str) -> str:
 def user_regex(pattern: str, what: str) -> str:
     """A layout's regex (RegexValues, transforms) as PCRE text with quotes, control and
     escaped punctuation written ``\\xHH``, and named groups made plain groups (nginx turns
-    a named group into a variable: ``(?P<alb_up_uri>...)`` would set one of ours). Refused
+    a named group into a variable: ``(?P<alb_rule>...)`` would set one of ours). Refused
     when Python cannot compile it (the reference in ``rules`` must run it too), when it
     refers to a group by name, or when it is not ASCII (PCRE sees bytes, Python text), or
     uses syntax only Python has (``\\u``, ``\\N{}``, the ``a``, ``L``, ``u`` and ``x`` flags;
