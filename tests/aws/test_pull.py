@@ -349,9 +349,7 @@ def test_pulled_service_runs_here_and_a_stopped_aws_task_reruns(
         assert json.loads(out)["tasks"][0]["lastStatus"] == "RUNNING"
         assert calls == ["ecs:DescribeTasks", "ecs:DescribeTaskDefinition"]
         rt = DockerRuntime()
-        (app,) = [
-            c for c in rt.list_containers({L.STACK: rerun}) if c.labels.get(L.ROLE) != "pause"
-        ]
+        (app,) = rt.list_containers({L.STACK: rerun, L.ROLE: "task"})  # no pause, no spare
         attrs = rt.api.inspect_container(app.id)
         assert "GREETING=from-override" in attrs["Config"]["Env"]
         assert attrs["Config"]["Cmd"][0] == "sh" and "override" in attrs["Config"]["Cmd"][-1]
