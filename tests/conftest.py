@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import in_ci
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Tasks without a container health check count as healthy 2 s after RUNNING instead of ECS's
@@ -42,7 +44,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     needs = [i for i in items if i.get_closest_marker("docker")]
     if not needs or docker_available():
         return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if in_ci():
         fail = pytest.mark.usefixtures("_docker_required_in_ci")
         for item in needs:
             item.add_marker(fail)

@@ -17,6 +17,7 @@ from emulator.networks import ensure_networks, remove_networks
 from emulator.runtime.docker import DockerRuntime
 from emulator.store import Store
 from emulator.tasks import Placement, TaskRunner
+from tests.needs import missing
 
 
 @dataclass
@@ -68,3 +69,13 @@ def stack() -> Iterator[Stack]:
         cleanup_stack(rt, name)
         leftovers = rt.list_containers({L.STACK: name})
         assert not leftovers, f"containers left behind: {[c.name for c in leftovers]}"
+
+
+def need_agent() -> None:
+    """The credentials agent at 169.254.170.2 runs (it needs root and a native engine)."""
+    from emulator.agent.launcher import AgentUnavailable, ensure
+
+    try:
+        ensure(DockerRuntime())
+    except AgentUnavailable as e:
+        missing(f"the agent cannot run: {e.message}")

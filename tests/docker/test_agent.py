@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +21,6 @@ from moto.server import ThreadedMotoServer
 from emulator import labels as L
 from emulator.agent import ADDRESS, agent_dir, base_url
 from emulator.agent.config import CREDENTIALS_KEY
-from emulator.agent.launcher import AgentUnavailable, ensure
 from emulator.errors import TaskFailedToStart
 from emulator.model.taskdef import parse_task_definition
 from emulator.providers import PROVIDERS_ENV
@@ -30,7 +28,7 @@ from emulator.store import state_home
 from emulator.tasks import Placement
 
 from .awsimage import boto3_image, has_cli
-from .conftest import Stack
+from .conftest import Stack, need_agent
 
 pytestmark = pytest.mark.docker
 
@@ -55,14 +53,7 @@ CLI = (
 @pytest.fixture(scope="module")
 def sts_url() -> Iterator[str]:
     """moto's server on the agent's address: the host and every task reach it there."""
-    from emulator.runtime.docker import DockerRuntime
-
-    try:
-        ensure(DockerRuntime())
-    except AgentUnavailable as e:  # not root, Docker Desktop: fail under CI, else skip
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"the agent cannot run: {e.message}")
-        pytest.skip(f"the agent cannot run here: {e.message}")
+    need_agent()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=ADDRESS, port=0, verbose=False)
     server.start()

@@ -6,7 +6,6 @@ subnet), and the spare goes with the task."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,13 +13,12 @@ from typing import Any
 import pytest
 
 from emulator import labels as L
-from emulator.agent.launcher import AgentUnavailable, ensure
 from emulator.endpoint.jsontime import plain
 from emulator.endpoint.task_json import task_json
 from emulator.model.taskdef import parse_task_definition
 from emulator.spares import SparePool
 
-from .conftest import Stack
+from .conftest import Stack, need_agent
 
 pytestmark = pytest.mark.docker
 
@@ -107,14 +105,7 @@ def test_a_task_on_its_subnets_spare_has_what_a_cold_one_has(stack: Stack, pool:
 def test_a_task_on_a_private_subnets_spare_reaches_its_credentials(
     stack: Stack, pool: SparePool
 ) -> None:
-    from emulator.runtime.docker import DockerRuntime
-
-    try:
-        ensure(DockerRuntime())
-    except AgentUnavailable as e:  # not root, Docker Desktop: fail under CI, else skip
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"the agent cannot run: {e.message}")
-        pytest.skip(f"the agent cannot run here: {e.message}")
+    need_agent()
     spare = with_spare(stack, pool, "private")
     arn = launch(stack, "private", role="arn:aws:iam::123456789012:role/orders-task")
     doc = running(stack, arn)

@@ -63,6 +63,15 @@ def settle(pool: SparePool, runner: TaskRunner, now: float | None = None) -> Non
     pool.wait()
 
 
+def with_spare(rt: MemoryRuntime, runner: TaskRunner, pool: SparePool) -> tuple[Placement, str]:
+    """A task on the public subnet (so the pool makes that subnet's spare), and the spare."""
+    where = placement(rt)
+    launch(runner, where)
+    settle(pool, runner)
+    (spare,) = spares(rt)
+    return where, spare
+
+
 def test_a_subnet_in_use_gets_one_started_spare_and_a_launch_takes_it(
     rt: MemoryRuntime, runner: TaskRunner, pool: SparePool
 ) -> None:
@@ -98,9 +107,7 @@ def test_a_subnet_in_use_gets_one_started_spare_and_a_launch_takes_it(
 
 
 def test_a_spare_is_claimed_once(rt: MemoryRuntime, runner: TaskRunner, pool: SparePool) -> None:
-    where = placement(rt)
-    launch(runner, where)
-    settle(pool, runner)
+    where, _ = with_spare(rt, runner, pool)
     assert where.network is not None
     got = [claim(rt, runner.store, "spare", where.network, f"arn:{i}") for i in range(3)]
     assert len([g for g in got if g is not None]) == 1
@@ -110,9 +117,7 @@ def test_a_spare_is_claimed_once(rt: MemoryRuntime, runner: TaskRunner, pool: Sp
 def test_other_subnets_and_bridge_tasks_do_not_take_it(
     rt: MemoryRuntime, runner: TaskRunner, pool: SparePool
 ) -> None:
-    launch(runner, placement(rt))
-    settle(pool, runner)
-    (spare,) = spares(rt)
+    _, spare = with_spare(rt, runner, pool)
     other = launch(runner, placement(rt, "other"))
     assert runner.observe()[other].pause.id != spare
     assert rt.inspect(spare).labels.get(L.TASK_ARN) is None
@@ -134,10 +139,7 @@ class Refuses:
 def test_a_failed_launch_removes_the_spare_it_claimed(
     rt: MemoryRuntime, runner: TaskRunner, pool: SparePool
 ) -> None:
-    where = placement(rt)
-    launch(runner, where)
-    settle(pool, runner)
-    (spare,) = spares(rt)
+    where, spare = with_spare(rt, runner, pool)
     runner.hooks.append(Refuses())
     with pytest.raises(TaskFailedToStart, match="no space left"):
         launch(runner, where)
@@ -180,9 +182,7 @@ def test_spares_of_idle_subnets_orphan_claims_and_the_controllers_exit_clean_up(
 def test_group_by_task_follows_the_network_mode_to_the_spare(
     rt: MemoryRuntime, runner: TaskRunner, pool: SparePool
 ) -> None:
-    where = placement(rt)
-    launch(runner, where)
-    settle(pool, runner)
+    where, _ = with_spare(rt, runner, pool)
     arn = launch(runner, where)
     members = rt.list_containers({L.TASK_ARN: arn})
     assert group_by_task(members)[arn].pause is None  # the spare is not among them
