@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from emulator.alb import AlbError, UnsafeValueError, pages
+from emulator.alb import nginx_cdn as NC
 from emulator.alb import nginx_headers as NH
 from emulator.alb import nginx_routes as NR
 from emulator.alb import nginx_rules as NRules
@@ -179,7 +180,7 @@ def render(
     sticky: dict[str, NR.StickyGroup] = {}
     for i, tg in enumerate(parts.target_groups):
         up = routable((t[0], int(t[1]), str(t[2])) for t in targets.get(tg.name, ()))
-        upstreams[tg.name] = _upstream(upstream_conf, f"alb_tg{i}", tg, up) if up else None
+        upstreams[tg.name] = _upstream(upstream_conf, upstream_name(i), tg, up) if up else None
         seconds = R.lb_cookie_seconds(tg)
         if up and seconds:  # one more upstream per target, for AWSALB
             sticky[tg.name] = NR.StickyGroup(
@@ -187,7 +188,7 @@ def render(
                 tuple(
                     NR.StickyTarget(
                         R.target_token(lb.name, tg.name, str(addr), port),
-                        _upstream(upstream_conf, f"alb_tg{i}_t{j}", tg, [(str(addr), port)]),
+                        _upstream(upstream_conf, upstream_name(i, j), tg, [(str(addr), port)]),
                         f"[{addr}]:{port}" if addr.version == 6 else f"{addr}:{port}",
                     )
                     for j, (addr, port) in enumerate(_servers(tg, up))
@@ -215,7 +216,7 @@ def render(
     NT.trace_map(conf)
     if translate:
         NH.translate_maps(conf, parts.cdns)
-    NH.cdn_maps(conf, parts.cdns)
+    NC.cdn_maps(conf, parts.cdns)
     conf.blank()
     conf.extend(upstream_conf)
     conf.blank()
@@ -255,6 +256,14 @@ def _http_basics(conf: Conf, lb: LoadBalancer) -> None:
 
 def _logged(lb: LoadBalancer) -> bool:
     return lb.attribute("access_logs.s3.enabled", "false").lower() == "true"
+
+
+def upstream_name(group: int, target: int | None = None) -> str:
+    """An upstream's name, its numbers first with the last digit leading (group 19: ``91.tg``,
+    its target 3: ``3.91.tg``). A ``proxy_pass`` with variables finds its upstream by comparing
+    the names of equal length character by character: these differ at the first."""
+    head = str(group)[::-1] if target is None else f"{str(target)[::-1]}.{str(group)[::-1]}"
+    return f"{head}.tg"
 
 
 def _upstream(conf: Conf, name: str, tg: TargetGroup, servers: list[tuple[str, int]]) -> str:
@@ -310,6 +319,7 @@ def _listener(
     for code in pages.ERROR_CODES:
         s("error_page", code, "=", f"@alb_e{code}")
     NT.server_lines(s)
+    NH.host_lines(s, ctx.lb, listener, ctx.translate)
     # a variable a rule's transform may change is copied once per request only where one can
     if "host-header-rewrite" in transforms:
         s("set", "$alb_up_host", f"${host}")
@@ -321,10 +331,8 @@ def _listener(
     s.open("if", "($alb_xff_over)")
     s("return", "463")
     s.close()
-    if _logged(ctx.lb):  # the access log names the rule
-        s("set", "$alb_rule", route)
-        route = "$alb_rule"
-    s("rewrite", "^", f"/.alb/{port}/{route}", "last")
+    s.extend(route)  # sets $alb_rule, which the access log names too
+    s("rewrite", "^", f"/.alb/{port}/$alb_rule", "last")
     NH.listener_proxy_settings(
         s, ctx.lb, listener, ctx.translate, cdn=cdn, host=host, prefix=prefix
     )
@@ -358,7 +366,7 @@ def _cdn_servers(conf: Conf, parts: AlbParts, on_host: bool) -> None:
         conf.open("server")
         conf("listen", bind(listen, on_host), "default_server")
         conf("set", "$alb_rule", "cdn")
-        NH.cdn_location(conf, i, cdn, f"alb_cdn{i}_origin", origin_host)
+        NC.cdn_location(conf, i, cdn, f"alb_cdn{i}_origin", origin_host)
         conf.close()
         conf.blank()
 

@@ -1,16 +1,17 @@
-"""The header part of the nginx compiler: the maps and ``proxy_set_header`` lines that give
-a target the headers ``emulator.alb.headers`` computes.
+"""The header part of the nginx compiler: the maps, server-level lines and
+``proxy_set_header`` lines that give a target the headers ``emulator.alb.headers`` computes.
 
 Why a module of its own: the header logic is most of the configuration's subtlety (trace id
 without arithmetic, Host port rules, the RFC 7239 translation) and is easier to check next
 to the reference functions it mirrors. Patterns are shared with ``headers`` so both sides
 use the very same regexes.
 
-The trace id has a module of its own, ``nginx_trace``. Maps are evaluated lazily, once per
-request, and each costs a copy of its source, a lower-cased copy for the hash lookup and its
-regexes: a request reads only the maps its headers need, and without CloudFront stand-ins
-the translation reads the request's own Host (``cdn`` false) rather than maps that would
-ask which distribution it came through.
+The trace id has a module of its own, ``nginx_trace``; CloudFront stand-ins ``nginx_cdn``.
+What every forwarded request needs is computed once per request at server level: the
+Host's parts by one ``if`` (``host_lines``), the client's address family by ``geo``
+lookups. Maps are evaluated lazily, once per request, and each costs a copy of its source,
+a lower-cased copy for the hash lookup and its regexes: they hold what only some requests
+read (a client's own X-Forwarded-For or Forwarded, a listener on another port's Host).
 """
 
 from __future__ import annotations
@@ -84,23 +85,23 @@ def common_maps(conf: Conf) -> None:
         "alb_xff_over",
         [(regex_key(f"^(?:[^,]*,){{{limit}}}"), "1"), ("default", "0")],
     )
+    conf.comment("what goes around the client's address where it is IPv6 (a radix tree, no regex):")
+    conf.comment("brackets in X-Forwarded-For with a port, a quoted bracketed node in Forwarded")
+    brackets = (("peer_open", "["), ("peer_close", "]"), ("node_open", '"['), ("node_close", ']"'))
+    for var, six in ((f"alb_{name}", text) for name, text in brackets):
+        conf.open("geo", "$" + var)
+        conf("default", '""')
+        conf("::/0", quote(six))
+        conf.close()
     conf.comment("X-Forwarded-For entry with xff_client_port: ip:port or [ipv6]:port")
-    map_block(
-        conf,
-        "$remote_addr",
-        "alb_client",
-        [
-            (regex_key(":"), Value("[", v("remote_addr"), "]:", v("remote_port")).render()),
-            ("default", Value(v("remote_addr"), ":", v("remote_port")).render()),
-        ],
-    )
+    client = Value(v("alb_peer_open"), v("remote_addr"), v("alb_peer_close"), ":", v("remote_port"))
     map_block(
         conf,
         "$http_x_forwarded_for",
         "alb_xff_port",
         [
-            ('""', "$alb_client"),
-            ("default", Value(v("http_x_forwarded_for"), ", ", v("alb_client")).render()),
+            ('""', client.render()),
+            ("default", (Value(v("http_x_forwarded_for"), ", ") + client).render()),
         ],
     )
 
@@ -126,18 +127,6 @@ def translate_maps(conf: Conf, cdns: Sequence[Cdn]) -> None:
             [(regex_key(H.XFF_LAST), "$1"), ("default", "unknown")],
         )
         node_map(conf, "alb_xff_last", "alb_xff_last_node")
-    node_map(conf, "remote_addr", "alb_peer_node")
-    host = v("http_host")
-    map_block(
-        conf,
-        "$http_host",
-        "alb_host_param",
-        [
-            (regex_key(H.NODE_TOKEN), Value(";host=", host).render()),
-            (regex_key(H.HOST_QUOTABLE), Value(';host="', host, '"').render()),
-            ("default", '""'),
-        ],
-    )
     map_block(
         conf,
         "$http_forwarded",
@@ -188,7 +177,10 @@ def listener_maps(
     CloudFront stand-ins (``cdn`` false) the viewer is the client: its Host and port."""
     port = listener.port
     preserve = H.attribute_flag(lb, H.PRESERVE_HOST_ATTRIBUTE)
-    host_var = host_map(conf, "http_host", f"alb_{port}_host", port, preserve)
+    if _name_part(lb, listener):  # set by ``host_lines``
+        host_var = f"alb_{port}_host"
+    else:
+        host_var = host_map(conf, "http_host", f"alb_{port}_host", port, preserve)
     if translate:
         proto = listener_protocol(listener)
         map_block(
@@ -200,12 +192,6 @@ def listener_maps(
                 (regex_key("^http$", True), "http"),
                 ("default", proto),
             ],
-        )
-        map_block(
-            conf,
-            "$http_host",
-            f"alb_{port}_hostport",
-            [(regex_key(H.HOST_PORT), "$1"), ("default", str(port))],
         )
         if not cdn:
             return host_var
@@ -240,6 +226,56 @@ def listener_maps(
 
 
 # ---------------------------------------------------------------------------- server level
+
+
+def _name_part(lb: LoadBalancer, listener: Listener) -> bool:
+    """Whether a target of ``listener`` receives the Host's name part alone (port 80, 443)."""
+    return listener.port in (80, 443) and not H.attribute_flag(lb, H.PRESERVE_HOST_ATTRIBUTE)
+
+
+def _inner(pattern: str) -> str:
+    """A whole-value pattern of ``headers`` without its anchors."""
+    assert pattern.startswith("^") and pattern.endswith("$"), pattern
+    return pattern[1:-1]
+
+
+def host_lines(conf: Conf, lb: LoadBalancer, listener: Listener, translate: bool) -> None:
+    """Server-level lines that cut the request's Host once, by one regex of lookaheads: its
+    name part (the Host a port 80 or 443 listener's target receives), and with translation
+    its port (X-Forwarded-Port; the listener's when it has none) and the RFC 7239 ``host``
+    parameter (bare when a token, quoted when it has a port or brackets, left out
+    otherwise). One ``if`` rather than a map each: a map lower-cases and hashes its source
+    before its regexes run. The patterns are ``headers``' own."""
+    port = listener.port
+    parts: list[str] = []
+    sets: list[tuple[str, str]] = []
+    if _name_part(lb, listener):
+        parts.append(f"(?={HOST_NAME_PART.removeprefix('^')})")
+        sets.append((f"$alb_{port}_host", f"${len(sets) + 1}"))
+    if translate:
+        parts.append(f"(?:(?=.*{H.HOST_PORT})|)")
+        sets.append((f"$alb_{port}_hostport", f"${len(sets) + 1}"))
+        token, quotable = _inner(H.NODE_TOKEN), _inner(H.HOST_QUOTABLE)
+        parts.append(f"(?:(?=({token})$)|(?=({quotable})$)|)")
+        sets.append(("$alb_host_token", f"${len(sets) + 1}"))
+        sets.append(("$alb_host_quoted", f"${len(sets) + 1}"))
+    if not parts:
+        return
+    conf.open("if", "($http_host", "~", quote("^" + "".join(parts)), ")")
+    for var, capture in sets:
+        conf("set", var, capture)
+    conf.close()
+    if not translate:
+        return
+    conf.open("if", f"($alb_{port}_hostport", "=", '""', ")")
+    conf("set", f"$alb_{port}_hostport", port)
+    conf.close()
+    conf("set", "$alb_host_param", '""')
+    for var, param in (("token", ";host="), ("quoted", ';host="')):
+        conf.open("if", f"($alb_host_{var}", "!=", '""', ")")
+        value = Value(param, v(f"alb_host_{var}"), *(['"'] if var == "quoted" else []))
+        conf("set", "$alb_host_param", value.render())
+        conf.close()
 
 
 def listener_proxy_settings(
@@ -277,7 +313,9 @@ def listener_proxy_settings(
             v("alb_fwd_prev"),
             *viewer,
             "for=",
-            v("alb_peer_node"),
+            v("alb_node_open"),
+            v("remote_addr"),
+            v("alb_node_close"),
             f";proto={proto}",
             v("alb_host_param"),
         )
@@ -307,75 +345,3 @@ def listener_proxy_settings(
     conf("proxy_connect_timeout", "10s")
     conf("proxy_read_timeout", f"{timeout}s")
     conf("proxy_send_timeout", f"{timeout}s")
-
-
-# ---------------------------------------------------------------------------- CloudFront
-
-
-def viewer_protocol(cdn: Cdn) -> str:
-    proto = cdn.viewer_protocol.lower()
-    if proto not in ("http", "https"):
-        raise AlbError(
-            f"cdn {cdn.domain_name}: viewerProtocol {cdn.viewer_protocol!r} is not http or https"
-        )
-    return proto
-
-
-def cdn_maps(conf: Conf, cdns: Sequence[Cdn]) -> None:
-    if not cdns:
-        return
-    conf.comment("CloudFront stand-in: X-Forwarded-For with ',', X-Amz-Cf-Id, Via")
-    xff = Value(v("http_x_forwarded_for"), ",", v("remote_addr"))
-    map_block(
-        conf,
-        "$http_x_forwarded_for",
-        "alb_cf_xff",
-        [('""', "$remote_addr"), ("default", xff.render())],
-    )
-    map_block(
-        conf,
-        "$request_id",
-        "alb_cf_id",
-        [(regex_key("^(.{21})"), Value(v("request_id"), v("1"), "A==").render())],
-    )
-    map_block(
-        conf,
-        "$server_protocol",
-        "alb_viewer_httpver",
-        [(regex_key("^HTTP/([0-9.]+)$"), "$1"), ("default", "1.1")],
-    )
-    for i, cdn in enumerate(cdns):
-        ours = Value(
-            v("alb_viewer_httpver"), f" {H.via_label(cdn.domain_name)}.cloudfront.net (CloudFront)"
-        )
-        map_block(
-            conf,
-            "$http_via",
-            f"alb_cf_via{i}",
-            [('""', ours.render()), ("default", (Value(v("http_via"), ", ") + ours).render())],
-        )
-
-
-def cdn_location(conf: Conf, index: int, cdn: Cdn, upstream: str, origin_host: str) -> None:
-    """What CloudFront does to a request on its way to the ALB, and to the response."""
-    label = H.via_label(cdn.domain_name)
-    conf.open("location", "/")
-    conf("proxy_pass", f"http://{upstream}")
-    conf("proxy_http_version", "1.1")
-    conf("proxy_set_header", "Connection", '""')
-    conf("proxy_set_header", "Host", quote(origin_host))
-    conf("proxy_set_header", "X-Forwarded-For", "$alb_cf_xff")
-    conf("proxy_set_header", "X-Forwarded-Proto", '""')
-    conf("proxy_set_header", "X-Real-IP", '""')
-    conf("proxy_set_header", "Via", f"$alb_cf_via{index}")
-    conf("proxy_set_header", "X-Amz-Cf-Id", "$alb_cf_id")
-    conf("proxy_set_header", "CloudFront-Forwarded-Proto", viewer_protocol(cdn))
-    for name, value in H.CLOUDFRONT_VIEWER:
-        conf("proxy_set_header", name, value)
-    conf("proxy_pass_header", "Server")
-    conf("proxy_redirect", "off")
-    conf("proxy_next_upstream", "off")
-    conf("add_header", "Via", quote(f"1.1 {label}.cloudfront.net (CloudFront)"), "always")
-    conf("add_header", "X-Cache", quote("Miss from cloudfront"), "always")
-    conf("add_header", "X-Amz-Cf-Id", "$alb_cf_id", "always")
-    conf.close()

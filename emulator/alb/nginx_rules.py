@@ -1,12 +1,12 @@
-"""Listener rules to nginx maps: the part of the compiler that picks the rule.
+"""Listener rules to nginx: the part of the compiler that picks the rule.
 
 Why a module of its own: this is where the ALB's rule evaluation meets nginx's. A listener's
-rules become one regex map (``rule_table``) over a subject string holding, one per line, each
-request field some rule looks at: the first matching alternative is the ALB's first matching
-rule, so picking a rule costs one regex match whatever its priority. Conditions nginx cannot
-test inside that regex (source-ip, query-string, regex values) are ``map``s or ``geo``s of
-their own yielding 1 or 0, read as fields of the subject. ``nginx_routes`` turns the winning
-rule's actions into locations.
+rules become one regex (``rule_table``, run by a server-level ``if``) over a subject string
+holding, one per line, each request field some rule looks at: the first matching alternative
+is the ALB's first matching rule, so picking a rule costs one regex match whatever its
+priority. Conditions nginx cannot test inside that regex (source-ip, query-string, regex
+values) are ``map``s or ``geo``s of their own yielding 1 or 0, read as fields of the
+subject. ``nginx_routes`` turns the winning rule's actions into locations.
 """
 
 from __future__ import annotations
@@ -163,9 +163,10 @@ def _field_part(checks: list[_Check]) -> str:
     return "".join(f"(?={c.regex}\\n)" for c in checks) + _SKIP
 
 
-def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
-    """The listener's rules as one regex over a subject string; returns the route variable
-    (or ``default``) and the rules that can match, in priority order.
+def rule_table(http: Conf, listener: Listener) -> tuple[Conf, list[Rule]]:
+    """The listener's rules as one regex over a subject string; returns the server-level
+    lines that set ``$alb_rule`` to the matching rule's id (or ``default``), and the rules
+    that can match, in priority order.
 
     The subject holds the path first, then, one per line, each request field some rule
     looks at (method, host, headers, 0/1 variables of conditions that are maps of their
@@ -176,6 +177,9 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
     path, its fields, then captures its own id at its known offset. A request costs one
     regex match however many rules come before the one that matches; a rule whose path
     does not match fails at the first differing character, without reading the fields.
+    The regex runs in a server-level ``if`` (a ``map`` would first lower-case and hash the
+    whole subject); a table longer than one token continues in a chain of maps, read only
+    when the first part matched nothing.
     """
     port = listener.port
     rules: list[tuple[Rule, list[_Check]]] = []
@@ -184,8 +188,10 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
         checks = _checks(http, port, rule, written, embed=True)
         if checks is not None:
             rules.append((rule, checks))
+    lines = Conf()
+    lines("set", "$alb_rule", "default")
     if not rules:
-        return "default", []
+        return lines, []
     ids = [f"p{int(rule.priority)}" for rule, _ in rules]
 
     has_path = any(c.field == "path" for _, checks in rules for c in checks)
@@ -231,12 +237,20 @@ def rule_table(http: Conf, listener: Listener) -> tuple[str, list[Rule]]:
         if chunks[-1] and sum(len(a) + 1 for a in chunks[-1]) + len(alt) > _KEY_BUDGET:
             chunks.append([])
         chunks[-1].append(alt)
-    http.comment("the rule: path, then fields, then ids; an alternative whose path differs fails")
-    http.comment("at once; a matching path must end where the field lines and the ids are left")
-    for k, chunk in enumerate(chunks):
+    lines.comment("the rule: path, then fields, then ids; an alternative whose path differs")
+    lines.comment("fails at once; a matching path must end where the field lines and ids are left")
+    lines("set", f"$alb_{port}_subject", quote(subject))
+    lines.open("if", f"($alb_{port}_subject", "~", quote("^(?|" + "|".join(chunks[0]) + ")"), ")")
+    lines("set", "$alb_rule", "$1")
+    lines.close()
+    if len(chunks) > 1:
+        lines.open("if", "($alb_rule", "=", "default", ")")
+        lines("set", "$alb_rule", f"$alb_{port}_rule1")
+        lines.close()
+    for k, chunk in enumerate(chunks[1:], start=1):
         nxt = f"$alb_{port}_rule{k + 1}" if k + 1 < len(chunks) else "default"
         http.open("map", quote(subject), f"$alb_{port}_rule{k}")
         http(regex_key("^(?|" + "|".join(chunk) + ")"), "$1")
         http("default", nxt)
         http.close()
-    return f"$alb_{port}_rule0", [rule for rule, _ in rules]
+    return lines, [rule for rule, _ in rules]

@@ -7,8 +7,11 @@ at every position."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 
@@ -19,6 +22,7 @@ from emulator.alb import rules as R
 from emulator.alb.nginx import AlbParts, Target
 from emulator.alb.nginx_text import quote
 from emulator.alb.nginx_trace import COOKIE, trace_regex
+from emulator.alb.proxy import Proxy
 from emulator.model.layout import (
     Action,
     Condition,
@@ -30,6 +34,7 @@ from emulator.model.layout import (
     Transform,
     WeightedTargetGroup,
 )
+from emulator.runtime.docker import DockerRuntime
 from tests.docker.test_nginx_routing import BASE, Lab, Nginx, call
 
 pytestmark = pytest.mark.docker
@@ -84,6 +89,12 @@ HOSTS = [
     "127.0.0.1:41234",
     "[::1]:9000",
     "API.Example.COM",
+    "[::1]",  # brackets without a port: quoted in Forwarded
+    "0",  # a token that nginx's `if` would read as false
+    "Exa_mple.com",
+    "ex!ample.com:81",  # neither token nor quotable: no host parameter
+    "h:",  # an empty port: the listener's
+    "a:b:80",  # the port after the last colon, the name before the first
 ]
 INCOMING: list[dict[str, str]] = [
     {},
@@ -185,3 +196,35 @@ def test_trace_regex_lowercases_every_digit_at_every_position(lab: Lab) -> None:
         subject = f"{COOKIE}=0000000{digits[i]}{clock}1234ABCD5678EF90{rand}"
         r = call(port, f"/?s={subject}")
         assert (r.status, r.body.decode()) == (200, f"1-{clock.lower()}-{rand[8:]}"), subject
+
+
+def test_an_ipv6_client_is_bracketed(lab: Lab) -> None:
+    """A listener published on [::1] (nginx on the host's network): the client's IPv6 address
+    is a quoted, bracketed node in Forwarded and bracketed before its port in X-Forwarded-For
+    with ``routing.http.xff_client_port.enabled``; the family is told by ``geo`` lookups."""
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        port = int(s.getsockname()[1])
+    attrs = (("routing.http.xff_client_port.enabled", "true"),)
+    listener = Listener(port=80, publish=f"[::1]:{port}", default_actions=fwd("alpha"))
+    lb = LoadBalancer("six", listeners=(listener,), attributes=attrs)
+    parts = AlbParts(lb, (TargetGroup("alpha", port=8080),), Headers(translate=True))
+    proxy = Proxy(DockerRuntime(), lab.stack, parts, [lab.stack], on_host=True)
+    try:
+        proxy.ensure(proxy.render({"alpha": [Target(lab.ip("alpha"), 8080, "healthy")]}))
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("::1", port, timeout=10)
+                conn.request("GET", "/six", headers={"Host": f"[::1]:{port}"})
+                got = json.loads(conn.getresponse().read())["incoming-headers"]
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(f"nothing answered on [::1]:{port}")
+        assert got["forwarded"] == f'for="[::1]";proto=http;host="[::1]:{port}"'
+        assert re.fullmatch(r"\[::1\]:[0-9]+", got["x-forwarded-for"]), got["x-forwarded-for"]
+        assert got["host"] == "[::1]"
+        assert got["x-forwarded-port"] == str(port)
+    finally:
+        proxy.remove()

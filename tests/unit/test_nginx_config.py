@@ -330,9 +330,9 @@ def test_upstreams_follow_health() -> None:
     parts, targets = cdn_stack()
     text = render(parts, targets)
     ups = upstream_servers(text)
-    assert ups["alb_tg0"] == ["10.0.4.10:8080"]  # healthy only; the draining one is out
-    assert ups["alb_tg1"] == ["10.0.4.20:8080"]  # only unhealthy: fail open
-    assert "alb_tg2" not in ups  # only initial: no upstream, the rule answers 503
+    assert ups["0.tg"] == ["10.0.4.10:8080"]  # healthy only; the draining one is out
+    assert ups["1.tg"] == ["10.0.4.20:8080"]  # only unhealthy: fail open
+    assert "2.tg" not in ups  # only initial: no upstream, the rule answers 503
     assert re.search(
         r"location = /\.alb/80/p40 \{\n\s+internal;\n\s+userid off;\n\s+return 503;", text
     )
@@ -348,13 +348,13 @@ def test_upstreams_follow_health() -> None:
             },
         )
     )
-    assert ups["alb_tg1"] == ["10.0.4.21:8080"]
+    assert ups["1.tg"] == ["10.0.4.21:8080"]
 
 
 def test_weighted_to_an_empty_group_guards_with_503() -> None:
     parts, targets = blue_green()
     text = render(parts, {"blue": targets["blue"]})
-    assert "90.00% alb_tg0;" in text and "* alb_none;" in text
+    assert "90.00% 0.tg;" in text and "* alb_none;" in text
     assert "if ($alb_80_p10_tg = alb_none) {" in text
 
 
