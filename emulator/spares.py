@@ -92,12 +92,14 @@ class SparePool:
     busy = False  # spares never keep an idle controller alive
 
     def __init__(self, runner: TaskRunner) -> None:
+        self.runner = runner
         self.runtime = runner.runtime
         self.store = runner.store
         self.stack = runner.stack
         self.sink = runner.sink
         self._used: dict[str, tuple[float, str]] = {}  # network -> (last seen in use, subnet)
         self._making: dict[str, Future[None]] = {}
+        self._made_at: dict[str, float] = {}  # network -> when its last spare started
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spare")
         self._lock = threading.Lock()
         self._look = True  # the first tick adopts or removes what an earlier process left
@@ -118,7 +120,8 @@ class SparePool:
         if not self._used and not self._look:
             return  # no awsvpc task here and no spare made: nothing to ask Docker
         self._look = False
-        spares = self.runtime.list_containers({L.STACK: self.stack, L.ROLE: ROLE})
+        listed_at, states = self._listing()
+        spares = [s for s in states if s.labels.get(L.ROLE) == ROLE]
         claims = self._prune({s.id for s in spares})
         ready: set[str] = set()
         for s in spares:
@@ -136,9 +139,19 @@ class SparePool:
         for net, (_, subnet) in self._used.items():
             with self._lock:
                 making = self._making.get(net)
-                if net in ready or (making is not None and not making.done()):
+                after = self._made_at.get(net, 0.0) > listed_at  # made since: not listed
+                if net in ready or after or (making is not None and not making.done()):
                     continue
                 self._making[net] = self._pool.submit(self._make, net, subnet)
+
+    def _listing(self) -> tuple[float, list[ContainerState]]:
+        """The stack's containers as this tick's observation listed them (no second call to
+        Docker for the spares), or the spares listed now where the runner took none."""
+        listing, self.runner.listing = self.runner.listing, None
+        if listing is not None:
+            return listing
+        at = time.monotonic()
+        return at, self.runtime.list_containers({L.STACK: self.stack, L.ROLE: ROLE})
 
     def _prune(self, existing: set[str]) -> dict[str, Any]:
         claims: dict[str, Any] = self.store.get(CLAIMS) or {}
@@ -182,6 +195,9 @@ class SparePool:
         except EcsdevError as e:
             self._remove(cid)
             self._warn(f"could not start a spare pause container on {network}: {e.message}")
+            return
+        with self._lock:
+            self._made_at[network] = time.monotonic()
 
     def _warn(self, message: str) -> None:
         if self._warned:

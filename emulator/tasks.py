@@ -40,7 +40,7 @@ from emulator.lifecycle import (
     task_status,
 )
 from emulator.model.taskdef import TaskDefinition
-from emulator.runtime.base import ContainerRuntime
+from emulator.runtime.base import ContainerRuntime, ContainerState
 from emulator.spares import claim
 from emulator.store import Store
 from emulator.taskhooks import Launch, TaskHook, default_hooks
@@ -76,6 +76,7 @@ class TaskRunner(TaskStopping, TaskMetadata):
         self.runtime = runtime
         self.store = store
         self.stack = stack
+        self.listing: tuple[float, list[ContainerState]] | None = None  # (when, what) observed
         self.cluster = cluster
         self.account = account or Account()
         self.sink = sink
@@ -232,7 +233,10 @@ class TaskRunner(TaskStopping, TaskMetadata):
 
     # supervision ------------------------------------------------------------------------
     def observe(self) -> dict[str, ObservedTask]:
-        return group_by_task(self.runtime.list_containers({L.STACK: self.stack}))
+        at = time.monotonic()
+        states = self.runtime.list_containers({L.STACK: self.stack})
+        self.listing = (at, states)  # the spare pool reads it in the same tick
+        return group_by_task(states)
 
     def step(self, now: float | None = None) -> dict[str, ObservedTask]:
         """Carry every task of the stack one step on. Returns what it observed."""

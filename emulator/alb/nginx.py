@@ -59,7 +59,9 @@ from emulator.alb import nginx_trace as NT
 from emulator.alb import rules as R
 from emulator.alb.health import routable
 from emulator.alb.nginx_text import Conf, hostname, quote
+from emulator.model import layoutcheck
 from emulator.model.layout import Cdn, Headers, Layout, Listener, LoadBalancer, TargetGroup
+from emulator.model.layoutcheck import DEFAULT_PUBLISH_HOST
 
 CDN_PORT_BASE = 18443
 HOP_SOCKET = "/run/ecsdev-alb-hop.sock"
@@ -129,13 +131,14 @@ def listens(parts: AlbParts) -> tuple[Listen, ...]:
 
 
 def parse_publish(value: str | None, default_port: int) -> tuple[str, int]:
-    """``"127.0.0.1:8000"``, ``"[::1]:8000"`` or ``"8000"`` -> (host IP, port)."""
+    """A listener's ``publish`` (``"127.0.0.1:8000"``, ``"[::1]:8000"``, ``"8000"``) -> (host IP,
+    port) as the layout's check reads it; none: the loopback at ``default_port``."""
     if not value:
-        return "127.0.0.1", default_port
-    host, sep, port = value.rpartition(":")
-    if not sep:
-        return "127.0.0.1", int(value)
-    return host.strip("[]") or "127.0.0.1", int(port)
+        return DEFAULT_PUBLISH_HOST, default_port
+    parsed = layoutcheck.parse_publish(value)
+    if isinstance(parsed, str):  # the layout's check refuses it first; parts made in code
+        raise UnsafeValueError(f"publish: {parsed}")
+    return parsed
 
 
 def _address(host: str, port: int, reach: bool = False) -> str:

@@ -16,6 +16,7 @@ from emulator.errors import EcsdevError, TaskFailedToStart
 from emulator.lifecycle import group_by_task
 from emulator.model.layout import Subnet, Vpc
 from emulator.networks import ensure_networks
+from emulator.runtime.base import ContainerState
 from emulator.runtime.memory import MemoryRuntime
 from emulator.spares import CLAIM_GRACE, CLAIMS, IDLE_SECONDS, SparePool, claim
 from emulator.store import Store
@@ -188,3 +189,34 @@ def test_group_by_task_follows_the_network_mode_to_the_spare(
     assert group_by_task(members)[arn].pause is None  # the spare is not among them
     found = group_by_task(members, rt.inspect)[arn].pause
     assert found is not None and found.labels[L.ROLE] == L.SPARE
+
+
+def test_a_tick_reads_the_observation_and_a_spare_made_since_is_not_made_again(
+    rt: MemoryRuntime, runner: TaskRunner, pool: SparePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spares come from the listing the tick's observation took (no second Docker call);
+    a spare started after that listing, so missing from it, is not made a second time."""
+    _, spare = with_spare(rt, runner, pool)
+    real = rt.list_containers
+    calls: list[object] = []
+
+    def counted(labels: dict[str, str]) -> list[ContainerState]:
+        calls.append(labels)
+        return real(labels)
+
+    monkeypatch.setattr(rt, "list_containers", counted)
+    settle(pool, runner)
+    assert calls == [{L.STACK: "spare"}]  # the observation's own listing, nothing more
+    assert spares(rt) == [spare]
+    before = [s for s in real({L.STACK: "spare"}) if s.id != spare]
+    runner.listing = (time.monotonic() - 30, before)  # taken before the spare started
+    pool.tick(time.time(), group_by_task(before))
+    pool.wait()
+    assert spares(rt) == [spare]
+    observed = runner.observe()
+    runner.listing = None  # a tick without the runner's listing lists the spares itself
+    calls.clear()
+    pool.tick(time.time(), observed)
+    pool.wait()
+    assert calls == [{L.STACK: "spare", L.ROLE: L.SPARE}]
+    assert spares(rt) == [spare]
