@@ -71,12 +71,17 @@ def task_labels(ctx: TaskContext, td: TaskDefinition) -> dict[str, str]:
     return out
 
 
+def pause_name(stack: str, family: str, revision: int | str, task_id: str) -> str:
+    """An awsvpc task's pause container's name (a spare it claimed is renamed to it)."""
+    return f"{stack}-{family}-{revision}-pause-{task_id[:12]}"
+
+
 def pause_spec(
     ctx: TaskContext, td: TaskDefinition, image: str, network: str | None, subnet: str | None
 ) -> ContainerSpec:
     """An awsvpc task's own pause container: it owns the task's network namespace."""
     return ContainerSpec(
-        name=f"{ctx.stack}-{td.family}-{ctx.revision}-pause-{ctx.task_id[:12]}",
+        name=pause_name(ctx.stack, td.family, ctx.revision, ctx.task_id),
         image=image,
         labels=task_labels(ctx, td) | {L.ROLE: "pause", L.SUBNET: subnet or ""},
         network_mode=network,

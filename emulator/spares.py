@@ -28,6 +28,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from emulator import labels as L
+from emulator.arns import task_id_of
+from emulator.containers import pause_name
 from emulator.errors import EcsdevError, NotFound
 from emulator.events import Event
 from emulator.images import PAUSE
@@ -43,6 +45,9 @@ NETWORK_LABEL = L.SPARE_NETWORK
 CLAIMS = "spare-claims"  # store key: spare container id -> {"task": ARN, "at": epoch}
 RETIRED = "retired"  # a claim the controller makes on a spare it is about to remove
 IDLE_SECONDS = 60.0  # a subnet without awsvpc tasks keeps its spare this long
+BURST_SECONDS = 10.0  # launches on a subnet this close together are one burst
+BURST_MEMORY = 600.0  # a subnet keeps a spare for each task of its largest burst this long
+MAX_SPARES = 4  # per subnet
 CLAIM_GRACE = 120.0  # a claim no task took up (its launcher died) is dropped after this
 
 
@@ -87,7 +92,10 @@ def claim(
 
 
 class SparePool:
-    """The controller's extension that keeps one spare per subnet in use."""
+    """The controller's extension that keeps spares on each subnet in use: one, or as many
+    as the subnet's largest burst of launches in the last ``BURST_MEMORY`` seconds (a
+    deployment that starts four tasks at once finds four the next time), up to
+    ``MAX_SPARES``."""
 
     busy = False  # spares never keep an idle controller alive
 
@@ -98,8 +106,11 @@ class SparePool:
         self.stack = runner.stack
         self.sink = runner.sink
         self._used: dict[str, tuple[float, str]] = {}  # network -> (last seen in use, subnet)
-        self._making: dict[str, Future[None]] = {}
+        self._making: dict[str, list[Future[None]]] = {}
+        self._launches: dict[str, list[float]] = {}  # network -> when tasks were first seen
+        self._known: set[str] | None = None  # task ARNs seen (None: not yet looked)
         self._made_at: dict[str, float] = {}  # network -> when its last spare started
+        self._renamed: set[str] = set()  # claimed spares named as their tasks' pauses
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spare")
         self._lock = threading.Lock()
         self._look = True  # the first tick adopts or removes what an earlier process left
@@ -107,13 +118,21 @@ class SparePool:
 
     def tick(self, now: float, observed: dict[str, ObservedTask]) -> None:
         in_use: set[str] = set()
+        adopting, self._known = self._known is None, self._known or set()
         for task in observed.values():
             p = task.pause
             if p is None:
                 continue
             in_use.add(p.id)
+            if p.labels.get(L.ROLE) == ROLE and p.id not in self._renamed:
+                self._rename(p.id, task)
             if p.running and p.ip_addresses:
-                self._used[sorted(p.ip_addresses)[0]] = (now, p.labels.get(L.SUBNET, ""))
+                net = sorted(p.ip_addresses)[0]
+                self._used[net] = (now, p.labels.get(L.SUBNET, ""))
+                if task.task_arn not in self._known and not adopting:  # a launch, just now
+                    self._launches.setdefault(net, []).append(now)
+                self._known.add(task.task_arn)
+        self._known &= set(observed)
         for net in [n for n, (at, _) in self._used.items() if now - at > IDLE_SECONDS]:
             del self._used[net]
             self._look = True  # its spare goes at this look
@@ -122,8 +141,10 @@ class SparePool:
         self._look = False
         listed_at, states = self._listing()
         spares = [s for s in states if s.labels.get(L.ROLE) == ROLE]
+        self._renamed &= {s.id for s in spares}
         claims = self._prune({s.id for s in spares})
-        ready: set[str] = set()
+        ready: dict[str, int] = {}
+        wanted = {net: self._wanted(net, now) for net in self._used}
         for s in spares:
             net = s.labels.get(NETWORK_LABEL, "")
             taken = claims.get(s.id)
@@ -132,17 +153,40 @@ class SparePool:
                 if s.id not in in_use and (taken.get("task") == RETIRED or late):
                     self._remove(s.id)
                 continue
-            if s.running and net in self._used and net not in ready:
-                ready.add(net)
+            if s.running and ready.get(net, 0) < wanted.get(net, 0):
+                ready[net] = ready.get(net, 0) + 1
             else:
                 self._retire(s.id)
         for net, (_, subnet) in self._used.items():
             with self._lock:
-                making = self._making.get(net)
-                after = self._made_at.get(net, 0.0) > listed_at  # made since: not listed
-                if net in ready or after or (making is not None and not making.done()):
+                making = [f for f in self._making.get(net, []) if not f.done()]
+                if self._made_at.get(net, 0.0) > listed_at:  # made since: not in the listing
                     continue
-                self._making[net] = self._pool.submit(self._make, net, subnet)
+                more = wanted[net] - ready.get(net, 0) - len(making)
+                making += [self._pool.submit(self._make, net, subnet) for _ in range(more)]
+                self._making[net] = making
+
+    def _wanted(self, net: str, now: float) -> int:
+        """How many spares ``net`` keeps: its largest recent burst of launches, at least one."""
+        times = [t for t in self._launches.get(net, []) if now - t <= BURST_MEMORY]
+        self._launches[net] = times
+        burst = max(
+            (sum(1 for u in times if 0 <= u - t <= BURST_SECONDS) for t in times), default=1
+        )
+        return max(1, min(MAX_SPARES, burst))
+
+    def _rename(self, spare_id: str, task: ObservedTask) -> None:
+        """A claimed spare takes the name a task's own pause container has, so that
+        ``docker ps`` reads one naming scheme (its hostname stays the spare's)."""
+        self._renamed.add(spare_id)
+        family, revision = task.labels.get(L.FAMILY, ""), task.labels.get(L.REVISION, "")
+        name = pause_name(self.stack, family, revision, task_id_of(task.task_arn))
+        try:
+            self.runtime.rename(spare_id, name)
+        except NotFound:
+            pass
+        except EcsdevError as e:
+            self._warn(f"could not rename a claimed spare pause container: {e.message}")
 
     def _listing(self) -> tuple[float, list[ContainerState]]:
         """The stack's containers as this tick's observation listed them (no second call to
@@ -210,7 +254,7 @@ class SparePool:
     def wait(self) -> None:
         """Until the spares being made are there (benchmarks and tests)."""
         with self._lock:
-            making = list(self._making.values())
+            making = [f for fs in self._making.values() for f in fs]
         for f in making:
             f.result()
 

@@ -287,6 +287,10 @@ class DockerRuntime(DockerImages):
             if "already in progress" not in e.message:
                 raise
 
+    def rename(self, container_id: str, name: str) -> None:
+        self._seen.pop(container_id, None)  # the listing's cached state has the old name
+        _call(f"rename {container_id[:12]}", lambda: self.api.rename(container_id, name))
+
     def inspect(self, container_id: str) -> ContainerState:
         return _state(
             _call(f"inspect {container_id[:12]}", lambda: self.api.inspect_container(container_id))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 
 from emulator.errors import NotFound, RuntimeOperationError
 from emulator.runtime.base import ContainerRuntime, ContainerSpec, ContainerState, HealthProbe
@@ -57,6 +58,17 @@ class MemoryRuntime(MemoryEngine):
             if mode not in ("host", "none") and not mode.startswith("container:"):
                 self._network(mode).aliases[c.id] = spec.network_aliases
             return c.id
+
+    def rename(self, container_id: str, name: str) -> None:
+        self._op("rename", container_id)
+        with self._lock:
+            c = self._get(container_id)
+            if any(o.spec.name == name and o is not c for o in self._containers.values()):
+                raise RuntimeOperationError(
+                    f'rename {container_id[:12]}: Conflict. The container name "/{name}" is '
+                    "already in use"
+                )
+            c.spec = replace(c.spec, name=name)
 
     def start(self, container_id: str) -> None:
         self._op("start", container_id)

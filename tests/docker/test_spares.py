@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from emulator import labels as L
+from emulator.arns import task_id_of
 from emulator.endpoint.jsontime import plain
 from emulator.endpoint.task_json import task_json
 from emulator.model.taskdef import parse_task_definition
@@ -97,6 +98,12 @@ def test_a_task_on_its_subnets_spare_has_what_a_cold_one_has(stack: Stack, pool:
     assert meta["TaskARN"] == arn and meta["Containers"][0]["DockerId"] == app
     served = json.loads(in_task(stack, app, "curl -fs http://localhost:8080/"))
     assert served["task"] == arn
+    pool.tick(time.time(), stack.runner.observe())  # the controller names it as a pause
+    pool.wait()
+    named = stack.runtime.inspect(spare).name
+    rev = doc["taskDefinitionArn"].rsplit(":", 1)[1]
+    assert named == f"{stack.name}-spare-public-{rev}-pause-{task_id_of(arn)[:12]}", named
+    assert stack.runtime.inspect(app).network_mode == f"container:{spare}"  # by ID: unchanged
 
     stack.runner.stop(arn, "UserInitiated", "done", wait=True)
     assert spare not in {c.id for c in stack.runtime.list_containers({L.STACK: stack.name})}

@@ -11,14 +11,23 @@ from collections.abc import Iterator
 import pytest
 
 from emulator import labels as L
-from emulator.arns import Account
+from emulator.arns import Account, task_id_of
 from emulator.errors import EcsdevError, TaskFailedToStart
 from emulator.lifecycle import group_by_task
 from emulator.model.layout import Subnet, Vpc
 from emulator.networks import ensure_networks
 from emulator.runtime.base import ContainerState
 from emulator.runtime.memory import MemoryRuntime
-from emulator.spares import CLAIM_GRACE, CLAIMS, IDLE_SECONDS, SparePool, claim
+from emulator.spares import (
+    BURST_MEMORY,
+    BURST_SECONDS,
+    CLAIM_GRACE,
+    CLAIMS,
+    IDLE_SECONDS,
+    MAX_SPARES,
+    SparePool,
+    claim,
+)
 from emulator.store import Store
 from emulator.taskhooks import Launch
 from emulator.tasks import Placement, TaskRunner
@@ -99,8 +108,13 @@ def test_a_subnet_in_use_gets_one_started_spare_and_a_launch_takes_it(
     assert runner.observe_task(second).pause.id == spare  # found by its ARN alone, too
     assert runner.store.get(CLAIMS)[spare]["task"] == second
 
-    settle(pool, runner)  # the next one for that subnet
-    assert len(spares(rt)) == 2
+    assert rt.inspect(spare).name.startswith("spare-spare-")
+    settle(pool, runner)  # the claimed one named as a pause, and two more: two launches
+    assert len(spares(rt)) == 3  # within BURST_SECONDS are a burst of two
+    first_pause = runner.observe()[first].pause
+    assert first_pause is not None
+    family_rev = first_pause.name.split("-pause-")[0]
+    assert rt.inspect(spare).name == f"{family_rev}-pause-{task_id_of(second)[:12]}"
     runner.stop(second, "UserInitiated", "done", wait=True)
     assert spare not in [c.id for c in rt.list_containers({})]  # went with its task
     settle(pool, runner)
@@ -220,3 +234,38 @@ def test_a_tick_reads_the_observation_and_a_spare_made_since_is_not_made_again(
     pool.wait()
     assert calls == [{L.STACK: "spare", L.ROLE: L.SPARE}]
     assert spares(rt) == [spare]
+
+
+def test_a_subnet_keeps_a_spare_for_each_task_of_its_largest_recent_burst(
+    rt: MemoryRuntime, runner: TaskRunner, pool: SparePool
+) -> None:
+    """A deployment that starts four tasks at once takes the one spare and starts three cold;
+    the subnet then keeps four, so the next burst of four starts warm; BURST_MEMORY later,
+    with no more launches, it is back to one."""
+    where = placement(rt)
+    t0 = time.time()
+    settle(pool, runner, t0)  # the controller's first look: nothing to adopt
+    launch(runner, where)
+    settle(pool, runner, t0)
+    assert len(spares(rt)) == 1
+    first = [launch(runner, where) for _ in range(4)]
+    kinds = sorted(runner.observe()[arn].pause.labels[L.ROLE] for arn in first)
+    assert kinds == ["pause", "pause", "pause", L.SPARE]  # one warm, three cold
+    settle(pool, runner, t0 + BURST_SECONDS + 1)
+    taken = set(runner.store.get(CLAIMS))
+    assert len([s for s in spares(rt) if s not in taken]) == MAX_SPARES == 4
+    second = [launch(runner, where) for _ in range(4)]
+    assert all(runner.observe()[arn].pause.labels[L.ROLE] == L.SPARE for arn in second)
+    settle(pool, runner, t0 + BURST_SECONDS + 2)
+    later = t0 + BURST_SECONDS + 3 + BURST_MEMORY
+    settle(pool, runner, later)
+    taken = set(runner.store.get(CLAIMS))
+    assert len([s for s in spares(rt) if s not in taken]) == 1
+    fresh = SparePool(runner)  # a controller that starts beside nine running tasks:
+    try:  # they are not a burst of launches
+        settle(fresh, runner, later + 1)
+        settle(fresh, runner, later + 2)
+        taken = set(runner.store.get(CLAIMS))
+        assert len([s for s in spares(rt) if s not in taken]) == 1
+    finally:
+        fresh.close()
