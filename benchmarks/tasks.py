@@ -8,20 +8,23 @@ container pays), so that the figure says what the pause container itself costs. 
 on a subnet where the stack's controller keeps a started spare pause container
 (``emulator.spares``: the pool is ticked after each task, as the controller's loop does,
 and the spare is ready before the next launch), and a cold launch on a subnet without one
-(the first task there, or a burst beyond the spare)."""
+(the first task there, or a burst beyond its spares). And a burst: four tasks launched at
+once (a deployment's new tasks), until all are RUNNING, on a subnet whose pool has learned
+the burst and on one without spares, against four ``docker run -d`` at once."""
 
 from __future__ import annotations
 
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from benchmarks.common import figure, heading, median, sh
 from emulator import labels as L
 from emulator.arns import Account
 from emulator.images import BASE, PAUSE, ensure_builtin
 from emulator.model.layout import Subnet, Vpc
-from emulator.model.taskdef import parse_task_definition
+from emulator.model.taskdef import TaskDefinition, parse_task_definition
 from emulator.networks import ensure_networks, remove_networks
 from emulator.runtime.docker import DockerRuntime
 from emulator.spares import SparePool
@@ -29,6 +32,8 @@ from emulator.store import Store
 from emulator.tasks import Placement, TaskRunner
 
 ROUNDS = 7
+BURST = 4  # tasks a deployment starts at once
+ECHO = "ecsdev/echo:latest"
 POLL = 0.01
 HEALTH = ["CMD-SHELL", "curl -fs http://localhost:8080/health || exit 1"]
 
@@ -62,14 +67,8 @@ def _docker_run(network: str | None) -> tuple[float, float]:
     return running, healthy
 
 
-def _ecsdev_run(
-    runner: TaskRunner,
-    store: Store,
-    placement: Placement,
-    mode: str,
-    spares: SparePool | None = None,
-) -> tuple[float, float]:
-    td = parse_task_definition(
+def _echo(mode: str) -> TaskDefinition:
+    return parse_task_definition(
         {
             "family": f"bench-{mode}",
             "networkMode": mode,
@@ -84,6 +83,62 @@ def _ecsdev_run(
             ],
         }
     )
+
+
+def _burst_docker_run(network: str) -> float:
+    """BURST ``docker run -d`` at once on the subnet's network, until all are running."""
+    names = [f"bench-burst-{secrets.token_hex(3)}" for _ in range(BURST)]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(BURST) as ex:
+        list(
+            ex.map(
+                lambda n: sh("docker", "run", "-d", "--name", n, "--network", network, ECHO), names
+            )
+        )
+    took = time.perf_counter() - t0
+    sh("docker", "rm", "-f", *names)
+    return took
+
+
+def _burst(
+    runner: TaskRunner, store: Store, placement: Placement, spares: SparePool | None
+) -> float:
+    """BURST awsvpc launches at once (a deployment's new tasks), until all are RUNNING; then
+    the pool's tick, as the controller's, learns the burst."""
+    td = _echo("awsvpc")
+    arn, rev = store.register_task_definition(td, Account())
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(BURST) as ex:
+        tasks = list(
+            ex.map(
+                lambda _: runner.launch(td, arn, rev, base_dir=".", placement=placement),
+                range(BURST),
+            )
+        )
+    while True:
+        seen = runner.observe()
+        if all(runner.describe(seen[t]).last_status == "RUNNING" for t in tasks):
+            break
+        time.sleep(POLL)
+    took = time.perf_counter() - t0
+    if spares is not None:
+        spares.tick(time.time(), runner.observe())
+        spares.wait()
+    for t in tasks:
+        runner.stop(t, "UserInitiated", "bench", wait=False)
+    for t in tasks:
+        runner.stop(t, "UserInitiated", "bench", wait=True)
+    return took
+
+
+def _ecsdev_run(
+    runner: TaskRunner,
+    store: Store,
+    placement: Placement,
+    mode: str,
+    spares: SparePool | None = None,
+) -> tuple[float, float]:
+    td = _echo(mode)
     arn, rev = store.register_task_definition(td, Account())
     t0 = time.perf_counter()
     task = runner.launch(
@@ -128,13 +183,21 @@ def main() -> None:
         "awsvpc": lambda: _ecsdev_run(runner, store, subnet, "awsvpc", spares),
         "awsvpc-cold": lambda: _ecsdev_run(runner, store, cold, "awsvpc"),
     }
+    bursts: dict[str, Callable[[], float]] = {
+        "run": lambda: _burst_docker_run(nets["public"]),
+        "warm": lambda: _burst(runner, store, subnet, spares),
+        "cold": lambda: _burst(runner, store, cold, None),
+    }
     got: dict[str, list[tuple[float, float]]] = {k: [] for k in rounds}
+    burst: dict[str, list[float]] = {k: [] for k in bursts}
     try:
-        for fn in rounds.values():  # one unmeasured round each: caches warm alike
+        for fn in [*rounds.values(), *bursts.values()]:  # one unmeasured round each
             fn()
         for _ in range(ROUNDS):
             for k, fn in rounds.items():
                 got[k].append(fn())
+            for k, b in bursts.items():
+                burst[k].append(b())
     finally:
         spares.close()
         runner.close()
@@ -171,6 +234,19 @@ def main() -> None:
         med("awsvpc", 1),
         baseline=b_health,
         goal="<= 1.20",
+    )
+    b_burst = median(burst["run"])
+    figure(f"{BURST} x docker run -d --network <subnet> at once, all running", b_burst)
+    figure(
+        f"{BURST} awsvpc tasks at once, all RUNNING (spares for the burst)",
+        median(burst["warm"]),
+        baseline=b_burst,
+        goal="<= 1.20",
+    )
+    figure(
+        f"{BURST} awsvpc tasks at once, all RUNNING (no spares: cold)",
+        median(burst["cold"]),
+        baseline=b_burst,
     )
     figure(f"pause image {PAUSE} size", _size(PAUSE), "MB", baseline=_size(BASE))
     print(

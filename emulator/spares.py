@@ -3,12 +3,13 @@
 Why it exists: starting a container on a subnet's Docker network costs what ``docker run``
 costs there (a veth pair, an address, the embedded DNS: ~290 ms on a small machine), and an
 awsvpc task paid it for its pause container before its own containers could start, so it
-reached RUNNING at ~1.6x ``docker run``. A stack's controller now keeps one started,
-unclaimed pause container (a *spare*) on each subnet where the stack's awsvpc tasks run. A
-launch on that subnet claims it, in one atomic update of the stack's store (two launchers,
-in two processes, never share one), and the task's containers join its namespace; the
-controller makes the next spare in the background. The first task on a subnet, and a burst
-beyond the one spare, start cold, as before.
+reached RUNNING at ~1.6x ``docker run``. A stack's controller now keeps started, unclaimed
+pause containers (*spares*) on each subnet where the stack's awsvpc tasks run: one, or one
+for each task of the subnet's largest recent burst of launches. A launch on that subnet
+claims one, in one atomic update of the stack's store (two launchers, in two processes,
+never share one), and the task's containers join its namespace; the controller renames the
+claimed spare as the task's pause and makes the next in the background. The first tasks on
+a subnet, and a burst beyond its spares, start cold, as before.
 
 A spare carries no task labels (Docker cannot relabel a container): the task's containers
 point at it through their network mode (``container:<id>``), which
@@ -169,11 +170,13 @@ class SparePool:
     def _wanted(self, net: str, now: float) -> int:
         """How many spares ``net`` keeps: its largest recent burst of launches, at least one."""
         times = [t for t in self._launches.get(net, []) if now - t <= BURST_MEMORY]
-        self._launches[net] = times
-        burst = max(
-            (sum(1 for u in times if 0 <= u - t <= BURST_SECONDS) for t in times), default=1
-        )
-        return max(1, min(MAX_SPARES, burst))
+        self._launches[net] = times  # in the order seen, so a sliding window counts bursts
+        burst, first = 1, 0
+        for last, t in enumerate(times):
+            while t - times[first] > BURST_SECONDS:
+                first += 1
+            burst = max(burst, last - first + 1)
+        return min(MAX_SPARES, burst)
 
     def _rename(self, spare_id: str, task: ObservedTask) -> None:
         """A claimed spare takes the name a task's own pause container has, so that
