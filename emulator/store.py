@@ -182,10 +182,15 @@ class Store(TaskRows):
 
     # events ---------------------------------------------------------------------------
     def add_event(self, event: Event) -> None:
+        """Record an event, never timed before the last one recorded: two launches in two
+        threads or processes stamp their events and then insert them in either order, and
+        the log's order must be its time order (microseconds apart at most)."""
         with self._tx() as db:
+            last = db.execute("SELECT at FROM events ORDER BY id DESC LIMIT 1").fetchone()
+            at = max(event.at, float(last[0])) if last else event.at
             db.execute(
                 "INSERT INTO events (at, level, kind, subject, message) VALUES (?,?,?,?,?)",
-                (event.at, event.level, event.kind, event.subject, event.message),
+                (at, event.level, event.kind, event.subject, event.message),
             )
 
     def events(
