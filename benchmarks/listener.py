@@ -5,7 +5,8 @@ The floor is a plain nginx ``proxy_pass`` hop *on the host's network* (a contain
 ``network_mode: host``, so no Docker port publishing on its way in) to the backend
 container's IP. Against it: (a) the stand-in (20 rules, headers translated) as ``ecsdev up``
 runs it on this machine (``proxy.listener_mode``: on the host's network, listening at its
-published 127.0.0.1 port itself, when the engine shares this machine's network), (a2) the
+published 127.0.0.1 port itself, when the engine shares this machine's network), (a0) the
+same with the default headers (no translation: the ALB's own headers only), (a2) the
 same stand-in with its port published by Docker (``ECSDEV_LISTENERS=published``, what Docker
 Desktop and rootless engines get: Docker's userland proxy, docker-proxy, on the way), (b) that
 stand-in at its container IP, (c) a bare hop through a published port (what docker-proxy
@@ -31,6 +32,7 @@ from benchmarks.alb import (
 from benchmarks.common import figure, heading, median, sh
 from emulator.alb.nginx import Target, render
 from emulator.alb.proxy import Proxy, listener_mode
+from emulator.model.layout import Headers
 from emulator.runtime.base import ContainerSpec
 
 ROUNDS = 5  # the figures are ratios of close numbers on a shared machine: more rounds
@@ -98,24 +100,30 @@ def main() -> None:
         published = lab.host_port(proxy.container_id, 80)
         alb_ip = lab.rt.inspect(proxy.container_id).ip_addresses[lab.net]
         on_host = listener_mode(lab.rt) == "host"
-        port = _free_port()
-        lb = parts.load_balancer
-        served = replace(
-            parts,
-            load_balancer=replace(
-                lb,
-                name="benchhost",
-                listeners=tuple(replace(x, publish=f"127.0.0.1:{port}") for x in lb.listeners),
-            ),
-        )
-        used = Proxy(lab.rt, lab.stack, served, [lab.net], on_host=on_host)
-        used.ensure(used.render(targets), {lab.net})
-        served_port = port if on_host else lab.host_port(used.container_id or "", 80)
-        _wait_answer(served_port)
+
+        def serve(name: str, headers: Headers) -> tuple[Proxy, int]:
+            """The stand-in as ``ecsdev up`` runs it here, with ``headers``."""
+            port = _free_port()
+            lb = parts.load_balancer
+            listeners = tuple(replace(x, publish=f"127.0.0.1:{port}") for x in lb.listeners)
+            served = replace(
+                parts,
+                load_balancer=replace(lb, name=name, listeners=listeners),
+                headers=headers,
+            )
+            proxy = Proxy(lab.rt, lab.stack, served, [lab.net], on_host=on_host)
+            proxy.ensure(proxy.render(targets), {lab.net})
+            got = port if on_host else lab.host_port(proxy.container_id or "", 80)
+            _wait_answer(got)
+            return proxy, got
+
+        used, served_port = serve("benchhost", parts.headers)
+        plain, plain_port = serve("benchplain", Headers(translate=False))
         bare_ip = lab.ip("bare")
         urls = {
             "floor": f"http://127.0.0.1:{floor}{path}",
             "alb_used": f"http://127.0.0.1:{served_port}{path}",
+            "alb_plain": f"http://127.0.0.1:{plain_port}{path}",
             "alb": f"http://127.0.0.1:{published}{path}",
             "alb_ip": f"http://{alb_ip}:80{path}",
             "bare": f"http://127.0.0.1:{bare}{path}",
@@ -124,7 +132,11 @@ def main() -> None:
         for url in urls.values():
             sh(_wrk_binary(), "-t1", "-c4", "-d1s", url)  # warm up
         runs: dict[str, list[float]] = {k: [] for k in urls}
-        watched = {"floor": floor_id, "alb_used": used.container_id or ""}
+        watched = {
+            "floor": floor_id,
+            "alb_used": used.container_id or "",
+            "alb_plain": plain.container_id or "",
+        }
         cpu: dict[str, list[float]] = {k: [] for k in watched}
         for _ in range(ROUNDS):
             for key, url in urls.items():
@@ -139,6 +151,7 @@ def main() -> None:
     names = {
         "floor": "(f) floor: nginx hop on the host's network",
         "alb_used": f"(a) ALB stand-in as ecsdev runs it here ({'host network' if on_host else 'published'})",
+        "alb_plain": "(a0) the same with the default headers (no translation)",
         "alb": "(a2) ALB stand-in, port published by Docker (docker-proxy)",
         "alb_ip": "(b) ALB stand-in at its container IP (no docker-proxy)",
         "bare": "(c) bare nginx hop, published port (docker-proxy)",
@@ -147,6 +160,7 @@ def main() -> None:
     for key, name in names.items():
         figure(f"{name}: requests/s", rps[key], "req/s")
     figure("(a)/(f) as a user's requests go", rps["alb_used"] / rps["floor"], "x", goal=">= 0.90")
+    figure("(a0)/(f) the default headers", rps["alb_plain"] / rps["floor"], "x")
     figure("(a2)/(f) with Docker publishing the port", rps["alb"] / rps["floor"], "x")
     figure("(b)/(f) at the container's IP", rps["alb_ip"] / rps["floor"], "x")
     figure("(c)/(f) what docker-proxy alone leaves", rps["bare"] / rps["floor"], "x")
@@ -155,3 +169,5 @@ def main() -> None:
         floor_us, alb_us = median(cpu["floor"]), median(cpu["alb_used"])
         figure("(f) floor's nginx: CPU per request", floor_us, "us")
         figure("(a) stand-in's nginx: CPU per request", alb_us, "us", baseline=floor_us)
+        plain_us = median(cpu["alb_plain"])
+        figure("(a0) the same, default headers", plain_us, "us", baseline=floor_us)
