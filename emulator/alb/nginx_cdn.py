@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from emulator.alb import AlbError
 from emulator.alb import headers as H
-from emulator.alb.nginx_headers import map_block
+from emulator.alb.nginx_headers import map_block, upgrade_headers
 from emulator.alb.nginx_text import Conf, Value, quote, regex_key, v
 from emulator.model.layout import Cdn
 
@@ -67,8 +67,7 @@ def cdn_location(conf: Conf, index: int, cdn: Cdn, upstream: str, origin_host: s
     label = H.via_label(cdn.domain_name)
     conf.open("location", "/")
     conf("proxy_pass", f"http://{upstream}")
-    conf("proxy_http_version", "1.1")
-    conf("proxy_set_header", "Connection", '""')
+    upgrade_headers(conf)
     conf("proxy_set_header", "Host", quote(origin_host))
     conf("proxy_set_header", "X-Forwarded-For", "$alb_cf_xff")
     conf("proxy_set_header", "X-Forwarded-Proto", '""')

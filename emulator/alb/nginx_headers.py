@@ -78,6 +78,7 @@ def common_maps(conf: Conf) -> None:
         "alb_redirect_qs",
         [('""', '""'), ("default", Value("?", v("alb_redirect_q")).render())],
     )
+    upgrade_maps(conf)
     limit = H.XFF_LIMIT
     map_block(
         conf,
@@ -104,6 +105,28 @@ def common_maps(conf: Conf) -> None:
             ("default", (Value(v("http_x_forwarded_for"), ", ") + client).render()),
         ],
     )
+
+
+def upgrade_maps(conf: Conf) -> None:
+    """A WebSocket handshake (RFC 6455) goes to the target with its ``Upgrade`` and
+    ``Connection: upgrade``, and the connection becomes a tunnel once the target answers
+    101, as the ALB does; any other request keeps its connection to the target alive, and
+    any other upgrade (``h2c``) is not passed on. Without an Upgrade header neither map
+    hashes or matches anything."""
+    conf.comment("WebSockets: the client's Upgrade and Connection: upgrade, for a websocket only")
+    map_block(
+        conf, "$http_upgrade", "alb_upgrade", [("default", '""'), ("websocket", "$http_upgrade")]
+    )
+    map_block(
+        conf, "$http_upgrade", "alb_connection", [("default", '""'), ("websocket", "upgrade")]
+    )
+
+
+def upgrade_headers(conf: Conf) -> None:
+    """The ``proxy_*`` lines of every hop that may carry a WebSocket (``upgrade_maps``)."""
+    conf("proxy_http_version", "1.1")
+    conf("proxy_set_header", "Connection", "$alb_connection")
+    conf("proxy_set_header", "Upgrade", "$alb_upgrade")
 
 
 def translate_maps(conf: Conf, cdns: Sequence[Cdn]) -> None:
@@ -303,8 +326,7 @@ def listener_proxy_settings(
     else:
         xff = "$proxy_add_x_forwarded_for"
     timeout = idle_timeout(lb)
-    conf("proxy_http_version", "1.1")
-    conf("proxy_set_header", "Connection", '""')
+    upgrade_headers(conf)
     conf("proxy_set_header", "Host", "$" + host)
     conf("proxy_set_header", "X-Forwarded-For", xff)
     if translate:

@@ -535,7 +535,8 @@ def test_hostile_values_name_no_variable() -> None:
 NGINX_VARIABLES = {
     *"123456789",  # regex captures ($1-$9: the trace id's regex uses all nine)
     "args", "cookie_AWSALBTG", "host", "http_cloudfront_forwarded_proto", "http_forwarded",
-    "http_host", "http_via", "http_x_amzn_trace_id", "http_x_evil", "http_x_forwarded_for",
+    "http_host", "http_upgrade", "http_via", "http_x_amzn_trace_id", "http_x_evil",
+    "http_x_forwarded_for",
     "proxy_add_x_forwarded_for", "remote_addr", "remote_port", "request_id", "request_method",
     "request_uri", "server_port", "server_protocol", "status", "time_iso8601", "uid_set", "upstream_addr",
     "upstream_status", "uri", "request_time",
