@@ -37,4 +37,14 @@ class UnsafeValueError(AlbError):
     exit_code = 2
 
 
-__all__ = ["AlbError", "UnsafeValueError"]
+def not_served(target_group: str, version: str) -> str:
+    """Why requests to ``target_group`` fail here when its protocol version is one the
+    stand-in does not speak (AWS's HTTP2 and GRPC): said where such a group is created."""
+    return (
+        f"target group {target_group}: protocol version {version} is not served locally: the "
+        "load balancer stand-in forwards and health-checks over HTTP/1.1, so HTTP/2 and gRPC "
+        "targets answer errors or show unhealthy"
+    )
+
+
+__all__ = ["AlbError", "UnsafeValueError", "not_served"]

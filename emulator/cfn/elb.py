@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.alb import not_served
 from emulator.model.yamlsource import PathT
 
 from .build import Build, boolean, copy, integer, name_value_list
@@ -54,6 +55,9 @@ def translate_target_group(build: Build, res: Resource) -> None:
         build.warn(
             res, ("Properties", "Matcher", "GrpcCode"), "gRPC health checks are not emulated"
         )
+    version = p.get("ProtocolVersion")
+    if version in ("HTTP2", "GRPC"):
+        build.warn(res, ("Properties", "ProtocolVersion"), not_served(name, str(version)))
     attrs = name_value_list(p.get("TargetGroupAttributes"))
     if attrs:
         tg["attributes"] = attrs

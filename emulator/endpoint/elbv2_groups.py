@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from emulator.alb import not_served
 from emulator.endpoint import elbv2_common as C
 from emulator.endpoint import elbv2_output as out
 from emulator.endpoint.api import ApiError, Request, validation_error
@@ -37,6 +38,7 @@ from emulator.endpoint.elbv2_records import (
     load_balancers_of_target_group,
     target_group_users,
 )
+from emulator.events import Event
 
 _replace = dataclasses.replace
 
@@ -112,6 +114,8 @@ def create_target_group(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         tx.put(tg, req.region, arn)
         if tags:
             tx.put(ElbTags(arn, tags), req.region, arn)
+    if version in ("HTTP2", "GRPC"):
+        ctx.sink(Event(not_served(name, version), "warning", arn, "elbv2"))
     return {"TargetGroups": [out.target_group(tg, [])]}
 
 

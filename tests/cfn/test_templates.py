@@ -67,6 +67,22 @@ def test_vpc_with_nat_single_service() -> None:
     assert sum("AWS::IAM::Role is not emulated" in w for w in warnings) == 1
 
 
+def test_a_grpc_target_group_is_said_to_be_served_over_http1(tmp_path: Path) -> None:
+    text = (HERE / "web.yaml").read_text()
+    marker = "      Protocol: HTTP\n      TargetType: ip\n"
+    assert text.count(marker) == 1
+    path = tmp_path / "web.yaml"
+    path.write_text(text.replace(marker, marker + "      ProtocolVersion: GRPC\n"))
+    c = Collector()
+    load_templates([path], warn=c)
+    said = [m for m in _messages(c) if "is not served locally" in m]
+    assert len(said) == 1, _messages(c)
+    assert "ProtocolVersion" in said[0] and "protocol version GRPC" in said[0]
+    c = Collector()
+    load_templates([HERE / "web.yaml"], warn=c)  # HTTP1 by default: nothing to say
+    assert not any("is not served locally" in m for m in _messages(c))
+
+
 def test_names_are_stable_and_stack_name_changes_them() -> None:
     a = load_templates([HERE / "web.yaml"], remember_ports=False)
     b = load_templates([HERE / "web.yaml"], remember_ports=False)

@@ -120,6 +120,20 @@ def test_grpc_and_lambda_target_groups_get_their_own_defaults(elb: Any) -> None:
     assert "Port" not in lam and "VpcId" not in lam and "Protocol" not in lam
 
 
+def test_a_protocol_version_the_stand_in_does_not_speak_is_said_in_the_serve_log(
+    elb: Any, endpoint: Any
+) -> None:
+    name = uniq("grpc")
+    make_tg(elb, name, ProtocolVersion="GRPC")
+    make_tg(elb, name, ProtocolVersion="GRPC")  # the same group again: said once
+    h2 = make_tg(elb, ProtocolVersion="HTTP2")["TargetGroupName"]
+    plain = make_tg(elb)["TargetGroupName"]  # HTTP1, what the stand-in speaks
+    said = [x for x in endpoint.log().splitlines() if "is not served locally" in x]
+    assert len([x for x in said if f"target group {name}: protocol version GRPC" in x]) == 1
+    assert any(f"target group {h2}: protocol version HTTP2" in x for x in said)
+    assert not any(plain in x for x in said)
+
+
 def test_create_target_group_again_is_idempotent_unless_settings_differ(elb: Any) -> None:
     name = uniq("same")
     first = make_tg(elb, name)
