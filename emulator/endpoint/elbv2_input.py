@@ -17,6 +17,7 @@ from typing import Any
 from botocore.model import ServiceModel, Shape, StructureShape
 from botocore.session import get_session
 
+from emulator.endpoint import elbv2_auth as auth
 from emulator.endpoint.api import ApiError, validation_error
 from emulator.endpoint.elbv2_records import (
     Action,
@@ -38,7 +39,7 @@ from emulator.model.attributes import (
 
 ELB_NAME = re.compile(r"^[a-zA-Z0-9-]*$")
 MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
-SUPPORTED_ACTIONS = ("forward", "redirect", "fixed-response")
+SUPPORTED_ACTIONS = ("forward", "redirect", "fixed-response", *auth.TYPES)
 
 
 @cache
@@ -199,9 +200,17 @@ def actions_of(raw: Sequence[Mapping[str, Any]] | None) -> tuple[Action, ...]:
         if kind not in SUPPORTED_ACTIONS:
             raise validation_error(
                 f"Action type '{kind}' is not supported by ecsdev "
-                "(forward, redirect and fixed-response are)"
+                f"({', '.join(SUPPORTED_ACTIONS)} are)"
             )
         order = a.get("Order")
+        order = int(order) if order is not None else i + 1
+        if kind == auth.OIDC:
+            out.append(Action(kind, order, oidc=auth.oidc_of(a.get("AuthenticateOidcConfig"))))
+            continue
+        if kind == auth.COGNITO:
+            cfg = auth.cognito_of(a.get("AuthenticateCognitoConfig"))
+            out.append(Action(kind, order, cognito=cfg))
+            continue
         forward = redirect = fixed = None
         tg = a.get("TargetGroupArn")
         if kind == "forward":
@@ -250,7 +259,7 @@ def actions_of(raw: Sequence[Mapping[str, Any]] | None) -> tuple[Action, ...]:
         out.append(
             Action(
                 kind,
-                int(order) if order is not None else i + 1,
+                order,
                 str(tg) if kind == "forward" and tg else None,
                 forward,
                 redirect,

@@ -5,6 +5,7 @@ rules and target groups into nginx; load balancers made through the API must bec
 same objects, so one compiler serves both and they route alike. Target groups and load
 balancers keep the ARN the API gave them (``arn`` on the model), names stay the API's names
 (unique in a region, as in AWS), and every listener is published where its record says.
+Authentication actions are left out: nothing is enforced locally (``elbv2_auth``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from emulator.endpoint.elbv2_auth import TYPES as AUTH
 from emulator.endpoint.elbv2_records import (
     Action,
     Condition,
@@ -119,7 +121,7 @@ def rule(r: Rule, names: Mapping[str, str]) -> m.Rule:
     return m.Rule(
         priority=r.priority,
         conditions=tuple(condition(c) for c in r.conditions),
-        actions=tuple(action(a, names) for a in r.actions),
+        actions=tuple(action(a, names) for a in r.actions if a.type not in AUTH),
         transforms=tuple(transform(t) for t in r.transforms),
     )
 
@@ -129,7 +131,7 @@ def listener(lis: Listener, rules: Iterable[Rule], names: Mapping[str, str]) -> 
         port=lis.port,
         protocol=lis.protocol,
         publish=lis.publish or None,
-        default_actions=tuple(action(a, names) for a in lis.default_actions),
+        default_actions=tuple(action(a, names) for a in lis.default_actions if a.type not in AUTH),
         rules=tuple(rule(r, names) for r in sorted(rules, key=lambda r: r.priority)),
     )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from emulator.endpoint import elbv2_auth as auth
 from emulator.endpoint import elbv2_common as C
 from emulator.endpoint import elbv2_output as out
 from emulator.endpoint.api import ApiError, Request, validation_error
@@ -140,7 +141,15 @@ def create_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
             tx.put(ElbTags(lis.arn, tags), req.region, lis.arn)
     ctx.changed(req)
     _announce(ctx, lb, lis)
+    _unenforced(ctx, f"load balancer {lb.name}: listener {lis.port}", lis.default_actions)
     return {"Listeners": [out.listener(lis)]}
+
+
+def _unenforced(ctx: C.Elbv2Context, what: str, actions: tuple[Action, ...]) -> None:
+    """Say in the serve log that an authentication action lets requests through here."""
+    for a in actions:
+        if a.type in auth.TYPES:
+            ctx.sink(Event(auth.not_enforced(what, a.type), "warning", "elbv2", "elbv2"))
 
 
 def _announce(ctx: C.Elbv2Context, lb: LoadBalancer, lis: Listener) -> None:
@@ -222,6 +231,8 @@ def modify_listener(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
     ctx.changed(req)
     if p.get("Port") is not None:
         _announce(ctx, lb, lis)
+    if p.get("DefaultActions") is not None:
+        _unenforced(ctx, f"load balancer {lb.name}: listener {lis.port}", lis.default_actions)
     return {"Listeners": [out.listener(lis)]}
 
 
@@ -267,6 +278,7 @@ def create_rule(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         if tags:
             tx.put(ElbTags(arn, tags), req.region, arn)
     ctx.changed(req)
+    _unenforced(ctx, f"load balancer {lb.name}: listener {lis.port} rule {priority}", actions)
     return {"Rules": [out.rule(r)]}
 
 
@@ -318,6 +330,8 @@ def modify_rule(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
         r = dataclasses.replace(r, conditions=conditions, actions=actions, transforms=transforms)
         tx.put(r, req.region, r.arn)
     ctx.changed(req)
+    if p.get("Actions"):
+        _unenforced(ctx, f"load balancer {lb.name}: listener {lis.port} rule {r.priority}", actions)
     return {"Rules": [out.rule(r)]}
 
 

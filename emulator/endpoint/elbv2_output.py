@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.endpoint import elbv2_auth as auth
 from emulator.endpoint.elbv2_records import (
     Action,
     Condition,
@@ -151,6 +152,10 @@ def action(a: Action) -> dict[str, Any]:
         if a.fixed_response.message_body is not None:
             fr["MessageBody"] = a.fixed_response.message_body
         out["FixedResponseConfig"] = fr
+    if a.oidc is not None:
+        out["AuthenticateOidcConfig"] = auth.oidc_json(a.oidc)
+    if a.cognito is not None:
+        out["AuthenticateCognitoConfig"] = auth.cognito_json(a.cognito)
     return out
 
 

@@ -1,19 +1,18 @@
 """ELBv2 resources as the endpoint keeps them: load balancers, target groups, listeners,
 rules, explicit target registrations and tags, as typed frozen records in ``Resources``.
 
-Why this exists: the ELBv2 handlers (``elbv2``), the ECS handlers (a service's
-``loadBalancers`` name target-group ARNs) and the projection onto the running ALB stand-in
-(``albprojection``) all read the same records. They are kept in the region they were made in,
-keyed by ARN, with every value AWS fills in (health-check defaults per protocol and target
-type, every attribute with its default) already filled, so a describe reads back what a
-create was answered with and Terraform sees no drift. AWS's wire names are made only by the
-serializers; these are the engine's names.
+Why this exists: the ELBv2 and ECS handlers and the projection onto the running ALB stand-in
+(``albprojection``) read the same records, kept in their region by ARN with every value AWS
+fills in (health-check defaults, attribute defaults), so a describe reads back what a create
+was answered with and Terraform sees no drift. AWS's wire names are made by the serializers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
+
+from emulator.endpoint.elbv2_auth import CognitoConfig, OidcConfig
 
 T = TypeVar("T")
 
@@ -206,7 +205,7 @@ class FixedResponseConfig:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """forward (``target_group_arn`` and/or ``forward``), redirect or fixed-response."""
+    """forward, redirect or fixed-response, after an authentication (``elbv2_auth``)."""
 
     type: str
     order: int | None = None
@@ -214,6 +213,8 @@ class Action:
     forward: ForwardConfig | None = None
     redirect: RedirectConfig | None = None
     fixed_response: FixedResponseConfig | None = None
+    oidc: OidcConfig | None = None
+    cognito: CognitoConfig | None = None
 
     def target_group_arns(self) -> tuple[str, ...]:
         if self.forward is not None:

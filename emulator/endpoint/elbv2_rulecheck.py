@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from emulator.endpoint import elbv2_auth as auth
 from emulator.endpoint.api import validation_error
 from emulator.endpoint.elbv2_records import Action, Condition, Transform
 from emulator.model import rulecheck
@@ -30,10 +31,11 @@ def check_rule(
 ) -> None:
     """The layout checks on one rule (``tg_names``: target-group ARN -> name, for every
     target group the actions name). The first problem is the ``ValidationError``."""
+    auth.check_order([a.type for a in actions], protocol)
     rep = Reporter("request")
     cat = Catalog(target_groups={n: {} for n in tg_names.values()})
     check_conditions([_condition_doc(c) for c in conditions], rep)
-    docs = [_action_doc(a, tg_names) for a in actions]
+    docs = [_action_doc(a, tg_names) for a in actions if a.type not in auth.TYPES]
     rulecheck._actions(docs, rep, ("actions",), cat, "lb", protocol)  # noqa: SLF001
     rulecheck._transforms([_transform_doc(t) for t in transforms], rep)  # noqa: SLF001
     if rep.problems:

@@ -4,9 +4,15 @@ ARNs are kept, and an ``ecsdev up`` stack's load balancers read back as the same
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from emulator.alb import spec
 from emulator.alb.nginx import AlbParts, listens, render
+from emulator.endpoint import elbv2_auth as auth
 from emulator.endpoint import elbv2_layout as EL
+from emulator.endpoint.api import ApiError
 from emulator.endpoint.elbv2_records import (
     Action,
     Condition,
@@ -157,3 +163,39 @@ def test_a_layout_stack_reads_back_as_the_same_records() -> None:
         assert theirs.actions == mine.actions
         assert theirs.transforms == mine.transforms
     assert {g.arn for g in world.records[TargetGroup]} == {WEB, API}
+
+
+def test_authentication_actions_are_left_out_of_what_the_stand_in_runs() -> None:
+    lb, lis, rules, groups = records()
+    oidc = auth.oidc_of(
+        {
+            "Issuer": "https://idp",
+            "AuthorizationEndpoint": "https://idp/a",
+            "TokenEndpoint": "https://idp/t",
+            "UserInfoEndpoint": "https://idp/u",
+            "ClientId": "c",
+        }
+    )
+    cognito = auth.cognito_of(
+        {"UserPoolArn": "arn:pool", "UserPoolClientId": "c", "UserPoolDomain": "d"}
+    )
+    forward = lis.default_actions[0]
+    lis = replace(
+        lis, protocol="HTTPS", default_actions=(Action("authenticate-oidc", 1, oidc=oidc), forward)
+    )
+    rules = [
+        replace(r, actions=(Action("authenticate-cognito", 1, cognito=cognito), *r.actions))
+        for r in rules
+    ]
+    names = {g.arn: g.name for g in groups}
+    projected = EL.load_balancer(lb, [(lis, rules)], names)
+    (listener,) = projected.listeners
+    assert [a.type for a in listener.default_actions] == ["forward"]
+    assert all("authenticate" not in a.type for r in listener.rules for a in r.actions)
+    assert [len(r.actions) for r in listener.rules] == [len(r.actions) - 1 for r in rules]
+    with pytest.raises(ApiError) as exc:
+        auth.oidc_of({"Issuer": "https://idp"})
+    assert (
+        exc.value.message
+        == "'AuthorizationEndpoint' must be specified for an 'authenticate-oidc' action"
+    )

@@ -439,3 +439,89 @@ def test_unhealthy_target_says_why(elb: Any, lb: str) -> None:
         "Elb.InitialHealthChecking",
         "Target.FailedHealthChecks",
     )
+
+
+OIDC = {
+    "Issuer": "https://idp.example.com",
+    "AuthorizationEndpoint": "https://idp.example.com/authorize",
+    "TokenEndpoint": "https://idp.example.com/token",
+    "UserInfoEndpoint": "https://idp.example.com/userinfo",
+    "ClientId": "ecsdev-client",
+    "ClientSecret": "never-kept-5f1d9c",
+    "AuthenticationRequestExtraParams": {"prompt": "login"},
+}
+
+
+def test_authentication_actions_are_kept_read_back_and_not_enforced(
+    elb: Any, lb: str, endpoint: Any
+) -> None:
+    tg = make_tg(elb)["TargetGroupArn"]
+    forward = {"Type": "forward", "TargetGroupArn": tg, "Order": 2}
+    port = 20000 + uuid.uuid4().int % 20000
+    lis = elb.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTPS",
+        Port=port,
+        Certificates=[{"CertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/x"}],
+        DefaultActions=[
+            {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": OIDC},
+            forward,
+        ],
+    )["Listeners"][0]
+    oidc = lis["DefaultActions"][0]
+    assert (oidc["Type"], oidc["Order"], lis["DefaultActions"][1]["Type"]) == (
+        "authenticate-oidc",
+        1,
+        "forward",
+    )
+    want = {k: v for k, v in OIDC.items() if k != "ClientSecret"} | {
+        "SessionCookieName": "AWSELBAuthSessionCookie",  # what AWS fills in
+        "Scope": "openid",
+        "SessionTimeout": 604800,
+        "OnUnauthenticatedRequest": "authenticate",
+    }
+    assert oidc["AuthenticateOidcConfig"] == want  # the secret is never read back
+    assert elb.describe_listeners(ListenerArns=[lis["ListenerArn"]])["Listeners"] == [lis]
+    cognito = {
+        "UserPoolArn": "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc",
+        "UserPoolClientId": "client",
+        "UserPoolDomain": "login.example",
+        "OnUnauthenticatedRequest": "deny",
+        "SessionTimeout": 3600,
+    }
+    rule = elb.create_rule(
+        ListenerArn=lis["ListenerArn"],
+        Priority=5,
+        Conditions=[{"Field": "path-pattern", "Values": ["/admin/*"]}],
+        Actions=[
+            {"Type": "authenticate-cognito", "Order": 1, "AuthenticateCognitoConfig": cognito},
+            forward,
+        ],
+    )["Rules"][0]
+    assert rule["Actions"][0]["AuthenticateCognitoConfig"] == cognito | {
+        "SessionCookieName": "AWSELBAuthSessionCookie",
+        "Scope": "openid",
+    }
+    said = [x for x in endpoint.log().splitlines() if "is not enforced locally" in x]
+    assert any(f"listener {port}: authenticate-oidc" in x for x in said), said
+    assert any(f"listener {port} rule 5: authenticate-cognito" in x for x in said), said
+    kept = b"".join(p.read_bytes() for p in endpoint.state_dir.rglob("*") if p.is_file())
+    assert OIDC["ClientSecret"].encode() not in kept  # neither stored nor logged
+    # what AWS refuses: authentication on HTTP, or as a rule's last action
+    oidc_action = {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": OIDC}
+    with pytest.raises(ClientError) as exc:
+        listener(elb, lb, actions=[oidc_action, forward])
+    assert error(exc)[0] == "ValidationError" and "only on HTTPS listeners" in error(exc)[1]
+    with pytest.raises(ClientError) as exc:
+        elb.modify_listener(ListenerArn=lis["ListenerArn"], DefaultActions=[oidc_action])
+    assert "must be followed by a forward, redirect or fixed-response" in error(exc)[1]
+    too_long = OIDC | {"SessionTimeout": 604801}
+    with pytest.raises(ClientError) as exc:
+        elb.modify_listener(
+            ListenerArn=lis["ListenerArn"],
+            DefaultActions=[{**oidc_action, "AuthenticateOidcConfig": too_long}, forward],
+        )
+    assert error(exc) == (
+        "ValidationError",
+        "Session timeout '604801' must be between 1 and 604800 seconds",
+    )
