@@ -21,6 +21,7 @@ from typing import Any
 from emulator.endpoint import elbv2_common as C
 from emulator.endpoint import elbv2_output as out
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers, validation_error
+from emulator.endpoint.elbv2_certificates import ListenerCertificates
 from emulator.endpoint.elbv2_input import (
     attributes_of,
     check_model,
@@ -28,6 +29,7 @@ from emulator.endpoint.elbv2_input import (
     tags_of,
 )
 from emulator.endpoint.elbv2_network import placement
+from emulator.endpoint.elbv2_placement import CapacityReservation
 from emulator.endpoint.elbv2_records import (
     ElbTags,
     Listener,
@@ -142,6 +144,7 @@ def delete_load_balancer(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
                 delete_listener_records(tx, req.region, lis)
         tx.delete(LoadBalancer, req.region, arn)
         tx.delete(ElbTags, req.region, arn)
+        tx.delete(CapacityReservation, req.region, arn)
     ctx.changed(req)
     return {}
 
@@ -153,6 +156,7 @@ def delete_listener_records(tx: Tx, region: str, lis: Listener) -> None:
             tx.delete(ElbTags, region, r.arn)
     tx.delete(Listener, region, lis.arn)
     tx.delete(ElbTags, region, lis.arn)
+    tx.delete(ListenerCertificates, region, lis.arn)
 
 
 def describe_load_balancer_attributes(ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:
@@ -281,8 +285,10 @@ def handlers(ctx: Any) -> ServiceHandlers:
     """Every ELBv2 operation ecsdev answers itself (the rest goes to the fallback). ``ctx``
     is the server's ``EndpointContext`` (resources, runtime(), sink), or an
     ``Elbv2Context`` as it is."""
+    from emulator.endpoint import elbv2_certificates as CERTS
     from emulator.endpoint import elbv2_groups as G
     from emulator.endpoint import elbv2_listeners as L
+    from emulator.endpoint import elbv2_placement as P
     from emulator.endpoint import elbv2_targets as T
     from emulator.endpoint.albprojection import project
 
@@ -301,6 +307,8 @@ def handlers(ctx: Any) -> ServiceHandlers:
         "DescribeTags": describe_tags,
         **G.OPERATIONS,
         **L.OPERATIONS,
+        **P.OPERATIONS,
+        **CERTS.OPERATIONS,
         **T.OPERATIONS,
     }
     sh = ServiceHandlers("elbv2")

@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from botocore.exceptions import ClientError
@@ -516,3 +517,54 @@ def test_layout_stacks_load_balancers_read_through_the_api(
         )
     code, message = error(exc)
     assert code == "OperationNotPermitted" and f"'{stack}'" in message
+
+
+def test_placement_and_capacity_change_in_place_as_terraform_changes_them(
+    elb: Any, client: Any
+) -> None:
+    lb = make_lb(elb)
+    arn = lb["LoadBalancerArn"]
+    ec2 = client("ec2")
+    group = ec2.create_security_group(GroupName=uniq("lb-group"), Description="lb", VpcId=vpc())
+    sg = group["GroupId"]
+    assert elb.set_security_groups(LoadBalancerArn=arn, SecurityGroups=[sg])[
+        "SecurityGroupIds"
+    ] == [sg]
+    with pytest.raises(ClientError) as exc:
+        elb.set_security_groups(LoadBalancerArn=arn, SecurityGroups=["sg-00000000000000000"])
+    assert error(exc) == (
+        "InvalidSecurityGroup",
+        "Security group 'sg-00000000000000000' does not exist",
+    )
+    moved = list(reversed(NET["subnets"]))[:2]  # two other zones where the VPC has them
+    got = elb.set_subnets(LoadBalancerArn=arn, Subnets=moved)
+    assert sorted(z["SubnetId"] for z in got["AvailabilityZones"]) == sorted(moved)
+    with pytest.raises(ClientError) as exc:
+        elb.set_subnets(LoadBalancerArn=arn, Subnets=moved[:1])
+    assert error(exc)[0] == "ValidationError"
+    assert elb.set_ip_address_type(LoadBalancerArn=arn, IpAddressType="dualstack") == {
+        "IpAddressType": "dualstack",
+        "ResponseMetadata": ANY,
+    }
+    now = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]
+    assert now["SecurityGroups"] == [sg] and now["IpAddressType"] == "dualstack"
+    assert sorted(z["SubnetId"] for z in now["AvailabilityZones"]) == sorted(moved)
+    # the capacity reservation Terraform reads on every refresh, then sets and resets
+    none = elb.describe_capacity_reservation(LoadBalancerArn=arn)
+    assert "MinimumLoadBalancerCapacity" not in none and none["CapacityReservationState"] == []
+    elb.modify_capacity_reservation(
+        LoadBalancerArn=arn, MinimumLoadBalancerCapacity={"CapacityUnits": 100}
+    )
+    held = elb.describe_capacity_reservation(LoadBalancerArn=arn)
+    assert held["MinimumLoadBalancerCapacity"] == {"CapacityUnits": 100}
+    assert {s["State"]["Code"] for s in held["CapacityReservationState"]} == {"provisioned"}
+    elb.modify_capacity_reservation(LoadBalancerArn=arn, ResetCapacityReservation=True)
+    assert "MinimumLoadBalancerCapacity" not in elb.describe_capacity_reservation(
+        LoadBalancerArn=arn
+    )
+    elb.delete_load_balancer(LoadBalancerArn=arn)
+    for call in (elb.describe_capacity_reservation, elb.set_ip_address_type):
+        with pytest.raises(ClientError) as exc:
+            kw = {"IpAddressType": "ipv4"} if call == elb.set_ip_address_type else {}
+            call(LoadBalancerArn=arn, **kw)
+        assert error(exc)[0] == "LoadBalancerNotFound"

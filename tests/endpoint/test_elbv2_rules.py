@@ -525,3 +525,52 @@ def test_authentication_actions_are_kept_read_back_and_not_enforced(
         "ValidationError",
         "Session timeout '604801' must be between 1 and 604800 seconds",
     )
+
+
+def test_a_secure_listener_keeps_more_certificates(elb: Any, lb: str) -> None:
+    cert = "arn:aws:acm:us-east-1:000000000000:certificate/{}".format
+    lis = elb.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTPS",
+        Port=20000 + uuid.uuid4().int % 20000,
+        Certificates=[{"CertificateArn": cert("default")}],
+        DefaultActions=[FIXED],
+    )["Listeners"][0]["ListenerArn"]
+    for name in ("api", "www", "api"):  # the same one twice is kept once
+        elb.add_listener_certificates(
+            ListenerArn=lis, Certificates=[{"CertificateArn": cert(name)}]
+        )
+    listed = elb.describe_listener_certificates(ListenerArn=lis)["Certificates"]
+    assert listed == [
+        {"CertificateArn": cert("default"), "IsDefault": True},
+        {"CertificateArn": cert("api"), "IsDefault": False},
+        {"CertificateArn": cert("www"), "IsDefault": False},
+    ]
+    page = elb.describe_listener_certificates(ListenerArn=lis, PageSize=2)
+    assert len(page["Certificates"]) == 2 and page["NextMarker"]
+    # DescribeListeners still shows the default one alone
+    shown = elb.describe_listeners(ListenerArns=[lis])["Listeners"][0]["Certificates"]
+    assert shown == [{"CertificateArn": cert("default")}]
+    elb.remove_listener_certificates(
+        ListenerArn=lis, Certificates=[{"CertificateArn": cert("api")}]
+    )
+    listed = elb.describe_listener_certificates(ListenerArn=lis)["Certificates"]
+    assert [c["CertificateArn"] for c in listed] == [cert("default"), cert("www")]
+    with pytest.raises(ClientError) as exc:
+        elb.remove_listener_certificates(
+            ListenerArn=lis, Certificates=[{"CertificateArn": cert("default")}]
+        )
+    assert error(exc)[0] == "OperationNotPermitted"
+    plain = listener(elb, lb)["ListenerArn"]
+    with pytest.raises(ClientError) as exc:
+        elb.add_listener_certificates(
+            ListenerArn=plain, Certificates=[{"CertificateArn": cert("x")}]
+        )
+    assert error(exc) == (
+        "ValidationError",
+        "Certificates are supported only on secure listeners, not HTTP",
+    )
+    elb.delete_listener(ListenerArn=lis)
+    with pytest.raises(ClientError) as exc:
+        elb.describe_listener_certificates(ListenerArn=lis)
+    assert error(exc)[0] == "ListenerNotFound"
