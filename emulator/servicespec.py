@@ -58,14 +58,25 @@ class AwsvpcSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CapacityProviderItem:
+    """One entry of a service's capacity provider strategy."""
+
+    provider: str
+    weight: int = 0
+    base: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceOptions:
-    """Service settings the API takes and reads back that change nothing locally."""
+    """Service settings the API takes and reads back that change nothing locally (a
+    capacity provider strategy too: this machine runs every task)."""
 
     availability_zone_rebalancing: str = "DISABLED"
     propagate_tags: str = "NONE"
     enable_ecs_managed_tags: bool = False
     enable_execute_command: bool = False
     platform_version: str = ""
+    capacity_provider_strategy: tuple[CapacityProviderItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

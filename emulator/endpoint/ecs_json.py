@@ -42,6 +42,19 @@ def _network_json(spec: ServiceSpec | None) -> dict[str, Any] | None:
     }
 
 
+def capacity_json(spec: ServiceSpec | None) -> dict[str, Any]:
+    """Where a service's tasks run: its capacity provider strategy, else its launch type."""
+    strategy = spec.options.capacity_provider_strategy if spec is not None else ()
+    if strategy:
+        return {
+            "capacityProviderStrategy": [
+                {"capacityProvider": i.provider, "weight": i.weight, "base": i.base}
+                for i in strategy
+            ]
+        }
+    return {"launchType": spec.launch_type if spec and spec.launch_type else "FARGATE"}
+
+
 def _deployment_json(
     d: Deployment, state: ServiceState, spec: ServiceSpec | None
 ) -> dict[str, Any]:
@@ -56,7 +69,7 @@ def _deployment_json(
         "failedTasks": d.failed_tasks,
         "createdAt": when(d.created_at),
         "updatedAt": when(d.updated_at),
-        "launchType": (spec.launch_type if spec and spec.launch_type else "FARGATE"),
+        **capacity_json(spec),
         "rolloutState": d.rollout_state,
         "rolloutStateReason": d.rollout_state_reason,
     }
@@ -94,7 +107,7 @@ def service_json(state: ServiceState) -> dict[str, Any]:
             "desiredCount": record.desired_count,
             "runningCount": state.counts.total.running,
             "pendingCount": state.counts.total.pending,
-            "launchType": (spec.launch_type if spec and spec.launch_type else "FARGATE"),
+            **capacity_json(spec),
             "taskDefinition": record.task_definition,
             "deploymentConfiguration": deployment_configuration_json(
                 record.deployment_configuration

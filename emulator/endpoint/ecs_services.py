@@ -1,11 +1,10 @@
 """ECS service operations: Create/Update/Describe/List/DeleteService and the deployment calls.
 
-Why this exists: infrastructure code (Terraform, CloudFormation, CDK, scripts) manages
-services through these calls and waits on ``aws ecs wait services-stable``. Each write is one
-transaction on the service's spec in its cluster's stack (compare-and-swap of its generation);
-the stack's controller runs the same scheduler as ``ecsdev up`` (rolling deployments, circuit
-breaker, ECS's events), and a describe right after a write already shows the deployment the
-controller will make (same ID), so a waiter never reads a state from before the write.
+Why this exists: infrastructure code manages services through these calls and waits on
+``aws ecs wait services-stable``. Each write is one transaction on the service's spec in its
+stack (compare-and-swap of its generation); the stack's controller runs the scheduler of
+``ecsdev up``, and a describe right after a write already shows the deployment the controller
+will make (same ID), so a waiter never reads a state from before the write.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from emulator.endpoint.api import ApiError, Request
 from emulator.endpoint.clusters import Cluster
 from emulator.endpoint.ecs_discovery import discovery_of
 from emulator.endpoint.ecs_json import service_json
+from emulator.endpoint.ecs_settings import service_strategy
 from emulator.endpoint.ecs_tasks import check_network
 from emulator.endpoint.ecs_world import EcsWorld
 from emulator.endpoint.jsontime import when
@@ -145,6 +145,7 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
     if old is not None and old.active:
         raise _invalid("Creation of service was not idempotent.")
     placements, awsvpc = _network(world, req, cluster, p)
+    strategy = service_strategy(world, cluster, p, creating=True) or ()
     spec = ServiceSpec(
         name=name,
         task_definition=rec.arn,
@@ -158,7 +159,7 @@ def create_service(world: EcsWorld, req: Request) -> dict[str, Any]:
         tags=tuple((t["key"], t.get("value", "")) for t in p.get("tags") or ()),
         created_at=time.time(),
         created_by="arn:aws:iam::000000000000:root",
-        options=_options(p),
+        options=replace(_options(p), capacity_provider_strategy=strategy),
         discovery=discovery_of(req, p, store=store, td=rec.model) or Discovery(),
     )
     world.import_definition(cluster, rec)
@@ -198,6 +199,7 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
     placements, awsvpc = _network(world, req, cluster, p)
     lbs = _load_balancers(world, req, p) if p.get("loadBalancers") is not None else None
     found = discovery_of(req, p, spec.discovery, store)
+    strategy = service_strategy(world, cluster, p, creating=False)
 
     def change(sp: ServiceSpec) -> ServiceSpec:
         if not sp.active:
@@ -224,7 +226,9 @@ def update_service(world: EcsWorld, req: Request) -> dict[str, Any]:
             new = replace(new, load_balancers=lbs)
         if found is not None:
             new = replace(new, discovery=found)
-        return replace(new, options=_options(p, sp.options))
+        opts = _options(p, sp.options)
+        kept = sp.options.capacity_provider_strategy if strategy is None else strategy
+        return replace(new, options=replace(opts, capacity_provider_strategy=kept))
 
     try:
         with store.exclusive():

@@ -14,9 +14,11 @@ from typing import Any
 
 from emulator.endpoint.api import ApiError, Request
 from emulator.endpoint.clusters import Cluster
+from emulator.endpoint.ecs_capacity import OPERATIONS as CAPACITY_OPERATIONS
+from emulator.endpoint.ecs_capacity import known
 from emulator.endpoint.ecs_world import EcsWorld
+from emulator.servicespec import CapacityProviderItem
 
-MANAGED = ("FARGATE", "FARGATE_SPOT")
 ACCOUNT_DEFAULTS = {
     "serviceLongArnFormat": "enabled",
     "taskLongArnFormat": "enabled",
@@ -55,12 +57,13 @@ def cluster_extras(world: EcsWorld, c: Cluster) -> dict[str, Any]:
 def remember(world: EcsWorld, c: Cluster, params: Any, keys: tuple[str, ...]) -> None:
     given = {k: params[k] for k in keys if params.get(k) is not None}
     if "capacityProviders" in given:
-        unknown = [p for p in given["capacityProviders"] if p not in MANAGED]
+        have = known(world, c.region)
+        unknown = [p for p in given["capacityProviders"] if p not in have]
         if unknown:
             raise ApiError(
                 "InvalidParameterException",
-                f"The specified capacity provider {unknown[0]} does not exist. Locally only "
-                "FARGATE and FARGATE_SPOT exist (this machine is the capacity).",
+                f"The specified capacity provider {unknown[0]} does not exist. Create it "
+                "first (CreateCapacityProvider), or use FARGATE or FARGATE_SPOT.",
             )
     if "settings" in given:  # one entry per name, the latest wins
         merged = {s["name"]: s for s in cluster_extras(world, c)["settings"]}
@@ -73,6 +76,46 @@ def remember(world: EcsWorld, c: Cluster, params: Any, keys: tuple[str, ...]) ->
         return d
 
     world.clusters.store(c.stack).update("stack", change)
+
+
+def service_strategy(
+    world: EcsWorld, c: Cluster, params: Any, creating: bool
+) -> tuple[CapacityProviderItem, ...] | None:
+    """A service's capacity provider strategy from Create/UpdateService, checked as ECS
+    checks it: not beside a launch type, each provider associated with the cluster, one
+    ``base`` at most. A create that names neither takes the cluster's default strategy.
+    None where an update leaves the strategy as it was."""
+    raw = params.get("capacityProviderStrategy")
+    if raw is None and creating and not params.get("launchType"):
+        raw = cluster_extras(world, c)["defaultCapacityProviderStrategy"] or None
+    if raw is None:
+        return None
+    if params.get("launchType"):
+        raise ApiError(
+            "InvalidParameterException",
+            "Specifying both a launch type and capacity provider strategy is not supported. "
+            "Remove one and try again.",
+        )
+    items = tuple(
+        CapacityProviderItem(
+            str(x["capacityProvider"]), int(x.get("weight") or 0), int(x.get("base") or 0)
+        )
+        for x in raw
+    )
+    associated = cluster_extras(world, c)["capacityProviders"]
+    if any(i.provider not in associated for i in items):
+        raise ApiError(
+            "InvalidParameterException",
+            "The specified capacity provider strategy cannot contain a capacity provider that "
+            "is not associated with the cluster. Associate the capacity provider with the "
+            "cluster or specify a valid capacity provider and try again.",
+        )
+    if sum(1 for i in items if i.base) > 1:
+        raise ApiError(
+            "InvalidParameterException",
+            "Only one capacity provider in a capacity provider strategy can have a base value.",
+        )
+    return items
 
 
 def _answer(world: EcsWorld, req: Request, c: Cluster) -> dict[str, Any]:
@@ -98,31 +141,6 @@ def put_cluster_capacity_providers(world: EcsWorld, req: Request) -> dict[str, A
     c = world.clusters.get(req.region, req.params["cluster"])
     remember(world, c, req.params, ("capacityProviders", "defaultCapacityProviderStrategy"))
     return _answer(world, req, c)
-
-
-def describe_capacity_providers(world: EcsWorld, req: Request) -> dict[str, Any]:
-    wanted = [r.rsplit("/", 1)[-1] for r in req.params.get("capacityProviders") or MANAGED]
-    found: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    for name in wanted:
-        if name in MANAGED:
-            found.append(
-                {
-                    "capacityProviderArn": f"arn:aws:ecs:{req.region}:{req.account_id}:"
-                    f"capacity-provider/{name}",
-                    "name": name,
-                    "status": "ACTIVE",
-                    "tags": [],
-                }
-            )
-        else:
-            failures.append(
-                {
-                    "arn": f"arn:aws:ecs:{req.region}:{req.account_id}:capacity-provider/{name}",
-                    "reason": "MISSING",
-                }
-            )
-    return {"capacityProviders": found, "failures": failures}
 
 
 def _settings(world: EcsWorld, req: Request) -> dict[str, str]:
@@ -155,7 +173,7 @@ OPERATIONS = {
     "UpdateCluster": update_cluster,
     "UpdateClusterSettings": update_cluster_settings,
     "PutClusterCapacityProviders": put_cluster_capacity_providers,
-    "DescribeCapacityProviders": describe_capacity_providers,
+    **CAPACITY_OPERATIONS,
     "ListAccountSettings": list_account_settings,
     "PutAccountSetting": put_account_setting,
     "PutAccountSettingDefault": put_account_setting,

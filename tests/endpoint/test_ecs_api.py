@@ -243,7 +243,7 @@ def test_cluster_settings_and_capacity_providers_read_back_as_set(client: Client
         )
     assert e.value.response["Error"]["Code"] == "InvalidParameterException"
     providers = ecs.describe_capacity_providers()["capacityProviders"]
-    assert [p["name"] for p in providers] == ["FARGATE", "FARGATE_SPOT"]
+    assert [p["name"] for p in providers][:2] == ["FARGATE", "FARGATE_SPOT"]
     ecs.put_account_setting(name="containerInsights", value="enabled")
     got = ecs.list_account_settings(name="containerInsights")["settings"]
     assert [(s["name"], s["value"]) for s in got] == [("containerInsights", "enabled")]
@@ -276,3 +276,121 @@ def test_a_service_needs_a_target_group_that_a_load_balancer_uses(client: Client
             loadBalancers=[{**lbs[0], "targetGroupArn": nosuch}],
         )
     assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_a_capacity_provider_strategy_is_checked_kept_and_read_back(client: Client) -> None:
+    ecs = client("ecs")
+    name = unique("cps")
+    ecs.create_cluster(
+        clusterName=name,
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}],
+    )
+    family = unique("br")
+    ecs.register_task_definition(family=family, containerDefinitions=[APP])
+    spot = [
+        {"capacityProvider": "FARGATE_SPOT", "weight": 4, "base": 0},
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+    ]
+
+    def create(service: str, **kw: Any) -> dict[str, Any]:
+        out: dict[str, Any] = ecs.create_service(
+            cluster=name, serviceName=service, taskDefinition=family, desiredCount=0, **kw
+        )["service"]
+        return out
+
+    svc = create("spot", capacityProviderStrategy=spot)
+    assert svc["capacityProviderStrategy"] == spot and "launchType" not in svc
+    assert svc["deployments"][0]["capacityProviderStrategy"] == spot
+    default = create("default")  # neither given: the cluster's default strategy
+    assert default["capacityProviderStrategy"] == [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 0}
+    ]
+    ec2 = create("ec2", launchType="EC2")
+    assert ec2["launchType"] == "EC2" and "capacityProviderStrategy" not in ec2
+    plain = [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    ecs.update_service(cluster=name, service="spot", capacityProviderStrategy=plain)
+    ecs.update_service(cluster=name, service="spot", desiredCount=0)  # keeps the strategy
+    (now,) = ecs.describe_services(cluster=name, services=["spot"])["services"]
+    assert now["capacityProviderStrategy"] == plain
+    with pytest.raises(ClientError) as e:
+        create("both", launchType="EC2", capacityProviderStrategy=spot)
+    assert code_of(e) == (
+        "InvalidParameterException",
+        "Specifying both a launch type and capacity provider strategy is not supported. "
+        "Remove one and try again.",
+    )
+    bare = ecs.create_cluster(clusterName=unique("bare"))["cluster"]["clusterName"]
+    with pytest.raises(ClientError) as e:
+        ecs.create_service(
+            cluster=bare,
+            serviceName="spot",
+            taskDefinition=family,
+            desiredCount=0,
+            capacityProviderStrategy=spot,
+        )
+    assert code_of(e)[0] == "InvalidParameterException"
+    assert "not associated with the cluster" in code_of(e)[1]
+
+
+def test_an_auto_scaling_group_capacity_provider_is_kept_and_can_be_used(client: Client) -> None:
+    ecs = client("ecs")
+    name = unique("asg")
+    asg = (
+        "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:0c0a1b2c:"
+        "autoScalingGroupName/web"
+    )
+    made = ecs.create_capacity_provider(
+        name=name,
+        autoScalingGroupProvider={
+            "autoScalingGroupArn": asg,
+            "managedScaling": {"status": "ENABLED", "targetCapacity": 90},
+        },
+        tags=[{"key": "team", "value": "web"}],
+    )["capacityProvider"]
+    assert made["autoScalingGroupProvider"] == {
+        "autoScalingGroupArn": asg,
+        "managedScaling": {"status": "ENABLED", "targetCapacity": 90},
+        "managedTerminationProtection": "DISABLED",  # what ECS fills in
+        "managedDraining": "ENABLED",
+    }
+    assert (made["type"], made["status"], made["tags"]) == (
+        "EC2_AUTOSCALING",
+        "ACTIVE",
+        [{"key": "team", "value": "web"}],
+    )
+    read = ecs.describe_capacity_providers(
+        capacityProviders=[made["capacityProviderArn"]], include=["TAGS"]
+    )["capacityProviders"]
+    assert read == [made]
+    cluster = ecs.create_cluster(clusterName=unique("ec2"))["cluster"]["clusterName"]
+    ecs.put_cluster_capacity_providers(
+        cluster=cluster,
+        capacityProviders=[name],
+        defaultCapacityProviderStrategy=[{"capacityProvider": name, "weight": 1}],
+    )
+    family = unique("br")
+    ecs.register_task_definition(family=family, containerDefinitions=[APP])
+    svc = ecs.create_service(
+        cluster=cluster, serviceName="web", taskDefinition=family, desiredCount=0
+    )["service"]
+    assert svc["capacityProviderStrategy"] == [{"capacityProvider": name, "weight": 1, "base": 0}]
+    updated = ecs.update_capacity_provider(
+        name=name, autoScalingGroupProvider={"managedTerminationProtection": "ENABLED"}
+    )["capacityProvider"]["autoScalingGroupProvider"]
+    assert updated["managedTerminationProtection"] == "ENABLED"
+    assert updated["managedScaling"] == {"status": "ENABLED", "targetCapacity": 90}  # kept
+    with pytest.raises(ClientError) as e:
+        ecs.delete_capacity_provider(capacityProvider=name)
+    assert code_of(e)[0] == "ResourceInUseException"
+    ecs.put_cluster_capacity_providers(
+        cluster=cluster, capacityProviders=[], defaultCapacityProviderStrategy=[]
+    )
+    ecs.delete_capacity_provider(capacityProvider=name)
+    gone = ecs.describe_capacity_providers(capacityProviders=[name])
+    assert gone["capacityProviders"] == [] and gone["failures"][0]["reason"] == "MISSING"
+    with pytest.raises(ClientError) as e:
+        ecs.create_capacity_provider(
+            name="ecs-spot", autoScalingGroupProvider={"autoScalingGroupArn": asg}
+        )
+    assert code_of(e)[0] == "InvalidParameterException"
