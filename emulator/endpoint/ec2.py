@@ -21,6 +21,7 @@ from emulator.endpoint.ec2_acls import add_acl_handlers
 from emulator.endpoint.ec2_enis import add_eni_handlers
 from emulator.endpoint.ec2_gateways import add_gateway_handlers
 from emulator.endpoint.ec2_groups import add_group_handlers
+from emulator.endpoint.ec2_nat import add_nat_handlers
 from emulator.endpoint.ec2_networks import release_subnet_network
 from emulator.endpoint.ec2_query import (
     Ec2Env,
@@ -69,6 +70,7 @@ def ec2_handlers(env: Ec2Env) -> ServiceHandlers:
     add_account_handlers(sh, env)
     add_eni_handlers(sh, env)
     add_acl_handlers(sh, env)
+    add_nat_handlers(sh, env)
     for name, handler in list(sh.handlers.items()):
         sh.handlers[name] = _dry_run(handler)
     return sh

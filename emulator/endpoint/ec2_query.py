@@ -41,6 +41,8 @@ NOT_FOUND = {
     ),
     "association": ("InvalidAssociationID.NotFound", "The association ID '{}' does not exist"),
     "network-acl": ("InvalidNetworkAclID.NotFound", "The networkAcl ID '{}' does not exist"),
+    "natgateway": ("NatGatewayNotFound", "The Nat Gateway {} was not found"),
+    "vpc-endpoint": ("InvalidVpcEndpointId.NotFound", "The Vpc Endpoint Id '{}' does not exist"),
 }
 
 RESOURCE_TYPES = {
@@ -50,6 +52,8 @@ RESOURCE_TYPES = {
     "igw": "internet-gateway",
     "rtb": "route-table",
     "sgr": "security-group-rule",
+    "nat": "natgateway",
+    "vpce": "vpc-endpoint",
 }
 """An id's prefix -> its resource type (as DescribeTags and TagSpecifications name it)."""
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers, UnknownOperation
+from emulator.endpoint.ec2_nat import NatGateway, VpcEndpoint
 from emulator.endpoint.ec2_query import (
     RESOURCE_TYPES,
     Ec2Env,
@@ -40,6 +41,8 @@ TAGGABLE: dict[str, type[Any]] = {
     "internet-gateway": InternetGateway,
     "route-table": RouteTable,
     "security-group-rule": SecurityGroupRule,
+    "natgateway": NatGateway,
+    "vpc-endpoint": VpcEndpoint,
 }
 
 
