@@ -14,10 +14,12 @@ import ipaddress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from emulator.endpoint import ec2_acls as acls
+from emulator.endpoint import ec2_nat as nat
 from emulator.endpoint import ec2_output as out
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_account import add_account_handlers
-from emulator.endpoint.ec2_acls import add_acl_handlers
+from emulator.endpoint.ec2_acls import NetworkAcl, add_acl_handlers
 from emulator.endpoint.ec2_enis import add_eni_handlers
 from emulator.endpoint.ec2_gateways import add_gateway_handlers
 from emulator.endpoint.ec2_groups import add_group_handlers
@@ -196,6 +198,8 @@ def delete_vpc(env: Ec2Env, req: Request) -> Result:
             or any(g.name != "default" for g in groups)
             or any(not t.main for t in tables)
             or any(g.vpc_id == vpc_id for g in tx.list(InternetGateway, req.region))
+            or any(a.vpc_id == vpc_id and not a.default for a in tx.list(NetworkAcl, req.region))
+            or nat.in_use(tx, req.region, vpc_id=vpc_id)
         ):
             raise ApiError(
                 "DependencyViolation",
@@ -209,6 +213,7 @@ def delete_vpc(env: Ec2Env, req: Request) -> Result:
             tx.delete(SecurityGroup, req.region, g.id)
         for t in tables:
             tx.delete(RouteTable, req.region, t.id)
+        acls.forget(tx, req.region, vpc_id=vpc_id)
         tx.delete(Vpc, req.region, vpc_id)
     return {}
 
@@ -338,7 +343,8 @@ def delete_subnet(env: Ec2Env, req: Request) -> Result:
     with env.tx(req) as tx:
         if tx.get(Subnet, req.region, subnet_id) is None:
             raise not_found("subnet", subnet_id)
-    if not release_subnet_network(env.resources, env.runtime, req.region, subnet_id):
+        busy = nat.in_use(tx, req.region, subnet_id=subnet_id)
+    if busy or not release_subnet_network(env.resources, env.runtime, req.region, subnet_id):
         raise ApiError(
             "DependencyViolation",
             f"The subnet '{subnet_id}' has dependencies and cannot be deleted.",
@@ -348,6 +354,7 @@ def delete_subnet(env: Ec2Env, req: Request) -> Result:
             kept = tuple(a for a in t.associations if a.subnet_id != subnet_id)
             if kept != t.associations:
                 tx.put(replace(t, associations=kept), req.region, t.id)
+        acls.forget(tx, req.region, subnet_id=subnet_id)
         tx.delete(Subnet, req.region, subnet_id)
     return {}
 

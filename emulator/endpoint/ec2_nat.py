@@ -333,4 +333,16 @@ def delete_vpc_endpoints(env: Ec2Env, req: Request) -> Result:
     return {"Unsuccessful": failed}
 
 
-__all__ = ["NatGateway", "VpcEndpoint", "add_nat_handlers"]
+def in_use(tx: Tx, region: str, *, vpc_id: str = "", subnet_id: str = "") -> bool:
+    """A NAT gateway (not deleted) or an endpoint still in the VPC, or in the subnet."""
+    nats = [n for n in tx.list(NatGateway, region) if n.state != "deleted"]
+    if subnet_id:
+        return any(n.subnet_id == subnet_id for n in nats) or any(
+            subnet_id in e.subnet_ids for e in tx.list(VpcEndpoint, region)
+        )
+    return any(n.vpc_id == vpc_id for n in nats) or any(
+        e.vpc_id == vpc_id for e in tx.list(VpcEndpoint, region)
+    )
+
+
+__all__ = ["NatGateway", "VpcEndpoint", "add_nat_handlers", "in_use"]

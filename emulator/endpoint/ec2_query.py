@@ -53,6 +53,7 @@ RESOURCE_TYPES = {
     "rtb": "route-table",
     "sgr": "security-group-rule",
     "nat": "natgateway",
+    "acl": "network-acl",
     "vpce": "vpc-endpoint",
 }
 """An id's prefix -> its resource type (as DescribeTags and TagSpecifications name it)."""

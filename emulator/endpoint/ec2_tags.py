@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers, UnknownOperation
+from emulator.endpoint.ec2_acls import NetworkAcl, for_tags
 from emulator.endpoint.ec2_nat import NatGateway, VpcEndpoint
 from emulator.endpoint.ec2_query import (
     RESOURCE_TYPES,
@@ -42,6 +43,7 @@ TAGGABLE: dict[str, type[Any]] = {
     "route-table": RouteTable,
     "security-group-rule": SecurityGroupRule,
     "natgateway": NatGateway,
+    "network-acl": NetworkAcl,
     "vpc-endpoint": VpcEndpoint,
 }
 
@@ -61,7 +63,11 @@ def _records(tx: Tx, region: str, ids: list[str]) -> list[Any]:
     for rid, kind in zip(ids, kinds, strict=True):
         if kind is None:
             raise ApiError("InvalidID", f"The ID '{rid}' is not valid")
-        rec = tx.get(TAGGABLE[kind], region, rid)
+        rec = (
+            for_tags(tx, region, rid)
+            if kind == "network-acl"
+            else tx.get(TAGGABLE[kind], region, rid)
+        )
         if rec is None:
             raise not_found(kind, rid)
         out.append(rec)

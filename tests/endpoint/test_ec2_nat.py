@@ -71,6 +71,9 @@ def test_a_nat_gateway_for_private_subnets_as_terraform_makes_it(ec2: Any, aws: 
         "InvalidSubnetID.NotFound",
         "The subnet ID 'subnet-00000000000000000' does not exist",
     )
+    with pytest.raises(ClientError) as e:
+        ec2.delete_subnet(SubnetId=public)  # its NAT gateways are still there
+    assert _err(e)[0] == "DependencyViolation"
     ec2.delete_nat_gateway(NatGatewayId=nat)
     ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[nat], WaiterConfig=FAST)
     with pytest.raises(ClientError) as e:
