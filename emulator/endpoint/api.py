@@ -62,20 +62,37 @@ Handler = Callable[[Request], dict[str, Any]]
 
 
 class ServiceHandlers:
-    """The operations one service implements, by operation name."""
+    """The operations one service implements, by operation name.
+
+    ``owns`` (set by a service that keeps resources) names a resource of ecsdev's own that a
+    request refers to. A change that ecsdev does not implement and that refers to one is
+    refused with ``unsupported_code``, saying so: the fallback does not know ecsdev's
+    resources and would answer that they do not exist."""
+
+    READS = ("Describe", "List", "Get")
 
     def __init__(self, service: str, handlers: Mapping[str, Handler] | None = None) -> None:
         self.service = service
         self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.owns: Callable[[Request], str | None] | None = None
+        self.unsupported_code = "UnsupportedOperation"
 
     def add(self, operation: str, handler: Handler) -> None:
         self.handlers[operation] = handler
 
     def __call__(self, req: Request) -> dict[str, Any]:
         handler = self.handlers.get(req.operation)
-        if handler is None:
-            raise UnknownOperation(f"{self.service}.{req.operation} is not emulated by ecsdev")
-        return handler(req)
+        if handler is not None:
+            return handler(req)
+        if self.owns is not None and not req.operation.startswith(self.READS):
+            ref = self.owns(req)
+            if ref is not None:
+                raise ApiError(
+                    self.unsupported_code,
+                    f"{self.service}.{req.operation} is not emulated by ecsdev for its own "
+                    f"resources, and {ref} is one of them",
+                )
+        raise UnknownOperation(f"{self.service}.{req.operation} is not emulated by ecsdev")
 
 
 def validation_error(message: str) -> ApiError:

@@ -48,7 +48,7 @@ from emulator.endpoint.ec2_records import (
     zone_id,
     zones,
 )
-from emulator.endpoint.ec2_tags import add_tag_handlers
+from emulator.endpoint.ec2_tags import add_tag_handlers, owned_reference
 from emulator.endpoint.resources import Tx
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ def ec2_handlers(env: Ec2Env) -> ServiceHandlers:
     add_nat_handlers(sh, env)
     for name, handler in list(sh.handlers.items()):
         sh.handlers[name] = _dry_run(handler)
+    sh.owns = lambda req: owned_reference(env, req)
     return sh
 
 

@@ -54,6 +54,24 @@ def add_tag_handlers(sh: ServiceHandlers, env: Ec2Env) -> None:
     sh.add("DescribeTags", lambda req: describe_tags(env, req))
 
 
+def owned_reference(env: Ec2Env, req: Request) -> str | None:
+    """An id of a VPC, subnet, group, gateway, table, ACL, NAT gateway or endpoint that
+    ecsdev keeps, given as a top-level value of the request (``VpcId``, ``ResourceIds``;
+    not inside structures such as a launch template's data, which the fallback keeps as
+    given)."""
+    values = [v for x in req.params.values() for v in (x if isinstance(x, list) else [x])]
+    ids = [x for x in values if isinstance(x, str) and resource_type(x) is not None]
+    if not ids:
+        return None
+    with env.tx(req) as tx:
+        for rid in ids:
+            kind = str(resource_type(rid))
+            found = for_tags(tx, req.region, rid) if kind == "network-acl" else None
+            if found is not None or tx.get(TAGGABLE[kind], req.region, rid) is not None:
+                return rid
+    return None
+
+
 def _records(tx: Tx, region: str, ids: list[str]) -> list[Any]:
     """The records behind ``ids``; ids of other kinds go to the fallback as a whole."""
     kinds = [resource_type(i) for i in ids]

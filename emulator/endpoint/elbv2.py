@@ -35,6 +35,7 @@ from emulator.endpoint.elbv2_records import (
     Listener,
     LoadBalancer,
     Rule,
+    TargetGroup,
 )
 from emulator.endpoint.resources import Tx
 
@@ -315,7 +316,22 @@ def handlers(ctx: Any) -> ServiceHandlers:
     bound: C.Elbv2Context = ctx
     for name, fn in table.items():
         sh.add(name, functools.partial(_checked, fn, bound))
+    sh.owns = functools.partial(_owned, bound)
+    sh.unsupported_code = "OperationNotPermitted"
     return sh
+
+
+def _owned(ctx: C.Elbv2Context, req: Request) -> str | None:
+    """An ARN of a load balancer, target group, listener or rule ecsdev keeps, among the
+    request's top-level values."""
+    for value in req.params.values():
+        for arn in value if isinstance(value, list) else [value]:
+            if not isinstance(arn, str) or not arn.startswith("arn:aws:elasticloadbalancing:"):
+                continue
+            for kind in (LoadBalancer, TargetGroup, Listener, Rule):
+                if ctx.resources.get(kind, req.region, arn) is not None:
+                    return arn
+    return None
 
 
 def _checked(fn: Any, ctx: C.Elbv2Context, req: Request) -> dict[str, Any]:

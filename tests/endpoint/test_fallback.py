@@ -102,3 +102,44 @@ def test_what_nobody_emulates_is_a_clear_error(aws: Any) -> None:
     assert res.code == 255
     assert "(NotImplemented) when calling the ListDomains operation" in res.err
     assert "ecsdev does not emulate" in res.err
+
+
+def test_a_change_to_ecsdevs_own_resources_that_it_does_not_emulate_says_so(
+    client: Any, aws: Any
+) -> None:
+    """The fallback does not know ecsdev's VPCs or load balancers: a change it would refuse
+    with "does not exist" is refused as not emulated, naming the resource; reads, and
+    changes that only carry such ids inside their data, still go to the fallback."""
+    ec2 = client("ec2", region="sa-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    res = aws(
+        "ec2", "create-flow-logs", "--resource-ids", vpc, "--resource-type", "VPC",
+        "--traffic-type", "ALL", "--log-destination-type", "s3",
+        "--log-destination", "arn:aws:s3:::flow-logs", region="sa-east-1",
+    )  # fmt: skip
+    assert res.code == 255, res.err
+    assert "(UnsupportedOperation)" in res.err
+    assert (
+        f"ec2.CreateFlowLogs is not emulated by ecsdev for its own resources, and {vpc}" in res.err
+    )
+    flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])
+    assert flows["FlowLogs"] == []  # a read: the fallback's answer
+    group = ec2.create_security_group(GroupName="lt", Description="lt", VpcId=vpc)["GroupId"]
+    template = ec2.create_launch_template(
+        LaunchTemplateName="ecs-hosts", LaunchTemplateData={"SecurityGroupIds": [group]}
+    )["LaunchTemplate"]
+    assert template["LaunchTemplateName"] == "ecs-hosts"  # the fallback keeps it as given
+    elb = client("elbv2", region="sa-east-1")
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.60.{i}.0/24", AvailabilityZone=f"sa-east-1{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in ((1, "a"), (2, "b"))
+    ]
+    lb = elb.create_load_balancer(Name="mine", Subnets=subnets)["LoadBalancers"][0]
+    res = aws(
+        "elbv2", "modify-ip-pools", "--load-balancer-arn", lb["LoadBalancerArn"],
+        "--remove-ipam-pools", "ipv4", region="sa-east-1",
+    )  # fmt: skip
+    assert res.code == 255 and "(OperationNotPermitted)" in res.err, res.err
+    elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
