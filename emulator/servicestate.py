@@ -29,6 +29,7 @@ from emulator.scheduler import (
 )
 from emulator.servicespec import DEPLOYMENT, ServiceSpec, load_spec, service_names
 from emulator.store import Store
+from emulator.taskprotection import protections
 from emulator.taskview import TaskDescription
 
 
@@ -43,7 +44,10 @@ class TargetHealthView(Protocol):
 
 
 def observe(
-    task: ObservedTask, row: dict[str, Any] | None, targets: tuple[TargetObservation, ...]
+    task: ObservedTask,
+    row: dict[str, Any] | None,
+    targets: tuple[TargetObservation, ...],
+    protected_until: float | None = None,
 ) -> TaskObservation:
     desired = (row or {}).get("desiredStatus") or "RUNNING"
     st = task_status(task, desired)
@@ -66,6 +70,7 @@ def observe(
         targets=targets,
         stop_code=(row or {}).get("stopCode"),
         stopped_reason=(row or {}).get("stoppedReason"),
+        protected_until=protected_until,
     )
 
 
@@ -98,9 +103,11 @@ def observations(
     stopped since (from their recorded snapshots)."""
     out = []
     live_ids = set()
+    protected = protections(store, time.time()) if tasks else {}
     for t in tasks:
         found = targets.targets_of(t.task_arn) if targets else ()
-        o = observe(t, store.task_row(t.task_arn), found)
+        until = protected.get(task_id_of(t.task_arn))
+        o = observe(t, store.task_row(t.task_arn), found, until)
         live_ids.add(o.task_id)
         out.append(o)
     for d in record.deployments:

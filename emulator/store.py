@@ -247,6 +247,10 @@ class Store(TaskRows):
                 (key, json.dumps(value)),
             )
 
+    def forget(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM kv WHERE key=?", (key,))
+
     def get(self, key: str, default: Any = None) -> Any:
         row = self._row("SELECT value FROM kv WHERE key=?", (key,))
         return json.loads(row[0]) if row else default

@@ -3,7 +3,7 @@
 Why it exists: at each launch it registers the task with the agent under a new random
 token and puts ECS's variables in every container's environment (values the task
 definition sets itself win): ``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/
-<token>``, and for bridge and host tasks ``ECS_CONTAINER_METADATA_URI_V4=http://
+<token>``, ``ECS_AGENT_URI=http://169.254.170.2/api/<token>`` (task protection), and for bridge and host tasks ``ECS_CONTAINER_METADATA_URI_V4=http://
 169.254.170.2/v4/<token>-<container>`` (awsvpc tasks keep the pause container's endpoint,
 in the task's own namespace and fast, which sends the stats paths on to the agent). Once
 the containers exist it connects the task's network namespace to the agent's network
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 CREDENTIALS_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
 AGENT_URL_PATH = "/ecsdev/agent"  # read by the pause container (emulator/images/pause)
 METADATA_URI = "ECS_CONTAINER_METADATA_URI_V4"
+AGENT_URI = "ECS_AGENT_URI"  # the task-protection endpoint (emulator/agent/protection.py)
 
 
 def _own_network(mode: str | None) -> bool:
@@ -123,7 +124,8 @@ class AgentHook:
                 specs.append(s)
                 continue
             env = dict(s.environment)
-            ours = {}  # awsvpc: the pause container's endpoint stays (stats: sent on here)
+            # awsvpc: the pause container's metadata endpoint stays (stats: sent on here)
+            ours = {AGENT_URI: f"{base_url()}/api/{reg.token}"}
             if mode != "awsvpc":
                 ours[METADATA_URI] = f"{base_url()}/v4/{reg.token}-{name}"
             if reg.credentials:

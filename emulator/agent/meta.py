@@ -60,6 +60,10 @@ class TaskDocs:
                 old.store.close()
             return runner
 
+    def store_of(self, reg: Registration) -> Store:
+        """The task's stack store (kept open with its reader)."""
+        return self._runner(reg).store
+
     def observe(self, reg: Registration) -> ObservedTask:
         task = self._runner(reg).observe_task(reg.task_arn)
         if task is None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import labels as L
-from emulator.agent import code_version
+from emulator.agent import code_version, protection
 from emulator.agent.creds import (
     CredentialCache,
     CredentialRequest,
@@ -124,8 +124,23 @@ class Agent:
             raise HttpError(404, "NotFound", e.message) from e
         raise HttpError(404, "NotFound", "no such path of the metadata endpoint v4")
 
-    def route(self, path: str) -> Any:
+    def api(self, rest: str, method: str, body: bytes) -> Any:
+        """``$ECS_AGENT_URI`` (``/api/<token>``): the task-protection endpoint."""
+        token, _, tail = rest.partition("/")
+        reg = self.registration(token)
+        if tail != protection.PATH:
+            raise HttpError(404, "NotFound", "not a path of the agent API")
+        try:
+            return protection.state(self.docs, reg, method, body)
+        except NotFound as e:
+            raise HttpError(404, "NotFound", e.message) from e
+
+    def route(self, path: str, method: str = "GET", body: bytes = b"") -> Any:
         path = path.split("?", 1)[0].rstrip("/")
+        if path.startswith("/api/"):
+            return self.api(path.removeprefix("/api/"), method, body)
+        if method != "GET":
+            raise HttpError(405, "MethodNotAllowed", "only GET is answered here")
         if path.startswith("/v2/credentials/"):
             return self.credentials(path.removeprefix("/v2/credentials/"))
         if path.startswith("/v4/"):
@@ -155,7 +170,7 @@ class Agent:
 
 def redact(path: str) -> str:
     """The path as logged: a task's token cut to its first 4 characters."""
-    for prefix in ("/v2/credentials/", "/v4/"):
+    for prefix in ("/v2/credentials/", "/v4/", "/api/"):
         if path.startswith(prefix):
             tail = path[len(prefix) :]
             return f"{prefix}{tail[:4]}…{tail[32:]}"
@@ -168,9 +183,19 @@ def handler(agent: Agent, log: Callable[[str], None]) -> type[BaseHTTPRequestHan
         server_version = "ecsdev-agent"
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.answer("GET")
+
+        def do_PUT(self) -> None:  # noqa: N802 - http.server's name
+            self.answer("PUT")
+
+        def answer(self, method: str) -> None:
             start = time.monotonic()
+            size = int(self.headers.get("Content-Length") or 0)
+            sent = self.rfile.read(min(size, 65536)) if size else b""
             try:
-                status, body = 200, agent.route(self.path)
+                status, body = 200, agent.route(self.path, method, sent)
+            except protection.ProtectionRequestError as e:
+                status, body = e.status, e.body
             except HttpError as e:
                 status, body = e.status, {"code": e.code, "message": e.message}
             except EcsdevError as e:
@@ -185,7 +210,7 @@ def handler(agent: Agent, log: Callable[[str], None]) -> type[BaseHTTPRequestHan
             self.wfile.write(data)
             ms = (time.monotonic() - start) * 1000
             if status != 200 or ms > 1000:  # the echo app alone reads /task at every request
-                log(f"GET {redact(self.path)} {status} {ms:.0f}ms")
+                log(f"{method} {redact(self.path)} {status} {ms:.0f}ms")
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass  # written above, without the token

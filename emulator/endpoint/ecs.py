@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from emulator.alb.spec import instance_id
+from emulator.endpoint import ecs_protection as P
 from emulator.endpoint import ecs_services as S
 from emulator.endpoint import ecs_settings as E
 from emulator.endpoint import ecs_tasks as T
@@ -377,6 +378,7 @@ OPERATIONS = {
     "ListServiceDeployments": S.list_service_deployments,
     "DescribeServiceDeployments": S.describe_service_deployments,
     **E.OPERATIONS,
+    **P.OPERATIONS,
     "RunTask": T.run_task,
     "StopTask": T.stop_task,
     "DescribeTasks": T.describe_tasks,

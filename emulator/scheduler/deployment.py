@@ -123,6 +123,8 @@ class RolloutTask:
     """UNHEALTHY and past the grace period: to be stopped and replaced."""
     age_rank: int = 0
     """Among old tasks, lower ranks are drained first (oldest deployment first)."""
+    protected: bool = False
+    """Scale-in protection: never stopped for scaling or a rollout (a failing one still is)."""
 
     @property
     def pending(self) -> bool:
@@ -184,7 +186,7 @@ def decide(
     healthy_left = sum(1 for v in active if v.healthy)
 
     def may_stop(v: RolloutTask) -> bool:
-        return not v.healthy or healthy_left - 1 >= b.floor
+        return not v.protected and (not v.healthy or healthy_left - 1 >= b.floor)
 
     old = sorted((v for v in active if not v.primary), key=stop_order)
     if drain_old:
@@ -218,7 +220,7 @@ def decide(
         and not stops
         and all(not v.stopping and v.healthy for v in views)
     )
-    remaining_old = [v for v in old if v.task.task_id not in chosen]
+    remaining_old = [v for v in old if v.task.task_id not in chosen and not v.protected]
     if stuck and remaining_old:
         stop(remaining_old[0], "scaling")
         return RolloutDecision(tuple(stops), 0, floor_overridden=True)

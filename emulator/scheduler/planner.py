@@ -138,6 +138,7 @@ def plan(
             failing=health[t.task_id] == "UNHEALTHY"
             and not in_grace_period(t, now, record.health_check_grace_period_seconds),
             age_rank=age.get(t.deployment_id, 0),
+            protected=t.protected_until is not None and t.protected_until > now,
         )
         for t in live
     ]
@@ -387,5 +388,6 @@ def _wake_at(
             times.append(t.started_at + settings.no_health_check_healthy_after)
     if record.steady and record.last_steady_event_at is not None:
         times.append(record.last_steady_event_at + settings.steady_state_interval)
+    times.extend(v.task.protected_until for v in views if v.protected and v.task.protected_until)
     future = [x for x in times if x > now]
     return min(future) if future else None

@@ -63,6 +63,9 @@ class TaskObservation:
     has_health_check: bool = False
     """Some essential container defines a health check (else health is time-based)."""
     targets: tuple[TargetObservation, ...] = ()
+    protected_until: float | None = None
+    """Scale-in protection (UpdateTaskProtection): not stopped for scaling or a rollout
+    before this time."""
 
     @property
     def live(self) -> bool:

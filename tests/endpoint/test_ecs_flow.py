@@ -221,3 +221,42 @@ def test_awsvpc_task_in_a_default_subnet_with_its_security_group(
     ecs.get_waiter("tasks_stopped").wait(
         cluster=cluster, tasks=[task["taskArn"]], WaiterConfig=FAST
     )
+
+
+def test_a_protected_task_outlives_a_scale_in_until_its_protection_is_removed(
+    client: Client, cluster: str
+) -> None:
+    ecs = client("ecs")
+    family = f"prot-{uuid.uuid4().hex[:6]}"
+    ecs.register_task_definition(**td(family))
+    ecs.create_service(cluster=cluster, serviceName="web", taskDefinition=family, desiredCount=2)
+    ecs.get_waiter("services_stable").wait(cluster=cluster, services=["web"], WaiterConfig=FAST)
+    keep, other = ecs.list_tasks(cluster=cluster, serviceName="web")["taskArns"]
+    got = ecs.update_task_protection(
+        cluster=cluster, tasks=[keep], protectionEnabled=True, expiresInMinutes=30
+    )
+    (held,) = got["protectedTasks"]
+    assert (held["taskArn"], held["protectionEnabled"], got["failures"]) == (keep, True, [])
+    assert abs(held["expirationDate"].timestamp() - (time.time() + 1800)) < 30
+    alone = ecs.run_task(cluster=cluster, taskDefinition=family)["tasks"][0]["taskArn"]
+    refused = ecs.update_task_protection(
+        cluster=cluster, tasks=[alone, "0" * 32], protectionEnabled=True
+    )
+    assert refused["protectedTasks"] == []
+    assert sorted(f["reason"] for f in refused["failures"]) == ["MISSING", "TASK_NOT_VALID"]
+    ecs.update_service(cluster=cluster, service="web", desiredCount=0)
+    deadline = time.monotonic() + 60
+    while ecs.describe_tasks(cluster=cluster, tasks=[other])["tasks"][0]["lastStatus"] != "STOPPED":
+        assert time.monotonic() < deadline, "the unprotected task was not scaled in"
+        time.sleep(0.5)
+    time.sleep(3)  # several scheduler steps later, the protected one still runs
+    (kept,) = ecs.describe_tasks(cluster=cluster, tasks=[keep])["tasks"]
+    assert (kept["lastStatus"], kept["desiredStatus"]) == ("RUNNING", "RUNNING")
+    (now,) = ecs.get_task_protection(cluster=cluster, tasks=[keep])["protectedTasks"]
+    assert now["protectionEnabled"] is True
+    ecs.update_task_protection(cluster=cluster, tasks=[keep], protectionEnabled=False)
+    ecs.get_waiter("services_stable").wait(cluster=cluster, services=["web"], WaiterConfig=FAST)
+    (gone,) = ecs.describe_tasks(cluster=cluster, tasks=[keep])["tasks"]
+    assert gone["desiredStatus"] == "STOPPED"
+    assert gone["stoppedReason"].startswith("Scaling activity initiated by")
+    ecs.stop_task(cluster=cluster, task=alone)

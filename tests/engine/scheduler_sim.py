@@ -69,6 +69,7 @@ class SimTask:
     stop_code: str | None = None
     reason: str | None = None
     running_ticks: int = 0
+    protected_until: float | None = None
 
     def health(self) -> str:
         b = self.behavior
@@ -101,6 +102,7 @@ class SimTask:
             health_status=h if self.behavior.check == "container" else "UNKNOWN",
             has_health_check=self.behavior.check == "container",
             targets=targets,
+            protected_until=self.protected_until,
         )
 
 

@@ -8,6 +8,7 @@ healthy tasks below ceil(desired x min / 100).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -322,3 +323,39 @@ def test_default_deployment_ids_look_like_ecs() -> None:
     rec = update_service(rec, now=T0, task_definition=TD2)
     assert all(re.fullmatch(r"ecs-svc/\d{19}", d.id) for d in rec.deployments)
     assert rec.deployments[0].id != rec.deployments[1].id
+
+
+def test_scale_in_leaves_protected_tasks_running_until_their_protection_expires() -> None:
+    rec = create_service("web", TD1, desired_count=5, now=T0, new_id=lambda: "ecs-svc/1")
+    until = T0 + 600
+    tasks = [
+        _obs("a", "ecs-svc/1", "RUNNING", T0, True),
+        replace(_obs("b", "ecs-svc/1", "RUNNING", T0 + 1, True), protected_until=until),
+        _obs("c", "ecs-svc/1", "RUNNING", T0 + 2, False),
+        _obs("d", "ecs-svc/1", "PENDING", T0 + 3, False),
+        replace(_obs("e", "ecs-svc/1", "RUNNING", T0 + 4, True), protected_until=until),
+    ]
+    rec = update_service(rec, now=T0 + 10, desired_count=1)
+    p = plan(rec, tasks, T0 + 10)
+    # the order of scale-in, without the protected b and e: fewer stops than the excess
+    assert [a.task_id for a in p.actions if isinstance(a, StopServiceTask)] == ["d", "c", "a"]
+    assert p.wake_at == until  # planning again when the protection lapses
+    left = [t for t in tasks if t.task_id in ("b", "e")]
+    later = plan(p.record, left, until + 1)
+    assert [a.task_id for a in later.actions if isinstance(a, StopServiceTask)] == ["e"]
+
+
+def test_a_deployment_waits_for_a_protected_old_task() -> None:
+    sim = Sim.create(2)
+    sim.run_until(steady)
+    kept = sim.tasks["00000000000000000000000000000001"]
+    kept.protected_until = sim.now + 100
+    new = deploy(sim)
+    sim.run(6)  # a minute: the other old task is replaced, the protected one is not
+    assert kept.status == "RUNNING" and kept.desired == "RUNNING"
+    assert sim.record.primary.rollout_state == "IN_PROGRESS"
+    assert sim.serving_by_definition() == {TD1: 1, TD2: 2}
+    sim.run_until(steady)  # once it lapses, the rollout finishes
+    assert kept.status == "STOPPED" and sim.now > kept.protected_until
+    assert sim.serving_by_definition() == {TD2: 2}
+    assert sim.record.primary.id == new and sim.record.primary.rollout_state == "COMPLETED"

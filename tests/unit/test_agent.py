@@ -3,6 +3,7 @@ refresh, tasks found by token, sources of the layer above, the layout key."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -346,6 +347,7 @@ def test_the_hook_gives_every_networked_container_ecs_variables(
     assert app["ECS_CONTAINER_METADATA_URI_V4"] == "http://mine"  # the definition's own wins
     assert app["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] == f"/v2/credentials/{reg.token}"
     assert side["ECS_CONTAINER_METADATA_URI_V4"] == f"http://169.254.170.2/v4/{reg.token}-side"
+    assert side["ECS_AGENT_URI"] == f"http://169.254.170.2/api/{reg.token}"  # task protection
     assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in off
     assert reg.role_arn == "arn:aws:iam::000000000000:role/web" and reg.family == "web"
     h.created(launch, {s.name: s.name for s in launch.specs})
@@ -404,3 +406,80 @@ def test_where_the_agent_cannot_run_local_stacks_start_without_it(
     with pytest.raises(EcsdevError) as failed:
         hooked(tmp_path, monkeypatch, {"source": "session"}, doc, agent=False)
     assert failed.value.message.startswith("ResourceInitializationError: unable to serve")
+
+
+def test_the_task_protection_endpoint_sets_and_reads_a_service_tasks_protection(
+    tmp_path: Path,
+) -> None:
+    """``$ECS_AGENT_URI/task-protection/v1/state`` over HTTP, as a worker calls it."""
+    import threading
+    import time
+    import urllib.request
+    from http.server import ThreadingHTTPServer
+
+    from emulator.agent.protection import ProtectionRequestError
+    from emulator.agent.server import handler
+    from emulator.taskprotection import protections
+
+    store = Store("prot", tmp_path / "stacks" / "prot")
+
+    class Docs:
+        service: str | None = "web"
+
+        def observe(self, r: Registration) -> Any:
+            return SimpleNamespace(labels={"ecsdev.service": self.service} if self.service else {})
+
+        def store_of(self, r: Registration) -> Store:
+            return store
+
+    docs = Docs()
+    a = Agent(tmp_path, MemoryRuntime(), docs)  # type: ignore[arg-type]
+    token = new_token()
+    register(tmp_path, reg(token))
+    arn = reg(token).task_arn
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(a, lambda line: None))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/{token}/task-protection/v1/state"
+
+    def call(method: str, body: bytes | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(url, data=body, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    try:
+        assert call("GET") == (200, {"protection": {"ProtectionEnabled": False, "TaskArn": arn}})
+        status, doc = call("PUT", b'{"ProtectionEnabled": true, "ExpiresInMinutes": 60}')
+        assert status == 200 and doc["protection"]["ProtectionEnabled"] is True
+        until = datetime.fromisoformat(doc["protection"]["ExpirationDate"].replace("Z", "+00:00"))
+        assert abs(until.timestamp() - (time.time() + 3600)) < 5
+        assert list(protections(store, time.time())) == [reg(token).task_id]  # the scheduler's
+        assert call("GET") == (200, doc)
+        status, doc = call("PUT", b'{"ProtectionEnabled": true, "ExpiresInMinutes": 5000}')
+        assert status == 400 and doc["error"]["Code"] == "InvalidParameterException"
+        status, doc = call("PUT", b'{"ExpiresInMinutes": 5}')
+        assert status == 400 and doc["error"]["Arn"] == arn
+        assert call("PUT", b'{"ProtectionEnabled": false}')[1]["protection"] == {
+            "ProtectionEnabled": False,
+            "TaskArn": arn,
+        }
+        assert protections(store, time.time()) == {}
+        docs.service = None  # a task of no service cannot be protected
+        failure = call("PUT", b'{"ProtectionEnabled": true}')[1]["failure"]
+        assert (failure["Arn"], failure["Reason"]) == (arn, "TASK_NOT_VALID")
+    finally:
+        server.shutdown()
+        server.server_close()
+        store.close()
+    with pytest.raises(HttpError) as e:
+        a.route(f"/api/{token}/task-protection/v2/state")
+    assert e.value.status == 404
+    with pytest.raises(HttpError) as e:
+        a.route(f"/v2/credentials/{token}", "PUT", b"{}")
+    assert e.value.status == 405
+    docs.service = "web"
+    with pytest.raises(ProtectionRequestError):
+        a.route(f"/api/{token}/task-protection/v1/state", "PUT", b"not json")
