@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -143,3 +145,17 @@ def test_a_change_to_ecsdevs_own_resources_that_it_does_not_emulate_says_so(
     )  # fmt: skip
     assert res.code == 255 and "(OperationNotPermitted)" in res.err, res.err
     elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+
+
+def test_an_ecs_change_ecsdev_does_not_emulate_on_its_cluster_says_so(client: Any) -> None:
+    ecs = client("ecs")
+    arn = ecs.create_cluster(clusterName="attrs")["cluster"]["clusterArn"]
+    attribute = {"name": "stack", "value": "blue", "targetType": "container-instance"}
+    try:
+        ecs.put_attributes(cluster="attrs", attributes=[{**attribute, "targetId": "i-1"}])
+    except ClientError as e:
+        err = e.response["Error"]
+    else:
+        raise AssertionError("PutAttributes on ecsdev's cluster was answered")
+    assert err["Code"] == "UnsupportedFeatureException"
+    assert err["Message"].endswith(f"and {arn} is one of them")
