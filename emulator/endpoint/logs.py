@@ -28,6 +28,7 @@ from emulator.endpoint.logs_records import (
     remove_stream_events,
     stream_key,
 )
+from emulator.endpoint.logs_subscriptions import add_subscription_handlers, forget_group
 
 if TYPE_CHECKING:
     from emulator.endpoint.registry import EndpointContext
@@ -62,6 +63,7 @@ def logs_handlers(env: LogsEnv) -> ServiceHandlers:
     for name, fn in ops.items():
         sh.add(name, (lambda f: lambda req: f(env, req))(fn))
     add_event_handlers(sh, env)
+    add_subscription_handlers(sh, env)
     return sh
 
 
@@ -128,6 +130,7 @@ def delete_log_group(env: LogsEnv, req: Request) -> Result:
         for s in tx.list(LogStream, req.region):
             if s.group == name:
                 tx.delete(LogStream, req.region, stream_key(s.group, s.name))
+        forget_group(tx, req.region, name)
     remove_group_events(req.region, name)
     if view.streams:
         remove_engine_files(name, req.region)

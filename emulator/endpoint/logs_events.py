@@ -54,7 +54,7 @@ def group_name(identifier: str) -> str:
     return identifier
 
 
-def _group(env: LogsEnv, req: Request) -> GroupView:
+def group_view(env: LogsEnv, req: Request) -> GroupView:
     p = req.params
     if p.get("logGroupName") and p.get("logGroupIdentifier"):
         raise _invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
@@ -92,7 +92,7 @@ def _arn(req: Request, group: str, stream: str) -> str:
 
 def describe_log_streams(env: LogsEnv, req: Request) -> Result:
     p = req.params
-    view = _group(env, req)
+    view = group_view(env, req)
     prefix = p.get("logStreamNamePrefix")
     order = p.get("orderBy") or "LogStreamName"
     if prefix and order == "LastEventTime":
@@ -136,7 +136,7 @@ def _in_time(evs: list[Event], p: Mapping[str, Any]) -> list[Event]:
 
 def get_log_events(env: LogsEnv, req: Request) -> Result:
     p = req.params
-    view = _group(env, req)
+    view = group_view(env, req)
     name = str(p.get("logStreamName") or "")
     stream = next((s for s in view.streams if s.name == name), None)
     if stream is None:
@@ -185,7 +185,7 @@ def _within_size(evs: list[Event], start: int, end: int, forward: bool) -> tuple
 
 def filter_log_events(env: LogsEnv, req: Request) -> Result:
     p = req.params
-    view = _group(env, req)
+    view = group_view(env, req)
     names, prefix = p.get("logStreamNames"), p.get("logStreamNamePrefix")
     if names and prefix:
         raise _invalid("You cannot specify both logStreamNames and logStreamNamePrefix.")

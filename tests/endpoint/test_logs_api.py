@@ -429,3 +429,51 @@ def test_get_log_events_pages_at_one_megabyte(logs: Any, group: str) -> None:
     assert [e["message"][0] for e in more["events"]] == ["5", "6", "7"]
     tail = logs.get_log_events(logGroupName=group, logStreamName="big")
     assert [e["message"][0] for e in tail["events"]] == ["3", "4", "5", "6", "7"]
+
+
+def test_subscription_filters_are_kept_with_their_group(logs: Any, group: str, aws: Any) -> None:
+    lam = f"arn:aws:lambda:{REGION}:000000000000:function:ship"
+    logs.put_subscription_filter(
+        logGroupName=group, filterName="errors", filterPattern="ERROR", destinationArn=lam
+    )
+    aws.ok(
+        "logs", "put-subscription-filter", "--log-group-name", group, "--filter-name", "all",
+        "--filter-pattern", "", "--destination-arn", lam, "--distribution", "Random",
+        region=REGION,
+    )  # fmt: skip
+    got = logs.describe_subscription_filters(logGroupName=group)["subscriptionFilters"]
+    assert [(f["filterName"], f["filterPattern"], f["distribution"]) for f in got] == [
+        ("all", "", "Random"),
+        ("errors", "ERROR", "ByLogStream"),
+    ]
+    assert got[1]["destinationArn"] == lam and got[1]["logGroupName"] == group
+    created = got[1]["creationTime"]
+    logs.put_subscription_filter(  # the same name again: changed in place
+        logGroupName=group, filterName="errors", filterPattern="?ERROR ?WARN", destinationArn=lam
+    )
+    (again,) = logs.describe_subscription_filters(logGroupName=group, filterNamePrefix="err")[
+        "subscriptionFilters"
+    ]
+    assert (again["filterPattern"], again["creationTime"]) == ("?ERROR ?WARN", created)
+    with pytest.raises(ClientError) as e:  # two per group, as in AWS
+        logs.put_subscription_filter(
+            logGroupName=group, filterName="third", filterPattern="", destinationArn=lam
+        )
+    assert _err(e) == ("LimitExceededException", "Resource limit exceeded.")
+    with pytest.raises(ClientError) as e:
+        logs.put_subscription_filter(
+            logGroupName=group, filterName="errors", filterPattern='{ $.x = "', destinationArn=lam
+        )
+    assert _err(e)[0] == "InvalidParameterException"
+    with pytest.raises(ClientError) as e:
+        logs.put_subscription_filter(
+            logGroupName="/no/such", filterName="x", filterPattern="", destinationArn=lam
+        )
+    assert _err(e) == ("ResourceNotFoundException", "The specified log group does not exist.")
+    logs.delete_subscription_filter(logGroupName=group, filterName="all")
+    with pytest.raises(ClientError) as e:
+        logs.delete_subscription_filter(logGroupName=group, filterName="all")
+    assert _err(e)[0] == "ResourceNotFoundException"
+    logs.delete_log_group(logGroupName=group)  # its filters go with it
+    logs.create_log_group(logGroupName=group)
+    assert logs.describe_subscription_filters(logGroupName=group)["subscriptionFilters"] == []
