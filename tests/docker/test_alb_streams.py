@@ -14,7 +14,7 @@ import pytest
 
 from emulator.alb.nginx import listens
 from tests.docker.streams import WebSocket, event_times
-from tests.docker.test_nginx_routing import TRACE, Lab, call
+from tests.docker.test_nginx_routing import TRACE, Lab, Nginx, call
 from tests.unit.test_nginx_config import cdn_stack, simple_forward
 
 pytestmark = pytest.mark.docker
@@ -30,9 +30,23 @@ def lab() -> Iterator[Lab]:
         lab.close()
 
 
-def test_a_websocket_reaches_the_target_and_frames_go_both_ways(lab: Lab) -> None:
-    parts, targets = simple_forward(lab.ip("alpha"), lab.ip("bravo"))
-    ng = lab.nginx(parts, targets)
+@pytest.fixture(scope="module")
+def listener(lab: Lab) -> Nginx:
+    """One stand-in for the tests that only read from its listener."""
+    return lab.nginx(*simple_forward(lab.ip("alpha"), lab.ip("bravo")))
+
+
+@pytest.fixture(scope="module")
+def edge(lab: Lab) -> tuple[Nginx, int]:
+    """The CloudFront example's stand-in, and its CDN's container port."""
+    parts, targets = cdn_stack(lab.ip("alpha"), lab.ip("bravo"), lab.ip("green"))
+    return lab.nginx(parts, targets), next(
+        x.container_port for x in listens(parts) if x.role == "cdn"
+    )
+
+
+def test_a_websocket_reaches_the_target_and_frames_go_both_ways(listener: Nginx) -> None:
+    ng = listener
     ws = WebSocket(ng.port(80), "/ws?room=1", headers={"X-Forwarded-For": "203.0.113.9"})
     try:
         assert ws.accepted(), (ws.status, ws.headers)
@@ -62,9 +76,8 @@ def test_a_websocket_reaches_the_target_and_frames_go_both_ways(lab: Lab) -> Non
     assert "upgrade" not in r.json()["incoming-headers"]
 
 
-def test_only_a_websocket_upgrade_is_passed_on(lab: Lab) -> None:
-    parts, targets = simple_forward(lab.ip("alpha"), lab.ip("bravo"))
-    ng = lab.nginx(parts, targets)
+def test_only_a_websocket_upgrade_is_passed_on(listener: Nginx) -> None:
+    ng = listener
     r = call(ng.port(80), "/h2c", headers={"Upgrade": "h2c", "Connection": "Upgrade"})
     assert r.status == 200
     seen = r.json()["incoming-headers"]
@@ -72,10 +85,8 @@ def test_only_a_websocket_upgrade_is_passed_on(lab: Lab) -> None:
     assert "connection" not in seen or "upgrade" not in seen["connection"].lower()
 
 
-def test_a_websocket_goes_through_the_cloudfront_stand_in(lab: Lab) -> None:
-    parts, targets = cdn_stack(lab.ip("alpha"), lab.ip("bravo"), lab.ip("green"))
-    ng = lab.nginx(parts, targets)
-    cdn_port = next(x.container_port for x in listens(parts) if x.role == "cdn")
+def test_a_websocket_goes_through_the_cloudfront_stand_in(edge: tuple[Nginx, int]) -> None:
+    ng, cdn_port = edge
     ws = WebSocket(ng.port(cdn_port), "/bravo/ws")  # url-rewrite: /ws
     try:
         assert ws.accepted(), (ws.status, ws.headers)
@@ -92,7 +103,7 @@ def test_a_websocket_goes_through_the_cloudfront_stand_in(lab: Lab) -> None:
 def test_an_idle_websocket_is_closed_at_the_idle_timeout(lab: Lab) -> None:
     parts, targets = simple_forward(lab.ip("alpha"), lab.ip("bravo"))
     lb = parts.load_balancer
-    idle = (*lb.attributes, ("idle_timeout.timeout_seconds", "2"))
+    idle = (*lb.attributes, ("idle_timeout.timeout_seconds", "1"))
     parts = replace(parts, load_balancer=replace(lb, attributes=idle))
     ng = lab.nginx(parts, targets)
     ws = WebSocket(ng.port(80))
@@ -102,17 +113,15 @@ def test_an_idle_websocket_is_closed_at_the_idle_timeout(lab: Lab) -> None:
         for _ in range(3):  # traffic keeps it open past the timeout
             ws.send(b"tick")
             assert ws.recv() == (0x1, b"tick")
-            assert ws.closed_after(1.2) is None
+            assert ws.closed_after(0.6) is None
         closed = ws.closed_after(10)
-        assert closed is not None and 0.5 < closed < 4, closed
+        assert closed is not None and 0.3 < closed < 3, closed
     finally:
         ws.close()
 
 
-def test_server_sent_events_arrive_as_the_target_writes_them(lab: Lab) -> None:
-    parts, targets = simple_forward(lab.ip("alpha"), lab.ip("bravo"))
-    ng = lab.nginx(parts, targets)
-    got = event_times(ng.port(80), "/stream/3")  # one event a second
+def test_server_sent_events_arrive_as_the_target_writes_them(listener: Nginx) -> None:
+    got = event_times(listener.port(80), "/stream/3")  # one event a second
     events = [x for _, chunk in got for x in chunk.split(b"\n\n") if x]
     assert [e.split(b"\n")[0] for e in events] == [b"id: 0", b"id: 1", b"id: 2"]
     first, last = got[0][0], got[-1][0]
@@ -120,10 +129,10 @@ def test_server_sent_events_arrive_as_the_target_writes_them(lab: Lab) -> None:
     assert last > 1.5, got
 
 
-def test_server_sent_events_stream_through_the_cloudfront_stand_in(lab: Lab) -> None:
-    parts, targets = cdn_stack(lab.ip("alpha"), lab.ip("bravo"), lab.ip("green"))
-    ng = lab.nginx(parts, targets)
-    cdn_port = next(x.container_port for x in listens(parts) if x.role == "cdn")
+def test_server_sent_events_stream_through_the_cloudfront_stand_in(
+    edge: tuple[Nginx, int],
+) -> None:
+    ng, cdn_port = edge
     got = event_times(ng.port(cdn_port), "/bravo/stream/2")  # url-rewrite: /stream/2
     assert got[0][0] < 0.9 and got[-1][0] > 0.7, got
     assert json.dumps([c.decode() for _, c in got]).count("id: ") == 2
