@@ -17,10 +17,11 @@ from typing import Any
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_query import (
     Ec2Env,
+    bind,
     flag,
     invalid,
     not_found,
-    page,
+    paged,
     select,
     tags_on_create,
     with_tags,
@@ -73,8 +74,7 @@ def add_acl_handlers(sh: ServiceHandlers, env: Ec2Env) -> None:
         "DeleteNetworkAclEntry": delete_entry,
         "ReplaceNetworkAclAssociation": replace_association,
     }
-    for name, fn in ops.items():
-        sh.add(name, (lambda f: lambda req: f(env, req))(fn))
+    bind(sh, env, ops)
 
 
 def acl_id(vpc_id: str) -> str:
@@ -177,11 +177,7 @@ def describe_network_acls(env: Ec2Env, req: Request) -> Result:
         lambda a: {t["Key"]: t["Value"] for t in a.get("Tags") or []},
         "network-acl",
     )
-    items, token = page(chosen, req.params)
-    result: Result = {"NetworkAcls": items}
-    if token:
-        result["NextToken"] = token
-    return result
+    return paged("NetworkAcls", chosen, req.params)
 
 
 def create_network_acl(env: Ec2Env, req: Request) -> Result:

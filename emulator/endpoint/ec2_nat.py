@@ -20,9 +20,10 @@ from typing import Any
 from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_query import (
     Ec2Env,
+    bind,
     invalid,
     not_found,
-    page,
+    paged,
     select,
     tags_on_create,
     with_tags,
@@ -74,8 +75,7 @@ def add_nat_handlers(sh: ServiceHandlers, env: Ec2Env) -> None:
         "ModifyVpcEndpoint": modify_vpc_endpoint,
         "DeleteVpcEndpoints": delete_vpc_endpoints,
     }
-    for name, fn in ops.items():
-        sh.add(name, (lambda f: lambda req: f(env, req))(fn))
+    bind(sh, env, ops)
 
 
 def _subnet(tx: Tx, region: str, sid: str) -> Subnet:
@@ -170,11 +170,7 @@ def describe_nat_gateways(env: Ec2Env, req: Request) -> Result:
         lambda n: n.tags,
         "natgateway",
     )
-    items, token = page(chosen, req.params)
-    result: Result = {"NatGateways": [nat_json(n) for n in items]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return paged("NatGateways", [nat_json(n) for n in chosen], req.params)
 
 
 def delete_nat_gateway(env: Ec2Env, req: Request) -> Result:
@@ -273,11 +269,7 @@ def describe_vpc_endpoints(env: Ec2Env, req: Request) -> Result:
         lambda e: e.tags,
         "vpc-endpoint",
     )
-    items, token = page(chosen, req.params)
-    result: Result = {"VpcEndpoints": [endpoint_json(e) for e in items]}
-    if token:
-        result["NextToken"] = token
-    return result
+    return paged("VpcEndpoints", [endpoint_json(e) for e in chosen], req.params)
 
 
 def _edit(current: tuple[str, ...], p: Any, add: str, remove: str) -> tuple[str, ...]:

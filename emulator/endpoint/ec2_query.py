@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from emulator.endpoint.api import ApiError, Request
+from emulator.endpoint.api import ApiError, Request, ServiceHandlers
 from emulator.endpoint.ec2_records import ensure_defaults
 from emulator.endpoint.resources import Resources, Tx
 from emulator.runtime.base import ContainerRuntime
@@ -188,3 +188,18 @@ def with_tags(out: dict[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
 
 def flag(value: object) -> str:
     return "true" if value else "false"
+
+
+def paged(key: str, items: Sequence[Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """A Describe call's answer: one page of ``items`` under ``key``, and the next token."""
+    chunk, token = page(items, params)
+    out: dict[str, Any] = {key: chunk}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def bind(sh: ServiceHandlers, env: Ec2Env, ops: Mapping[str, Callable[..., Any]]) -> None:
+    """Add each ``ops`` handler ``fn(env, req)`` to ``sh`` under its operation's name."""
+    for name, fn in ops.items():
+        sh.add(name, (lambda f: lambda req: f(env, req))(fn))

@@ -394,18 +394,6 @@ def handlers(ctx: Any) -> ServiceHandlers:
     out = ServiceHandlers("ecs")
     for name, fn in OPERATIONS.items():
         out.add(name, (lambda f: lambda req: f(world, req))(fn))
-    out.owns = lambda req: _own_cluster(world, req)
+    out.owns = world.own_cluster
     out.unsupported_code = "UnsupportedFeatureException"
     return out
-
-
-def _own_cluster(world: EcsWorld, req: Request) -> str | None:
-    """The ARN of the cluster a request names, when it is one of ecsdev's (they all are,
-    but moto would not know it)."""
-    ref = req.params.get("cluster")
-    if not isinstance(ref, str) or not ref:
-        return None
-    try:
-        return world.clusters.get(req.region, ref).arn
-    except ApiError:
-        return None

@@ -15,13 +15,9 @@ from typing import Any
 from emulator import labels as L
 from emulator.arns import task_id_of
 from emulator.endpoint.api import ApiError, Request
+from emulator.endpoint.ecs_tasks import task_arn_of
 from emulator.endpoint.ecs_world import EcsWorld
 from emulator.taskprotection import MAX_MINUTES, protect, protections
-
-
-def _arn(world: EcsWorld, req: Request, ref: str) -> str:
-    cluster = world.clusters.get(req.region, req.params.get("cluster"))
-    return ref if ref.startswith("arn:") else cluster.account.task_arn(cluster.name, ref)
 
 
 def _protected(arn: str, until: float | None) -> dict[str, Any]:
@@ -46,7 +42,7 @@ def update_task_protection(world: EcsWorld, req: Request) -> dict[str, Any]:
     failures: list[dict[str, Any]] = []
     now = time.time()
     for ref in dict.fromkeys(p.get("tasks") or ()):
-        arn = _arn(world, req, ref)
+        arn = task_arn_of(cluster, ref)
         task = observed.get(arn)
         if task is None:
             failures.append({"arn": arn, "reason": "MISSING"})
@@ -71,7 +67,7 @@ def get_task_protection(world: EcsWorld, req: Request) -> dict[str, Any]:
     done: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for ref in dict.fromkeys(refs):
-        arn = _arn(world, req, ref)
+        arn = task_arn_of(cluster, ref)
         if arn not in observed:
             failures.append({"arn": arn, "reason": "MISSING"})
         else:

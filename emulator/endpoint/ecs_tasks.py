@@ -137,7 +137,7 @@ def _describe(world: EcsWorld, cluster: Cluster, arns: list[str]) -> list[TaskDe
     return out
 
 
-def _arn(cluster: Cluster, ref: str) -> str:
+def task_arn_of(cluster: Cluster, ref: str) -> str:
     return ref if ref.startswith("arn:") else cluster.account.task_arn(cluster.name, ref)
 
 
@@ -149,7 +149,7 @@ def describe_tasks(world: EcsWorld, req: Request) -> dict[str, Any]:
         raise _invalid("Tasks cannot be empty.")
     if len(refs) > 100:
         raise _invalid("The tasks list must contain at most 100 elements.")
-    arns = [_arn(cluster, r) for r in refs]
+    arns = [task_arn_of(cluster, r) for r in refs]
     found = {d.task_arn: d for d in _describe(world, cluster, arns)}
     tasks = [task_json(found[a]) for a in dict.fromkeys(arns) if a in found]
     failures = [{"arn": a, "reason": "MISSING"} for a in dict.fromkeys(arns) if a not in found]
@@ -159,7 +159,7 @@ def describe_tasks(world: EcsWorld, req: Request) -> dict[str, Any]:
 def stop_task(world: EcsWorld, req: Request) -> dict[str, Any]:
     p = req.params
     cluster = world.clusters.get(req.region, p.get("cluster"))
-    arn = _arn(cluster, p["task"])
+    arn = task_arn_of(cluster, p["task"])
     store = world.clusters.store(cluster.stack)
     observed = world.observe(cluster)
     row = store.task_row(arn)

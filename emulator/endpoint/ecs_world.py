@@ -83,6 +83,17 @@ class EcsWorld:
             self._observed[cluster.stack] = (now, found)
         return found
 
+    def own_cluster(self, req: Request) -> str | None:
+        """The ARN of the cluster a request names, when ecsdev has it (every cluster is
+        ecsdev's; the fallback would not know it)."""
+        ref = req.params.get("cluster")
+        if not isinstance(ref, str) or not ref:
+            return None
+        try:
+            return self.clusters.get(req.region, ref).arn
+        except ApiError:
+            return None
+
     def changed(self, cluster: Cluster) -> None:
         """The endpoint changed what runs in ``cluster``: the next look asks Docker."""
         with self._lock:
